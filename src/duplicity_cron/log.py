@@ -1,0 +1,104 @@
+"""Log lines: every line the runner prints, its own or a step's, goes through `Log` to be masked and framed.
+
+Text: `2026-11-26T07:00:00+01:00 [task/step] message`. JSON: one object a line with the same fields.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
+
+from .durations import format_duration
+from .result import RunResult
+
+
+class Log:
+    """Thread-safe, masking line writer. Steps of concurrent runs share one Log."""
+
+    def __init__(
+        self,
+        mask: Callable[[str], str],
+        timezone: tzinfo,
+        fmt: str = "text",
+        stream: TextIO | None = None,
+    ) -> None:
+        self._mask = mask
+        self._tz = timezone
+        self._json = fmt == "json"
+        self._stream = stream or sys.stdout
+        self._lock = threading.Lock()
+
+    def mask(self, text: str) -> str:
+        return self._mask(text)
+
+    def _now(self) -> str:
+        return datetime.now(self._tz).isoformat(timespec="seconds")
+
+    def _write(self, fields: dict[str, Any], text_line: str) -> None:
+        line = json.dumps(fields, ensure_ascii=False) if self._json else text_line
+        with self._lock:
+            try:
+                self._stream.write(line + "\n")
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # nobody reads our output any more; the run itself must go on
+
+    def event(
+        self,
+        message: str,
+        *,
+        task: str | None = None,
+        step: str | None = None,
+        level: str = "info",
+        **extra: Any,
+    ) -> None:
+        """A line of the runner's own (level info, warning or error)."""
+        message = self._mask(message)
+        time = self._now()
+        where = f" [{task}{'/' + step if step else ''}]" if task else ""
+        prefix = "" if level == "info" else f"{level.upper()}: "
+        fields = {"time": time, "level": level, "task": task, "step": step, "message": message, **extra}
+        self._write({k: v for k, v in fields.items() if v is not None}, f"{time}{where} {prefix}{message}")
+
+    def output(self, task: str, step: str, stream: str, text: str) -> str:
+        """A line a step printed; returns it masked (for the run's output tail)."""
+        masked = self._mask(text)
+        time = self._now()
+        marker = "!" if stream == "stderr" else ""
+        self._write(
+            {
+                "time": time,
+                "level": "output",
+                "task": task,
+                "step": step,
+                "stream": stream,
+                "message": masked,
+            },
+            f"{time} [{task}/{step}]{marker} {masked}",
+        )
+        return masked
+
+    def summary(self, result: RunResult) -> None:
+        """The one line that ends every run."""
+        text = f"run {result.status} in {format_duration(result.duration)} (exit code {result.exit_code}"
+        if result.failed_step:
+            text += f", failed step {result.failed_step}"
+        text += ")"
+        time = self._now()
+        fields = {
+            "time": time,
+            "level": "info" if result.succeeded else "error",
+            "task": result.task,
+            "event": "run_finished",
+            "message": text,
+            "status": str(result.status),
+            "trigger": str(result.trigger),
+            "duration": round(result.duration, 3),
+            "exit_code": result.exit_code,
+            "failed_step": result.failed_step,
+        }
+        self._write(fields, f"{time} [{result.task}] {text}")

@@ -1,0 +1,111 @@
+"""When tasks are due: cron expressions, macros and periodicities, evaluated in a time zone.
+
+The cron arithmetic is cronsim's, which follows Debian cron around DST changes for 5-field expressions:
+a time in a skipped hour fires once right after the jump, a time in a repeated hour fires once, and
+expressions with a wildcard minute or hour run by real elapsed time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
+
+# The original image's fixed times for TASK_<id>_PERIODICITY.
+PERIODICITIES = {
+    "hourly": "0 * * * *",
+    "daily": "10 1 * * *",
+    "weekly": "20 2 * * 0",
+    "monthly": "30 3 1 * *",
+}
+
+MACROS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+class ScheduleError(ValueError):
+    """A cron expression, periodicity or time zone that cannot be used."""
+
+
+def parse_timezone(name: str) -> tzinfo:
+    """Time zone from an IANA name such as `Europe/Paris`; `UTC` and empty give UTC."""
+    key = name.strip().removeprefix(":")
+    if key in ("", "UTC", "Etc/UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(
+            f"{name!r} is not a known time zone (expected a name such as Europe/Paris)"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A validated cron expression (5 fields, or 6 with leading seconds) in a time zone."""
+
+    expression: str
+    timezone: tzinfo
+    source: str  # what the user wrote: the expression, the macro or the periodicity name
+
+    @classmethod
+    def from_crontab(cls, text: str, timezone: tzinfo = UTC) -> Schedule:
+        source = " ".join(text.split())
+        expression = MACROS.get(source.lower(), source)
+        if expression.startswith("@"):
+            raise ScheduleError(f"unknown macro {source!r}; expected one of {', '.join(sorted(MACROS))}")
+        fields = expression.split()
+        if len(fields) not in (5, 6):
+            raise ScheduleError(
+                f"{source!r} has {len(fields)} fields; expected 5 (minute hour day month weekday), "
+                "6 with a leading seconds field, or a macro such as @daily"
+            )
+        try:
+            CronSim(expression, datetime(2000, 1, 1, tzinfo=UTC))
+        except CronSimError as exc:
+            raise ScheduleError(f"{source!r} is not a valid cron expression: {exc}") from exc
+        schedule = cls(expression, timezone, source)
+        try:
+            schedule.next_after(datetime(2000, 1, 1, tzinfo=UTC))
+        except StopIteration:
+            raise ScheduleError(f"{source!r} never matches any date") from None
+        return schedule
+
+    @classmethod
+    def from_periodicity(cls, name: str, timezone: tzinfo = UTC) -> Schedule:
+        key = name.strip().lower()
+        if key not in PERIODICITIES:
+            raise ScheduleError(f"{name!r} is not a periodicity; expected one of {', '.join(PERIODICITIES)}")
+        return cls(PERIODICITIES[key], timezone, key)
+
+    @property
+    def has_seconds(self) -> bool:
+        return len(self.expression.split()) == 6
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first due time strictly after `moment` (an aware datetime), in this schedule's zone."""
+        return next(self.iter_after(moment))
+
+    def iter_after(self, moment: datetime) -> Iterator[datetime]:
+        """Due times strictly after `moment`, in order."""
+        start = moment.astimezone(self.timezone)
+        for due in CronSim(self.expression, start):
+            # Starting inside a repeated DST hour, cronsim may name the first pass of a wall time
+            # that is already behind us; skip anything not strictly after the start.
+            if due > moment:
+                yield due
+
+    def describe(self) -> str:
+        if self.source != self.expression:
+            return f"{self.source} ({self.expression})"
+        return self.expression

@@ -1,0 +1,133 @@
+"""The daemon loop: sleeps until the next due time, starts runs in threads, stops cleanly on a signal."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import Config, Task
+from .log import Log
+from .result import RunResult, Status, Trigger
+from .run import run_task
+from .step import Cancel
+
+# Longest uninterrupted sleep: the wall clock may be changed (NTP, suspend) while we sleep.
+_MAX_SLEEP = 300.0
+
+
+@dataclass
+class _ActiveRun:
+    thread: threading.Thread
+    cancel: Cancel
+
+
+class Scheduler:
+    """Runs the scheduled tasks of `config` when due, each at most once at a time."""
+
+    def __init__(
+        self,
+        config: Config,
+        env: Mapping[str, str],
+        log: Log,
+        on_result: Callable[[RunResult], None] = lambda result: None,
+    ) -> None:
+        self.config = config
+        self.env = env
+        self.log = log
+        self.on_result = on_result
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._active: dict[str, _ActiveRun] = {}
+
+    def request_stop(self, signum: int | None = None, frame: object = None) -> None:
+        if not self._stop.is_set() and signum is not None:
+            self.log.event(f"received {signal.Signals(signum).name}; stopping")
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def run_forever(self) -> None:
+        """Schedule until a stop is requested, then let running tasks finish their hooks within the grace."""
+        tasks = {task.id: task for task in self.config.scheduled_tasks}
+        schedules = {task.id: task.schedule for task in tasks.values() if task.schedule is not None}
+        now = datetime.now(UTC)
+        next_due = {task_id: schedule.next_after(now) for task_id, schedule in schedules.items()}
+        self.log.event(f"scheduler ready: {len(schedules)} scheduled task(s)", event="scheduler_ready")
+        while not self._stop.is_set():
+            if not next_due:
+                self._stop.wait()
+                break
+            due_at = min(next_due.values())
+            delay = (due_at - datetime.now(UTC)).total_seconds()
+            if delay > 0:
+                self._stop.wait(min(delay, _MAX_SLEEP))
+                continue
+            now = datetime.now(UTC)
+            for task_id, due in sorted(next_due.items(), key=lambda item: item[1]):
+                if due > now:
+                    continue
+                self._fire(tasks[task_id], due)
+                following = schedules[task_id].next_after(due)
+                # Far behind (the machine slept): do not replay missed times, resume from now.
+                next_due[task_id] = following if following > now else schedules[task_id].next_after(now)
+        self._shutdown()
+
+    def _fire(self, task: Task, due: datetime) -> None:
+        with self._lock:
+            active = self._active.get(task.id)
+            if active is not None and active.thread.is_alive():
+                self.log.event(
+                    f"skipped the run due at {due.isoformat(timespec='seconds')}: "
+                    "the previous run is still going",
+                    task=task.id,
+                    level="warning",
+                )
+                now = datetime.now(UTC)
+                self.on_result(RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now))
+                return
+            cancel = Cancel()
+            thread = threading.Thread(
+                target=self._run, args=(task, cancel), name=f"task-{task.id}", daemon=True
+            )
+            self._active[task.id] = _ActiveRun(thread, cancel)
+            thread.start()
+
+    def _run(self, task: Task, cancel: Cancel) -> None:
+        try:
+            result = run_task(
+                task,
+                work_dir=Path(self.config.work_dir),
+                env=self.env,
+                log=self.log,
+                trigger=Trigger.SCHEDULE,
+                cancel=cancel,
+            )
+            self.on_result(result)
+        except Exception as exc:  # a bug must not take the scheduler down with it
+            self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
+        finally:
+            with self._lock:
+                if self._active.get(task.id, None) is not None and self._active[task.id].cancel is cancel:
+                    del self._active[task.id]
+            cancel.close()
+
+    def _shutdown(self) -> None:
+        grace = self.config.stop_grace
+        hard_deadline = time.monotonic() + grace
+        with self._lock:
+            active = list(self._active.values())
+        if active:
+            self.log.event(f"interrupting {len(active)} running task(s); hooks may run for up to {grace:g}s")
+        for run in active:
+            run.cancel.interrupt(hard_deadline)
+        for run in active:
+            # After the hard deadline every step is killed; leave a moment to collect its output.
+            run.thread.join(max(0.0, hard_deadline - time.monotonic()) + 1.5)
+        self.log.event("scheduler stopped", event="scheduler_stopped")

@@ -1,0 +1,97 @@
+"""Which variables are secret, `*_FILE` indirection, and masking of secret values in output.
+
+Pure: reading a `*_FILE` goes through a function passed in, so the rules are testable without files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+MASK = "***"
+_SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
+_FILE_SUFFIX = "_FILE"
+
+
+def looks_secret(name: str) -> bool:
+    """True for names whose values are never printed: *PASSPHRASE*, *PASSWORD*, *SECRET*, *TOKEN*, *_KEY."""
+    upper = name.upper()
+    return any(word in upper for word in _SECRET_WORDS) or upper.endswith("_KEY")
+
+
+@dataclass
+class ResolvedSecrets:
+    """Outcome of resolving `*_FILE` variables: values to add to the environment, and problems."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]) -> ResolvedSecrets:
+    """Give `NAME` the content of the file named by `NAME_FILE` for secret-looking NAMEs.
+
+    Other `*_FILE` variables (SSL_CERT_FILE, TF_CLI_CONFIG_FILE...) belong to other programs and are
+    left alone: real environments carry them, some pointing at missing or very large files.
+    `read_file` returns the file's text or raises OSError.
+    """
+    resolved = ResolvedSecrets()
+    for var in sorted(env):
+        if not var.upper().endswith(_FILE_SUFFIX) or var.upper().startswith("TASK_"):
+            continue
+        name = var[: -len(_FILE_SUFFIX)]
+        if not name or not looks_secret(name):
+            continue
+        if env.get(name):
+            resolved.warnings.append(f"{var}: ignored because {name} is set too")
+            continue
+        path = env[var]
+        if not path:
+            resolved.errors.append(f"{var}: is empty; expected the path of a file holding {name}")
+            continue
+        try:
+            content = read_file(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            resolved.errors.append(f"{var}: cannot read {path}: {reason}")
+            continue
+        resolved.values[name] = _strip_one_newline(content)
+    return resolved
+
+
+def _strip_one_newline(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
+    """Every value to mask: secret-looking variables of `env` plus `extra` (values read from files)."""
+    values = [value for name, value in env.items() if value and looks_secret(name)]
+    values.extend(value for value in extra if value)
+    return values
+
+
+class Masker:
+    """Replaces every occurrence of any secret value in a line with `***`.
+
+    A multi-line secret (a key file) is masked line by line too, since output is masked a line at a time.
+    Longer values are matched first so that a secret containing another is masked whole.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        tokens: set[str] = set()
+        for secret in secrets:
+            tokens.add(secret)
+            tokens.update(part.strip() for part in secret.splitlines())
+        tokens.discard("")
+        ordered = sorted(tokens, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(MASK, text)
