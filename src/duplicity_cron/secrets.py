@@ -15,8 +15,13 @@ _FILE_SUFFIX = "_FILE"
 
 
 def looks_secret(name: str) -> bool:
-    """True for names whose values are never printed: *PASSPHRASE*, *PASSWORD*, *SECRET*, *TOKEN*, *_KEY."""
+    """True for names whose values are never printed: *PASSPHRASE*, *PASSWORD*, *SECRET*, *TOKEN*, *_KEY.
+
+    A `*_FILE` variable holds the path of a secret, not the secret: the path stays readable in errors.
+    """
     upper = name.upper()
+    if upper.endswith(_FILE_SUFFIX):
+        return False
     return any(word in upper for word in _SECRET_WORDS) or upper.endswith("_KEY")
 
 
