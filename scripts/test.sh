@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
+# (apt: gnupg, util-linux, procps; pip: this package with its test extras, and duplicity),
+# then runs ruff and every test. Extra arguments go to pytest, e.g. `scripts/test.sh -k daemon`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends gnupg util-linux procps bash ca-certificates >/dev/null
+  python3 -m venv --help >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+
+VENV="${VENV:-.venv}"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
+"$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r requirements/duplicity.txt
+export PATH="$PWD/$VENV/bin:$PATH"
+
+ruff check .
+ruff format --check .
+pytest tests/unit tests/integration "$@"
