@@ -1,0 +1,122 @@
+# syntax=docker/dockerfile:1
+#
+# Five images from one file; each final target is built on its parent:
+#   duplicity  <- cron  <- mariadb | postgres | docker
+# Build one:  docker build --target cron -t duplicity-cron .      (or: podman build --target cron ...)
+# Build all:  docker buildx bake                                  (docker-bake.hcl)
+# Python comes from Debian; duplicity (no-deps) and the curated backend libraries are pinned in
+# requirements/duplicity.txt and requirements/backends.txt and installed into /opt/duplicity
+# in a builder stage, so that pip, its cache and any build tool stay out of the final images.
+
+ARG DEBIAN_IMAGE=debian:trixie-slim
+
+# ---------------------------------------------------------------------------------------------
+# base: Debian's Python and the settings every stage shares
+FROM ${DEBIAN_IMAGE} AS base
+ENV LANG=C.UTF-8 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/usr/local/sbin:/usr/local/bin:/opt/duplicity/bin:/opt/duplicity-cron/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        ca-certificates \
+        python3 \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+
+# ---------------------------------------------------------------------------------------------
+# builder: creates the virtual environment; never shipped
+FROM base AS builder
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
+COPY requirements/duplicity.txt requirements/backends.txt /build/requirements/
+# Wheels only (--only-binary): no compiler is needed, here or in any image.
+# duplicity's own metadata requires every backend's SDK: --no-deps, then the curated closure.
+RUN python3 -m venv /opt/duplicity \
+ && /opt/duplicity/bin/pip install --no-compile --only-binary=:all: --no-deps -r /build/requirements/duplicity.txt \
+ && /opt/duplicity/bin/pip install --no-compile --only-binary=:all: -r /build/requirements/backends.txt \
+ && /opt/duplicity/bin/pip uninstall -y -q pip \
+ && rm -rf /opt/duplicity/share/doc /opt/duplicity/share/man /opt/duplicity/share/locale \
+ && find /opt/duplicity -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
+ && /opt/duplicity/bin/python3 -c 'import duplicity.backend as b; b.import_backends()'
+
+# duplicity-cron (this repository) with its two dependencies, installed next to the venv
+# (--target) so that the cron image adds one small layer instead of a second copy of the venv.
+FROM builder AS cron-builder
+# README.m[d]: pyproject's readme, matched by a pattern so that a checkout without it still builds
+COPY pyproject.toml README.m[d] /build/src/
+COPY src/ /build/src/src/
+RUN python3 -m venv /build/pip \
+ && /build/pip/bin/pip install -q --no-compile --target /opt/duplicity-cron /build/src \
+ && sed -i '1s|^#!.*python.*|#!/opt/duplicity/bin/python3|' /opt/duplicity-cron/bin/* \
+ && find /opt/duplicity-cron -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
+ && echo /opt/duplicity-cron >/opt/duplicity-cron/duplicity-cron.pth
+
+# ---------------------------------------------------------------------------------------------
+# duplicity: the tool and every curated backend; entrypoint duplicity, workdir /workdir
+FROM base AS duplicity
+ARG VERSION=dev
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        gpg \
+        gpg-agent \
+        lftp \
+        openssh-client \
+        par2 \
+        rclone \
+        rsync \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
+ && groupadd --gid 1000 duplicity \
+ && useradd --uid 1000 --gid 1000 --create-home --home-dir /home/duplicity --shell /bin/bash duplicity \
+ && mkdir -p /workdir /cache \
+ && chmod 1777 /workdir /cache
+COPY --from=builder /opt/duplicity /opt/duplicity
+# /usr/local/bin/duplicity: creates GNUPGHOME when missing, then runs /opt/duplicity/bin/duplicity
+COPY --chmod=755 images/bin/duplicity /usr/local/bin/duplicity
+# Writable places for any user (--user 1000:1000, or an arbitrary uid, and --read-only with a
+# tmpfs /tmp): gpg's home is in /tmp (a scratch keyring is all a passphrase needs), the duplicity
+# archive cache in /cache (keep it on a volume: without it every run re-downloads the signatures).
+ENV GNUPGHOME=/tmp/gnupg \
+    XDG_CACHE_HOME=/cache
+WORKDIR /workdir
+ENTRYPOINT ["duplicity"]
+CMD ["--help"]
+
+# ---------------------------------------------------------------------------------------------
+# cron: the duplicity-cron runner, with tini as PID 1 (reaps gpg-agent and other orphans)
+FROM duplicity AS cron
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        tini \
+        tzdata \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+COPY --from=cron-builder /opt/duplicity-cron /opt/duplicity-cron
+RUN ln -s /opt/duplicity-cron/duplicity-cron.pth "$(python3 -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/duplicity-cron.pth" \
+ && duplicity-cron --help >/dev/null
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["tini", "--", "duplicity-cron"]
+CMD ["run"]
+
+# ---------------------------------------------------------------------------------------------
+# mariadb: adds Debian's MariaDB client (mariadb, mariadb-dump / mysqldump)
+FROM cron AS mariadb
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-client \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+
+# ---------------------------------------------------------------------------------------------
+# postgres: adds Debian's PostgreSQL client (psql, pg_dump, pg_dumpall, pg_restore)
+FROM cron AS postgres
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+
+# ---------------------------------------------------------------------------------------------
+# docker: adds the docker CLI only (talks to an engine through a mounted socket; no daemon)
+FROM cron AS docker
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-cli \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
