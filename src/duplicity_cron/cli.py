@@ -202,7 +202,7 @@ class _Interrupter:
         if self.stopping:
             return
         self.stopping = True
-        self.log.event(f"received {signal.Signals(signum).name}; interrupting")
+        self.log.event(f"received {signal.Signals(signum).name}; interrupting")  # Log's lock is reentrant
         if self.cancel is not None:
             self.cancel.interrupt(time.monotonic() + self.grace)
 

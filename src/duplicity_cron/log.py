@@ -30,7 +30,8 @@ class Log:
         self._tz = timezone
         self._json = fmt == "json"
         self._stream = stream or sys.stdout
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler runs in the main thread, possibly while it holds the lock.
+        self._lock = threading.RLock()
 
     def mask(self, text: str) -> str:
         return self._mask(text)

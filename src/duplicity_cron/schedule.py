@@ -2,14 +2,15 @@
 
 The cron arithmetic is cronsim's, which follows Debian cron around DST changes for 5-field expressions:
 a time in a skipped hour fires once right after the jump, a time in a repeated hour fires once, and
-expressions with a wildcard minute or hour run by real elapsed time.
+expressions with a wildcard minute or hour run by real elapsed time. cronsim leaves 6-field expressions
+on real time; we give those with a fixed minute and hour the same wall-clock rule as 5-field ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -98,14 +99,50 @@ class Schedule:
 
     def iter_after(self, moment: datetime) -> Iterator[datetime]:
         """Due times strictly after `moment`, in order."""
-        start = moment.astimezone(self.timezone)
-        for due in CronSim(self.expression, start):
+        if self._seconds_on_wall_clock():
+            yield from self._iter_wall_clock(moment)
+            return
+        after = moment.timestamp()
+        for due in CronSim(self.expression, moment.astimezone(self.timezone)):
             # Starting inside a repeated DST hour, cronsim may name the first pass of a wall time
-            # that is already behind us; skip anything not strictly after the start.
-            if due > moment:
+            # that is already behind us; skip anything not strictly after the start. Compare
+            # instants: Python compares datetimes of one zone by wall time, ignoring DST's fold.
+            if due.timestamp() > after:
+                yield due
+
+    def _seconds_on_wall_clock(self) -> bool:
+        fields = self.expression.split()
+        return (
+            len(fields) == 6
+            and self.timezone is not UTC
+            and not fields[1].startswith("*")
+            and not fields[2].startswith("*")
+        )
+
+    def _iter_wall_clock(self, moment: datetime) -> Iterator[datetime]:
+        """Debian cron's DST rule for a 6-field expression at fixed times, as cronsim does for 5 fields.
+
+        Iterate local wall-clock times; one in a repeated hour means its first pass; one in a skipped
+        hour fires at the jump (all such times of one night fire once, together).
+        """
+        after = last = moment.timestamp()
+        local = moment.astimezone(self.timezone).replace(tzinfo=None)
+        for wall in CronSim(self.expression, local):
+            due = wall.replace(tzinfo=self.timezone, fold=0)
+            if _is_imaginary(due):
+                while _is_imaginary(due):
+                    due += timedelta(minutes=1)  # wall-clock arithmetic: walks out of the gap
+                due = due.replace(second=0)
+            if due.timestamp() > max(after, last):
+                last = due.timestamp()
                 yield due
 
     def describe(self) -> str:
         if self.source != self.expression:
             return f"{self.source} ({self.expression})"
         return self.expression
+
+
+def _is_imaginary(moment: datetime) -> bool:
+    """True for a wall-clock time that a DST jump skips."""
+    return moment != moment.astimezone(UTC).astimezone(moment.tzinfo)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import signal
 import threading
 import time
@@ -40,14 +43,28 @@ class Scheduler:
         self.env = env
         self.log = log
         self.on_result = on_result
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
+        # A signal handler may only set a flag and write to this pipe: taking a lock there can deadlock.
+        self._stopping = False
+        self._stop_signal: int | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
 
     def request_stop(self, signum: int | None = None, frame: object = None) -> None:
-        if not self._stop.is_set() and signum is not None:
-            self.log.event(f"received {signal.Signals(signum).name}; stopping")
-        self._stop.set()
+        """Ask the loop to stop; safe to call from a signal handler."""
+        if self._stop_signal is None:
+            self._stop_signal = signum
+        self._stopping = True
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._wake_w, b"x")
+
+    def _sleep(self, seconds: float | None) -> None:
+        """Sleep up to `seconds` (forever when None), or until a stop is requested."""
+        select.select([self._wake_r], [], [], seconds)
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._wake_r, 64)
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
@@ -58,16 +75,19 @@ class Scheduler:
         tasks = {task.id: task for task in self.config.scheduled_tasks}
         schedules = {task.id: task.schedule for task in tasks.values() if task.schedule is not None}
         now = datetime.now(UTC)
-        next_due = {task_id: schedule.next_after(now) for task_id, schedule in schedules.items()}
+        # Kept in UTC: Python compares datetimes of one zone by wall time, which DST makes ambiguous.
+        next_due = {
+            task_id: schedule.next_after(now).astimezone(UTC) for task_id, schedule in schedules.items()
+        }
         self.log.event(f"scheduler ready: {len(schedules)} scheduled task(s)", event="scheduler_ready")
-        while not self._stop.is_set():
+        while not self._stopping:
             if not next_due:
-                self._stop.wait()
-                break
+                self._sleep(None)
+                continue
             due_at = min(next_due.values())
             delay = (due_at - datetime.now(UTC)).total_seconds()
             if delay > 0:
-                self._stop.wait(min(delay, _MAX_SLEEP))
+                self._sleep(min(delay, _MAX_SLEEP))
                 continue
             now = datetime.now(UTC)
             for task_id, due in sorted(next_due.items(), key=lambda item: item[1]):
@@ -76,7 +96,9 @@ class Scheduler:
                 self._fire(tasks[task_id], due)
                 following = schedules[task_id].next_after(due)
                 # Far behind (the machine slept): do not replay missed times, resume from now.
-                next_due[task_id] = following if following > now else schedules[task_id].next_after(now)
+                if following <= now:
+                    following = schedules[task_id].next_after(now)
+                next_due[task_id] = following.astimezone(UTC)
         self._shutdown()
 
     def _fire(self, task: Task, due: datetime) -> None:
@@ -119,6 +141,8 @@ class Scheduler:
             cancel.close()
 
     def _shutdown(self) -> None:
+        if self._stop_signal is not None:
+            self.log.event(f"received {signal.Signals(self._stop_signal).name}; stopping")
         grace = self.config.stop_grace
         hard_deadline = time.monotonic() + grace
         with self._lock:
@@ -131,3 +155,5 @@ class Scheduler:
             # After the hard deadline every step is killed; leave a moment to collect its output.
             run.thread.join(max(0.0, hard_deadline - time.monotonic()) + 1.5)
         self.log.event("scheduler stopped", event="scheduler_stopped")
+        os.close(self._wake_r)
+        os.close(self._wake_w)

@@ -84,7 +84,7 @@ class Masker:
     """Replaces every occurrence of any secret value in a line with `***`.
 
     A multi-line secret (a key file) is masked line by line too, since output is masked a line at a time.
-    Longer values are matched first so that a secret containing another is masked whole.
+    Where secrets overlap or nest, the union of their occurrences is masked, so no part of either shows.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -93,10 +93,30 @@ class Masker:
             tokens.add(secret)
             tokens.update(part.strip() for part in secret.splitlines())
         tokens.discard("")
-        ordered = sorted(tokens, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._tokens = sorted(tokens, key=len, reverse=True)
+        # One regex pass finds whether any secret occurs at all: the common case is a clean line.
+        self._any = re.compile("|".join(map(re.escape, self._tokens))) if self._tokens else None
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None:
+        if self._any is None or self._any.search(text) is None:
             return text
-        return self._pattern.sub(MASK, text)
+        spans: list[tuple[int, int]] = []
+        for token in self._tokens:
+            start = text.find(token)
+            while start != -1:
+                spans.append((start, start + len(token)))
+                start = text.find(token, start + 1)
+        spans.sort()
+        pieces, position, end = [], 0, -1
+        for begin, stop in spans:
+            if begin > end:  # a new run of masked characters
+                if end >= 0:
+                    pieces.append(MASK)
+                pieces.append(text[position:begin])
+                end = stop
+            else:
+                end = max(end, stop)
+            position = end
+        pieces.append(MASK)
+        pieces.append(text[position:])
+        return "".join(pieces)

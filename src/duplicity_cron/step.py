@@ -27,7 +27,8 @@ class Cancel:
     """Shared by the steps of one run: lets another thread interrupt the run (a shutdown)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: `interrupt` is called from signal handlers, in a thread that may be in `close`.
+        self._lock = threading.RLock()
         self._closed = False
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)

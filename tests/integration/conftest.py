@@ -18,10 +18,15 @@ BIN_DIR = Path(sys.executable).parent
 COMMAND = str(BIN_DIR / "duplicity-cron")
 
 
+def base_env_path() -> str:
+    """The venv's commands (duplicity-cron, duplicity) first, then the system's."""
+    return f"{BIN_DIR}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+
+
 def base_env(work_dir: Path, extra: Mapping[str, str] = ()) -> dict[str, str]:
     """A clean environment: no TASK_* or CONF_* of the developer's leaks into a test."""
     env = {
-        "PATH": f"{BIN_DIR}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "PATH": base_env_path(),
         "HOME": str(work_dir.parent / "home"),
         "LANG": "C.UTF-8",
         "CONF_WORK_DIR": str(work_dir),
@@ -137,6 +142,6 @@ def processes_with(token: str) -> list[int]:
 
 def require(tool: str) -> str:
     """Path of a tool the test command installs; a missing one is a broken set-up, not a skip."""
-    path = shutil.which(tool)
+    path = shutil.which(tool, path=base_env_path())
     assert path, f"{tool} is not installed; run the README's test command, which installs it"
     return path

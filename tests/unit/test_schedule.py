@@ -310,3 +310,23 @@ def test_other_fixed_offset_zone_has_no_dst_surprises() -> None:
     zone = timezone(timedelta(hours=5, minutes=30))
     schedule = Schedule.from_crontab("30 2 * * *", zone)
     assert due_between(schedule, utc(2026, 3, 28, 12), utc(2026, 3, 29, 12)) == [utc(2026, 3, 28, 21)]
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [("0 * * * *", 25), ("*/15 * * * *", 100), ("30 2 * * *", 1), ("0 30 2 * * *", 1), ("0 0 * * * *", 25)],
+)
+def test_chaining_next_after_through_the_repeated_hour_keeps_both_passes(expression: str, runs: int) -> None:
+    """The scheduler asks for the next time after the previous due time, given in the schedule's zone.
+
+    Datetimes of one zone compare by wall time, ignoring fold: chaining must not lose the second pass.
+    """
+    schedule = Schedule.from_crontab(expression, PARIS)
+    # The local day of 2026-10-25 in Paris: 25 hours long, from 00:00+02:00 to 24:00+01:00.
+    start, end = datetime(2026, 10, 24, 21, 59, tzinfo=UTC), datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+    seen, due = [], schedule.next_after(start)
+    while due.astimezone(UTC) < end:
+        seen.append(due.astimezone(UTC))
+        due = schedule.next_after(due)
+    assert len(seen) == runs
+    assert seen == sorted(set(seen))
