@@ -1,21 +1,31 @@
-"""One run of a task: work folders, then prepare → extract → transform → load → succeed, failed, finally."""
+"""One run of a task: lock, work folders, then prepare → extract → transform → load → succeed,
+failed, finally.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import shutil
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import HOOK_STEPS, MAIN_STEPS, Task
 from .log import Log
 from .result import RunResult, Status, Trigger
-from .step import Cancel, run_step
+from .step import Cancel, StepOutcome, run_step
 
 OUTPUT_TAIL_LINES = 50
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
+LOCK_FILE = ".lock"
+
+
+class TaskBusy(Exception):
+    """Another process is running this task (its work folders are in use)."""
 
 
 def empty_dir(path: Path) -> None:
@@ -28,6 +38,25 @@ def empty_dir(path: Path) -> None:
             child.unlink()
 
 
+@contextlib.contextmanager
+def task_lock(task_dir: Path) -> Iterator[None]:
+    """Hold `<work>/<id>/.lock` for a run: two runs of a task would empty each other's SRC and DST.
+
+    The daemon and an `exec` of the same task may be different processes, hence a file lock; the
+    kernel releases it when the holder dies, so a crash leaves no stale lock.
+    """
+    task_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(task_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TaskBusy from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def run_task(
     task: Task,
     *,
@@ -38,77 +67,22 @@ def run_task(
     cancel: Cancel | None = None,
 ) -> RunResult:
     """Run `task` once and return what happened. Never raises for a failing step."""
-    own_cancel = cancel is None
-    cancel = cancel or Cancel()
     started = datetime.now(UTC)
-    tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
-    log.event(f"run started ({trigger})", task=task.id)
-
-    def run_one(step: str, deadline: float | None, stop_on_interrupt: bool) -> tuple[int, bool, bool]:
-        def on_line(stream: str, text: str) -> None:
-            tail.append(log.output(task.id, step, stream, text))
-
-        outcome = run_step(
-            task.steps[step],
-            cwd=str(work_dir),
-            env=step_env,
-            on_line=on_line,
-            cancel=cancel,
-            deadline=deadline,
-            kill_grace=KILL_GRACE,
-            stop_on_interrupt=stop_on_interrupt,
-        )
-        if outcome.timed_out:
-            log.event(
-                f"timed out after {task.timeout:g}s; the step was stopped",
-                task=task.id,
-                step=step,
-                level="error",
-            )
-        return outcome.exit_code, outcome.timed_out, outcome.interrupted
-
-    status, failed_step, exit_code = Status.SUCCEEDED, None, 0
-    step_env = dict(env)
+    own_cancel = cancel is None
+    run = _Run(task, work_dir, env, log, cancel or Cancel())
     try:
-        src, dst = work_dir / task.id / "src", work_dir / task.id / "dst"
-        empty_dir(src)
-        empty_dir(dst)
-        step_env.update(SRC=str(src), DST=str(dst), TASK_ID=task.id)
+        with task_lock(work_dir / task.id):
+            log.event(f"run started ({trigger})", task=task.id)
+            status, failed_step, exit_code = run.steps()
+    except TaskBusy:
+        log.event("skipped: this task is already running in another process", task=task.id, level="warning")
+        status, failed_step, exit_code = Status.SKIPPED, None, 0
     except OSError as exc:
-        log.event(f"cannot prepare the work folders: {exc}", task=task.id, level="error")
+        log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
         status, failed_step, exit_code = Status.FAILED, "setup", 1
-
-    deadline = time.monotonic() + task.timeout if task.timeout else None
-    if status is Status.SUCCEEDED:
-        for step in MAIN_STEPS:
-            if step not in task.steps:
-                continue
-            if cancel.interrupted:
-                status, exit_code = Status.INTERRUPTED, 143
-                break
-            code, timed_out, interrupted = run_one(step, deadline, True)
-            if code != 0:
-                status = (
-                    Status.TIMED_OUT if timed_out else Status.INTERRUPTED if interrupted else Status.FAILED
-                )
-                failed_step, exit_code = step, code
-                break
-
-    # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
-    hooks_deadline = time.monotonic() + task.timeout if task.timeout else None
-    step_env.update(RUN_STATUS=str(status), RUN_FAILED_STEP=failed_step or "", RUN_EXIT_CODE=str(exit_code))
-    for hook in HOOK_STEPS:
-        if hook not in task.steps or (hook == "failed" and status is Status.SUCCEEDED):
-            continue
-        code, timed_out, _ = run_one(hook, hooks_deadline, False)
-        if code != 0:
-            log.event(f"{hook} exited with code {code}", task=task.id, step=hook, level="warning")
-            if status is Status.SUCCEEDED:
-                status = Status.TIMED_OUT if timed_out else Status.FAILED
-                failed_step, exit_code = hook, code
-
-    if own_cancel:
-        cancel.close()
+    finally:
+        if own_cancel:
+            run.cancel.close()
     result = RunResult(
         task=task.id,
         status=status,
@@ -117,7 +91,96 @@ def run_task(
         ended=datetime.now(UTC),
         exit_code=exit_code,
         failed_step=failed_step,
-        output_tail=tuple(tail),
+        output_tail=tuple(run.tail),
     )
     log.summary(result)
     return result
+
+
+class _Run:
+    def __init__(self, task: Task, work_dir: Path, env: Mapping[str, str], log: Log, cancel: Cancel) -> None:
+        self.task = task
+        self.work_dir = work_dir
+        self.env = dict(env)
+        self.log = log
+        self.cancel = cancel
+        self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+
+    def steps(self) -> tuple[Status, str | None, int]:
+        """The main chain, then the hooks; returns (status, failing step, exit code)."""
+        status, failed_step, exit_code = self._prepare_folders()
+        if status is Status.SUCCEEDED:
+            status, failed_step, exit_code = self._main_chain()
+        self.env.update(
+            RUN_STATUS=str(status), RUN_FAILED_STEP=failed_step or "", RUN_EXIT_CODE=str(exit_code)
+        )
+        # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
+        deadline = self._deadline()
+        for hook in HOOK_STEPS:
+            if hook not in self.task.steps or (hook == "failed" and status is Status.SUCCEEDED):
+                continue
+            outcome = self._step(hook, deadline, stop_on_interrupt=False)
+            if outcome.exit_code != 0:
+                self.log.event(
+                    f"{hook} exited with code {outcome.exit_code}",
+                    task=self.task.id,
+                    step=hook,
+                    level="warning",
+                )
+                if status is Status.SUCCEEDED:
+                    status = Status.TIMED_OUT if outcome.timed_out else Status.FAILED
+                    failed_step, exit_code = hook, outcome.exit_code
+        return status, failed_step, exit_code
+
+    def _prepare_folders(self) -> tuple[Status, str | None, int]:
+        src, dst = self.work_dir / self.task.id / "src", self.work_dir / self.task.id / "dst"
+        try:
+            empty_dir(src)
+            empty_dir(dst)
+        except OSError as exc:
+            self.log.event(f"cannot prepare the work folders: {exc}", task=self.task.id, level="error")
+            return Status.FAILED, "setup", 1
+        self.env.update(SRC=str(src), DST=str(dst), TASK_ID=self.task.id)
+        return Status.SUCCEEDED, None, 0
+
+    def _main_chain(self) -> tuple[Status, str | None, int]:
+        deadline = self._deadline()
+        for step in MAIN_STEPS:
+            if step not in self.task.steps:
+                continue
+            if self.cancel.interrupted:
+                return Status.INTERRUPTED, None, 143
+            outcome = self._step(step, deadline, stop_on_interrupt=True)
+            if outcome.exit_code != 0:
+                if outcome.timed_out:
+                    return Status.TIMED_OUT, step, outcome.exit_code
+                if outcome.interrupted:
+                    return Status.INTERRUPTED, step, outcome.exit_code
+                return Status.FAILED, step, outcome.exit_code
+        return Status.SUCCEEDED, None, 0
+
+    def _deadline(self) -> float | None:
+        return time.monotonic() + self.task.timeout if self.task.timeout else None
+
+    def _step(self, step: str, deadline: float | None, *, stop_on_interrupt: bool) -> StepOutcome:
+        def on_line(stream: str, text: str) -> None:
+            self.tail.append(self.log.output(self.task.id, step, stream, text))
+
+        outcome = run_step(
+            self.task.steps[step],
+            cwd=str(self.work_dir),
+            env=self.env,
+            on_line=on_line,
+            cancel=self.cancel,
+            deadline=deadline,
+            kill_grace=KILL_GRACE,
+            stop_on_interrupt=stop_on_interrupt,
+        )
+        if outcome.timed_out:
+            self.log.event(
+                f"timed out after {self.task.timeout:g}s; the step was stopped",
+                task=self.task.id,
+                step=step,
+                level="error",
+            )
+        return outcome

@@ -168,3 +168,18 @@ def test_restart_does_not_duplicate_runs(daemon, tmp_path, work_dir):
     assert second.stop() == 0
     seconds = [int(s) for s in starts.read_text().split()]
     assert len(seconds) == len(set(seconds)), f"a due time ran twice: {seconds}"
+
+
+def test_exec_of_a_task_the_daemon_is_running_is_refused(daemon, cli, tmp_path):
+    """Two runs of one task would empty each other's SRC and DST, even from two processes."""
+    marker = tmp_path / "running"
+    d = daemon({"TASK_t_CRONTAB": "* * * * * *", "TASK_t_LOAD": f"touch {marker}; sleep 3"})
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    result = cli("exec", "t", env={"TASK_t_LOAD": "echo should-not-run"})
+    assert result.returncode == 1
+    assert "skipped: this task is already running in another process" in result.stdout
+    assert "should-not-run" not in result.stdout
+    assert "run skipped" in result.stdout
+    assert d.stop() == 0
