@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, reaper
-from .config import Config, ConfigError, Task, parse_config
+from .config import Config, ConfigError, parse_config
 from .durations import format_duration
 from .environment import Environment, build_environment
 from .log import Log
@@ -25,6 +25,7 @@ from .result import RunResult, Trigger
 from .run import run_task
 from .scheduler import Scheduler
 from .step import Cancel
+from .tasks import Task
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("run", "exec", "restore", "list", "check")

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .config import HOOK_STEPS, MAIN_STEPS, Task
 from .log import Log
 from .result import RunResult, Status, Trigger
 from .step import Cancel, StepOutcome, run_step
+from .tasks import HOOK_STEPS, MAIN_STEPS, Task
 
 OUTPUT_TAIL_LINES = 50
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out

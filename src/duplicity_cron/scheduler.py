@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .config import Config, Task
+from .config import Config
 from .log import Log
 from .result import RunResult, Status, Trigger
 from .run import run_task
 from .step import Cancel
+from .tasks import Task
 
 # Longest uninterrupted sleep: the wall clock may be changed (NTP, suspend) while we sleep.
 _MAX_SLEEP = 300.0

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from duplicity_cron import cli
-from duplicity_cron.config import ConfigError, parse_config, split_task_variable
+from duplicity_cron.config import ConfigError, parse_config
+from duplicity_cron.tasks import split_task_variable
 
 STEP = {"TASK_t_LOAD": "true"}
 
