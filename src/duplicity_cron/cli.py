@@ -9,26 +9,28 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from . import __version__, reaper
-from .config import Config, ConfigError, parse_config
+from . import __version__, health, heartbeat, history, notify, reaper, status
+from .config import DEFAULT_STATE_DIR, Config, ConfigError, parse_config
 from .durations import format_duration
 from .environment import Environment, build_environment
+from .heartbeat import PlannedTask
 from .log import Log
+from .report import Reporter
 from .result import RunResult, Trigger
 from .run import run_task
-from .scheduler import Scheduler
+from .scheduler import Scheduler, plan
 from .step import Cancel
 from .tasks import Task
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("run", "exec", "restore", "list", "check")
+COMMANDS = ("run", "exec", "restore", "list", "check", "status", "healthcheck")
 
 USAGE = """\
 usage: duplicity-cron [--env-file FILE]... [COMMAND [ARGS...]]
@@ -39,6 +41,9 @@ commands:
   restore             run every restore task once, in order; stop at the first failure
   list [--json]       tasks, schedule, time zone and next three run times
   check               validate the configuration; print every problem
+  status [TASK] [--json]
+                      per task: schedule, last run, last success, next run, recent runs
+  healthcheck         exit 0 if the scheduler runs and backups are fresh, 1 (with the reasons) if not
   OTHER [ARGS...]     validate, then execute OTHER (for example: duplicity --version, bash)
 
 options:
@@ -48,10 +53,6 @@ options:
 
 exit codes: 0 ok, 1 a task failed, 2 usage or configuration error
 """
-
-
-def _zone_name(zone: tzinfo) -> str:
-    return getattr(zone, "key", None) or str(zone)
 
 
 def _split_global_options(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -78,6 +79,10 @@ def _load(env_files: Sequence[str]) -> tuple[Environment, Config]:
         config = parse_config(environment.values)
     except ConfigError as exc:
         problems.extend(exc.problems)
+    else:
+        problems += notify.url_problems("CONF_NOTIFY_URLS", config.notify_urls)
+        for task in config.tasks.values():
+            problems += notify.url_problems(f"TASK_{task.id}_NOTIFY_URLS", task.notify_urls)
     if problems or config is None:
         raise ConfigError([environment.mask(problem) for problem in problems])
     return environment, config
@@ -100,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         env_files, args = _split_global_options(args)
+        if args[:1] == ["healthcheck"]:
+            # Judged from the state folder alone: exit 2 means "reserved" to a container's HEALTHCHECK.
+            return _healthcheck(build_environment(os.environ, env_files), args[1:])
         environment, config = _load(env_files)
     except ConfigError as exc:
         return _report_problems(exc.problems)
@@ -115,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(config, rest)
     if command == "list":
         return _list(config, rest)
+    if command == "status":
+        return _status(config, rest)
     if command == "exec":
         return _exec_tasks(config, environment, log, rest)
     if command == "restore":
@@ -149,22 +159,6 @@ def _check(config: Config, args: list[str]) -> int:
     return EXIT_OK
 
 
-def _task_listing(task: Task, now: datetime, count: int = 3) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "task": task.id,
-        "schedule": task.schedule.describe() if task.schedule else None,
-        "timezone": _zone_name(task.schedule.timezone) if task.schedule else None,
-        "next_runs": [],
-        "restore": task.restore,
-        "timeout": task.timeout,
-        "steps": list(task.steps),
-    }
-    if task.schedule:
-        runs = task.schedule.iter_after(now)
-        entry["next_runs"] = [next(runs).isoformat() for _ in range(count)]
-    return entry
-
-
 def _list(config: Config, args: list[str]) -> int:
     parser = _parser("list")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -172,30 +166,70 @@ def _list(config: Config, args: list[str]) -> int:
     if options is None:
         return EXIT_USAGE
     now = datetime.now(UTC)
-    entries = [_task_listing(task, now) for task in sorted(config.tasks.values(), key=lambda t: t.id)]
+    entries = [status.listing_entry(task, now) for task in sorted(config.tasks.values(), key=lambda t: t.id)]
+    print(json.dumps({"tasks": entries}, indent=2) if options.json else status.list_table(entries))
+    return EXIT_OK
+
+
+def _status(config: Config, args: list[str]) -> int:
+    parser = _parser("status")
+    parser.add_argument("task", nargs="?", metavar="TASK")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    options = _parse(parser, args)
+    if options is None:
+        return EXIT_USAGE
+    if options.task is not None and options.task not in config.tasks:
+        known = ", ".join(sorted(config.tasks)) or "none"
+        print(f"duplicity-cron status: unknown task {options.task} (defined: {known})", file=sys.stderr)
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    names = [options.task] if options.task else sorted(config.tasks)
+    state_dir = Path(config.state_dir)
+    entries = [
+        status.status_entry(config.tasks[name], history.load_runs(state_dir, name), now, config.timezone)
+        for name in names
+    ]
     if options.json:
         print(json.dumps({"tasks": entries}, indent=2))
-        return EXIT_OK
-    rows = [("TASK", "SCHEDULE", "TIME ZONE", "NEXT RUNS")]
-    for entry in entries:
-        if entry["schedule"]:
-            rows.append((entry["task"], entry["schedule"], entry["timezone"], ", ".join(entry["next_runs"])))
-        elif entry["restore"] is not None:
-            rows.append((entry["task"], f"restore ({entry['restore']}_{entry['task']})", "-", "-"))
-        else:
-            rows.append((entry["task"], "none (exec only)", "-", "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)), row[3])
+    elif options.task:
+        print(status.status_details(entries[0]))
+    else:
+        print(status.status_table(entries))
     return EXIT_OK
+
+
+def _healthcheck(environment: Environment, args: list[str]) -> int:
+    if args:
+        print("duplicity-cron healthcheck: takes no argument", file=sys.stderr)
+        return EXIT_FAILED
+    state_dir = Path(environment.values.get("CONF_STATE_DIR") or DEFAULT_STATE_DIR)
+    beat = heartbeat.read(state_dir)
+    runs = {entry.task: history.load_runs(state_dir, entry.task) for entry in beat.tasks} if beat else {}
+    alive = None
+    if beat is not None and beat.hostname == socket.gethostname():
+        alive = _process_alive(beat.pid)
+    reasons = health.judge(beat, runs, datetime.now(UTC), alive)
+    print(environment.mask("unhealthy: " + "; ".join(reasons)) if reasons else "healthy")
+    return EXIT_FAILED if reasons else EXIT_OK
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 class _Interrupter:
     """In `exec` and `restore`: SIGTERM/SIGINT interrupts the current run; hooks get the stop grace."""
 
-    def __init__(self, grace: float, log: Log) -> None:
+    def __init__(self, grace: float, log: Log, reporter: Reporter) -> None:
         self.grace = grace
         self.log = log
+        self.reporter = reporter
         self.cancel: Cancel | None = None
         self.stopping = False
 
@@ -217,6 +251,7 @@ class _Interrupter:
                 log=self.log,
                 trigger=trigger,
                 cancel=self.cancel,
+                observer=self.reporter,
             )
         finally:
             self.cancel.close()
@@ -232,7 +267,7 @@ def _run_in_order(
     stop_at_failure: bool,
 ) -> int:
     reaper.start_reaper_if_pid1()
-    interrupter = _Interrupter(config.stop_grace, log)
+    interrupter = _Interrupter(config.stop_grace, log, Reporter(config, log))
     signal.signal(signal.SIGTERM, interrupter)
     signal.signal(signal.SIGINT, interrupter)
     failed: list[str] = []
@@ -284,26 +319,52 @@ def _restore(config: Config, environment: Environment, log: Log, args: list[str]
 def _run(config: Config, environment: Environment, log: Log, args: list[str]) -> int:
     if _parse(_parser("run"), args) is None:
         return EXIT_USAGE
-    reaper.start_reaper_if_pid1()
-    scheduler = Scheduler(config, environment.values, log)
-    scheduler.install_signal_handlers()
-    now = datetime.now(UTC)
-    log.event(
-        f"duplicity-cron {__version__}: {len(config.tasks)} task(s), time zone {_zone_name(config.timezone)}"
-    )
-    for task in sorted(config.tasks.values(), key=lambda t: t.id):
-        entry = _task_listing(task, now, count=1)
-        if task.schedule:
-            timeout = f", timeout {format_duration(task.timeout)}" if task.timeout else ""
-            log.event(
-                f"plan: {entry['schedule']} ({entry['timezone']}{timeout}), next run {entry['next_runs'][0]}",
-                task=task.id,
+    planned = plan(config, datetime.now(UTC))
+    metrics = None
+    if config.metrics_port is not None:
+        from .metrics import Metrics  # deferred: an idle daemon without metrics need not load it
+
+        metrics = Metrics()
+        for entry in planned:
+            metrics.add_task(entry.task, entry.max_age, history.load_runs(Path(config.state_dir), entry.task))
+        try:
+            metrics.serve(config.metrics_port)
+        except OSError as exc:
+            return _report_problems(
+                [f"CONF_METRICS_PORT: cannot listen on port {config.metrics_port}: {exc}"]
             )
-        else:
+    scheduler = Scheduler(config, environment.values, log, Reporter(config, log, metrics))
+    try:
+        beat = scheduler.start_heartbeat(planned)
+    except OSError as exc:
+        return _report_problems([f"CONF_STATE_DIR: cannot write the heartbeat in {config.state_dir}: {exc}"])
+    reaper.start_reaper_if_pid1()
+    scheduler.install_signal_handlers()
+    _log_plan(config, planned, log)
+    if metrics is not None:
+        metrics.up.set(1)
+        log.event(f"metrics on http://0.0.0.0:{config.metrics_port}/metrics")
+    scheduler.run_forever(planned, beat)
+    return EXIT_OK
+
+
+def _log_plan(config: Config, planned: Sequence[PlannedTask], log: Log) -> None:
+    zone = status.zone_name(config.timezone)
+    log.event(f"duplicity-cron {__version__}: {len(config.tasks)} task(s), time zone {zone}")
+    by_task = {entry.task: entry for entry in planned}
+    for task in sorted(config.tasks.values(), key=lambda t: t.id):
+        if task.schedule is None:
             kind = "restore task" if task.restore is not None else "not scheduled (exec only)"
             log.event(f"plan: {kind}", task=task.id)
-    scheduler.run_forever()
-    return EXIT_OK
+            continue
+        entry = by_task[task.id]
+        next_run = entry.first_due.astimezone(task.schedule.timezone).isoformat()
+        timeout = f", timeout {format_duration(task.timeout)}" if task.timeout else ""
+        schedule = f"{task.schedule.describe()} ({status.zone_name(task.schedule.timezone)})"
+        log.event(
+            f"plan: {schedule}, next run {next_run}, max age {format_duration(entry.max_age)}{timeout}",
+            task=task.id,
+        )
 
 
 def _exec_other(args: list[str], environment: Environment) -> int:

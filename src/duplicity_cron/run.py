@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from .log import Log
 from .result import RunResult, Status, Trigger
@@ -22,6 +23,14 @@ from .tasks import HOOK_STEPS, MAIN_STEPS, Task
 OUTPUT_TAIL_LINES = 50
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
 LOCK_FILE = ".lock"
+
+
+class RunObserver(Protocol):
+    """Told when a run starts (inside its lock) and when it ends: history, metrics, notifications."""
+
+    def run_started(self, task: Task) -> None: ...
+
+    def run_finished(self, task: Task, result: RunResult) -> None: ...
 
 
 class TaskBusy(Exception):
@@ -65,6 +74,7 @@ def run_task(
     log: Log,
     trigger: Trigger,
     cancel: Cancel | None = None,
+    observer: RunObserver | None = None,
 ) -> RunResult:
     """Run `task` once and return what happened. Never raises for a failing step."""
     started = datetime.now(UTC)
@@ -73,6 +83,8 @@ def run_task(
     try:
         with task_lock(work_dir / task.id):
             log.event(f"run started ({trigger})", task=task.id)
+            if observer is not None:
+                observer.run_started(task)
             status, failed_step, exit_code = run.steps()
     except TaskBusy:
         log.event("skipped: this task is already running in another process", task=task.id, level="warning")
@@ -94,6 +106,8 @@ def run_task(
         output_tail=tuple(run.tail),
     )
     log.summary(result)
+    if observer is not None:
+        observer.run_finished(task, result)
     return result
 
 

@@ -8,9 +8,11 @@ on real time; we give those with a fixed minute and hour the same wall-clock rul
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -137,10 +139,50 @@ class Schedule:
                 last = due.timestamp()
                 yield due
 
+    def longest_gap(self, start: datetime) -> float:
+        """The longest time in seconds between two consecutive due times, over a year from `start`.
+
+        Wall-clock arithmetic (a DST hour is ignored): it sizes the default MAX_AGE, not a due time.
+        Times of day and matching days are taken apart, so that a per-second schedule costs no more
+        than a yearly one.
+        """
+        fields = self.expression.split()
+        if len(fields) == 5:
+            fields.insert(0, "0")
+        parsed = CronSim(" ".join(fields), datetime(2000, 1, 1))
+        times = sorted(
+            h * 3600 + m * 60 + s for h in parsed.hours for m in parsed.minutes for s in parsed.seconds
+        )
+        within_day = max((b - a for a, b in itertools.pairwise(times)), default=0)
+        day_gaps = _matching_day_gaps(" ".join(fields[3:]), start.date())
+        across_days = max(days * 86400 - times[-1] + times[0] for days in day_gaps)
+        return float(max(within_day, across_days))
+
     def describe(self) -> str:
         if self.source != self.expression:
             return f"{self.source} ({self.expression})"
         return self.expression
+
+
+@functools.lru_cache(maxsize=64)
+def _matching_day_gaps(day_fields: str, start: date) -> frozenset[int]:
+    """The distinct numbers of days between consecutive days that match `day_fields` (day month weekday).
+
+    Covers at least 400 days and two matching days (a yearly or leap-day schedule looks further).
+    Cached: most schedules share the day fields `* * *`.
+    """
+    if day_fields == "* * *":
+        return frozenset({1})
+    days = CronSim(f"0 0 0 {day_fields}", datetime.combine(start, datetime.min.time()))
+    first = previous = next(days).date()
+    gaps: set[int] = set()
+    for _ in range(2000):
+        current = next(days).date()
+        gaps.add((current - previous).days)
+        previous = current
+        if (current - first).days >= 400:
+            break
+    return frozenset(gaps)
 
 
 def _is_imaginary(moment: datetime) -> bool:

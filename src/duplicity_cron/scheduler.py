@@ -6,17 +6,21 @@ import contextlib
 import os
 import select
 import signal
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import heartbeat
 from .config import Config
+from .health import default_max_age
+from .heartbeat import Heartbeat, PlannedTask
 from .log import Log
 from .result import RunResult, Status, Trigger
-from .run import run_task
+from .run import RunObserver, run_task
 from .step import Cancel
 from .tasks import Task
 
@@ -30,6 +34,17 @@ class _ActiveRun:
     cancel: Cancel
 
 
+def plan(config: Config, now: datetime) -> tuple[PlannedTask, ...]:
+    """Each scheduled task with its first due time after `now` and its max age (default: 2x longest gap)."""
+    planned = []
+    for task in config.scheduled_tasks:
+        assert task.schedule is not None
+        max_age = task.max_age or default_max_age(task.schedule.longest_gap(now))
+        first_due = task.schedule.next_after(now).astimezone(UTC)
+        planned.append(PlannedTask(task.id, task.schedule.describe(), max_age, first_due))
+    return tuple(planned)
+
+
 class Scheduler:
     """Runs the scheduled tasks of `config` when due, each at most once at a time."""
 
@@ -38,12 +53,12 @@ class Scheduler:
         config: Config,
         env: Mapping[str, str],
         log: Log,
-        on_result: Callable[[RunResult], None] = lambda result: None,
+        observer: RunObserver | None = None,
     ) -> None:
         self.config = config
         self.env = env
         self.log = log
-        self.on_result = on_result
+        self.observer = observer
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
         # A signal handler may only set a flag and write to this pipe: taking a lock there can deadlock.
@@ -52,6 +67,7 @@ class Scheduler:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
+        self._heartbeat_failing = False
 
     def request_stop(self, signum: int | None = None, frame: object = None) -> None:
         """Ask the loop to stop; safe to call from a signal handler."""
@@ -71,24 +87,43 @@ class Scheduler:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
 
-    def run_forever(self) -> None:
+    def start_heartbeat(self, planned: tuple[PlannedTask, ...]) -> Heartbeat:
+        """Write the first heartbeat; OSError when the state folder is not writable (a start-up error)."""
+        now = datetime.now(UTC)
+        beat = Heartbeat(os.getpid(), socket.gethostname(), started=now, updated=now, tasks=planned)
+        heartbeat.write(Path(self.config.state_dir), beat)
+        return beat
+
+    def _beat(self, beat: Heartbeat) -> Heartbeat:
+        beat = beat.beat(datetime.now(UTC))
+        try:
+            heartbeat.write(Path(self.config.state_dir), beat)
+            self._heartbeat_failing = False
+        except OSError as exc:
+            if not self._heartbeat_failing:  # once per streak, not every 20 s
+                self.log.event(f"cannot write the heartbeat: {exc}", level="error")
+            self._heartbeat_failing = True
+        return beat
+
+    def run_forever(self, planned: tuple[PlannedTask, ...], beat: Heartbeat) -> None:
         """Schedule until a stop is requested, then let running tasks finish their hooks within the grace."""
         tasks = {task.id: task for task in self.config.scheduled_tasks}
         schedules = {task.id: task.schedule for task in tasks.values() if task.schedule is not None}
-        now = datetime.now(UTC)
         # Kept in UTC: Python compares datetimes of one zone by wall time, which DST makes ambiguous.
-        next_due = {
-            task_id: schedule.next_after(now).astimezone(UTC) for task_id, schedule in schedules.items()
-        }
+        next_due = {entry.task: entry.first_due for entry in planned}
         self.log.event(f"scheduler ready: {len(schedules)} scheduled task(s)", event="scheduler_ready")
+        next_beat = time.monotonic() + heartbeat.INTERVAL
         while not self._stopping:
+            if time.monotonic() >= next_beat:
+                beat = self._beat(beat)
+                next_beat = time.monotonic() + heartbeat.INTERVAL
+            until_beat = next_beat - time.monotonic()
             if not next_due:
-                self._sleep(None)
+                self._sleep(until_beat)
                 continue
-            due_at = min(next_due.values())
-            delay = (due_at - datetime.now(UTC)).total_seconds()
+            delay = (min(next_due.values()) - datetime.now(UTC)).total_seconds()
             if delay > 0:
-                self._sleep(min(delay, _MAX_SLEEP))
+                self._sleep(min(delay, until_beat, _MAX_SLEEP))
                 continue
             now = datetime.now(UTC)
             for task_id, due in sorted(next_due.items(), key=lambda item: item[1]):
@@ -101,6 +136,8 @@ class Scheduler:
                     following = schedules[task_id].next_after(now)
                 next_due[task_id] = following.astimezone(UTC)
         self._shutdown()
+        with contextlib.suppress(OSError):
+            heartbeat.write(Path(self.config.state_dir), beat.stop(datetime.now(UTC)))
 
     def _fire(self, task: Task, due: datetime) -> None:
         with self._lock:
@@ -112,8 +149,11 @@ class Scheduler:
                     task=task.id,
                     level="warning",
                 )
-                now = datetime.now(UTC)
-                self.on_result(RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now))
+                if self.observer is not None:
+                    now = datetime.now(UTC)
+                    self.observer.run_finished(
+                        task, RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now)
+                    )
                 return
             cancel = Cancel()
             thread = threading.Thread(
@@ -124,15 +164,15 @@ class Scheduler:
 
     def _run(self, task: Task, cancel: Cancel) -> None:
         try:
-            result = run_task(
+            run_task(
                 task,
                 work_dir=Path(self.config.work_dir),
                 env=self.env,
                 log=self.log,
                 trigger=Trigger.SCHEDULE,
                 cancel=cancel,
+                observer=self.observer,
             )
-            self.on_result(result)
         except Exception as exc:  # a bug must not take the scheduler down with it
             self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
         finally:

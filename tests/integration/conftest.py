@@ -30,6 +30,7 @@ def base_env(work_dir: Path, extra: Mapping[str, str] = ()) -> dict[str, str]:
         "HOME": str(work_dir.parent / "home"),
         "LANG": "C.UTF-8",
         "CONF_WORK_DIR": str(work_dir),
+        "CONF_STATE_DIR": str(work_dir.parent / "state"),
     }
     Path(env["HOME"]).mkdir(exist_ok=True)
     env.update(extra)

@@ -1,0 +1,85 @@
+"""Prometheus metrics of the daemon (`run` with CONF_METRICS_PORT), through prometheus-client.
+
+Gauges start from the run history, so a restarted daemon still exports when the last success was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+from .result import RunResult, Status
+
+PREFIX = "duplicity_cron_"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        labels = ["task"]
+        self.up = Gauge(PREFIX + "up", "1 while the scheduler runs", registry=self.registry)
+        self.last_run = Gauge(
+            PREFIX + "last_run_timestamp_seconds",
+            "End of the task's last run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_success = Gauge(
+            PREFIX + "last_success_timestamp_seconds",
+            "End of the task's last successful run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_duration = Gauge(
+            PREFIX + "last_run_duration_seconds",
+            "Duration of the task's last run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_status = Gauge(
+            PREFIX + "last_run_status",
+            "1 for the status of the task's last run (succeeded, failed, timed_out, interrupted), else 0",
+            ["task", "status"],
+            registry=self.registry,
+        )
+        self.runs = Counter(
+            PREFIX + "runs",
+            "Runs since the scheduler started, by status (skipped: due while the previous run was going)",
+            ["task", "status"],
+            registry=self.registry,
+        )
+        self.max_age = Gauge(
+            PREFIX + "max_age_seconds", "The task's MAX_AGE: the oldest a last success may be", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.next_run = Gauge(
+            PREFIX + "next_run_timestamp_seconds", "The task's next due time", labels, registry=self.registry
+        )
+
+    def serve(self, port: int) -> None:
+        """Serve /metrics on all interfaces; OSError when the port is taken."""
+        start_http_server(port, addr="0.0.0.0", registry=self.registry)  # a container publishes this port
+
+    def add_task(self, task: str, max_age: float, history: Iterable[RunResult]) -> None:
+        self.max_age.labels(task).set(max_age)
+        for status in Status:
+            self.runs.labels(task, str(status))  # every series exists from the start, at 0
+        for result in history:
+            self._set_last(result)
+
+    def observe(self, result: RunResult) -> None:
+        self.runs.labels(result.task, str(result.status)).inc()
+        self._set_last(result)
+
+    def _set_last(self, result: RunResult) -> None:
+        if result.status is Status.SKIPPED:
+            return  # not a run: the previous one was still going
+        ended = result.ended.timestamp()
+        self.last_run.labels(result.task).set(ended)
+        self.last_duration.labels(result.task).set(result.duration)
+        for status in Status:
+            if status is not Status.SKIPPED:
+                self.last_status.labels(result.task, str(status)).set(1 if status is result.status else 0)
+        if result.status is Status.SUCCEEDED:
+            self.last_success.labels(result.task).set(ended)
