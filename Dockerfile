@@ -35,10 +35,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 COPY requirements/duplicity.txt requirements/backends.txt /build/requirements/
 # Wheels only (--only-binary): no compiler is needed, here or in any image.
 # duplicity's own metadata requires every backend's SDK: --no-deps, then the curated closure.
+# One patch to duplicity 3.2.1: par2+ never repairs a damaged volume, because a failing
+# `par2 verify` raises and is taken for "no par2 file"; let verify fail so that repair runs.
 RUN python3 -m venv /opt/duplicity \
  && /opt/duplicity/bin/pip install --no-compile --only-binary=:all: --no-deps -r /build/requirements/duplicity.txt \
  && /opt/duplicity/bin/pip install --no-compile --only-binary=:all: -r /build/requirements/backends.txt \
  && /opt/duplicity/bin/pip uninstall -y -q pip \
+ && sed -i 's/^\( *returncode, out, err = self.subprocess_popen(par2verify\))$/\1, ignore_errors=True)/' \
+        /opt/duplicity/lib/python3*/site-packages/duplicity/backends/par2backend.py \
+ && grep -q 'subprocess_popen(par2verify, ignore_errors=True)' \
+        /opt/duplicity/lib/python3*/site-packages/duplicity/backends/par2backend.py \
  && rm -rf /opt/duplicity/share/doc /opt/duplicity/share/man /opt/duplicity/share/locale \
  && find /opt/duplicity -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
  && /opt/duplicity/bin/python3 -c 'import duplicity.backend as b; b.import_backends()'
