@@ -78,17 +78,16 @@ def send(
             for url in urls:
                 notifier.add(url)
 
-            def apprise_log(entry: object, plugin: object = None) -> None:
-                level = getattr(entry, "level", logging.INFO)
-                if level >= logging.WARNING:
+            def apprise_log(entry: object, service: object = None) -> None:
+                level = logging.getLevelName(str(getattr(entry, "level", "INFO")))
+                if isinstance(level, int) and level >= logging.WARNING:
                     on_problem(f"notification: {getattr(entry, 'message', entry)}")
 
             notify_type = apprise.NotifyType.SUCCESS if success else apprise.NotifyType.FAILURE
-            outcome.append(
-                bool(
-                    notifier.notify(body=body, title=title, notify_type=notify_type, log_callback=apprise_log)
-                )
+            delivered = notifier.notify(
+                body=body, title=title, notify_type=notify_type, timeout=bound, log_callback=apprise_log
             )
+            outcome.append(bool(delivered))
         except Exception as exc:  # a notification must never take the runner down
             on_problem(f"notification failed: {exc!r}")
             outcome.append(False)
@@ -99,4 +98,7 @@ def send(
     if sender.is_alive():
         on_problem(f"notification not delivered within {bound:g}s; given up")
         return False
-    return all(outcome)
+    if not all(outcome):
+        on_problem(f"notification not delivered to every one of {len(urls)} URL(s)")
+        return False
+    return True

@@ -11,18 +11,25 @@ from dataclasses import dataclass, field
 
 MASK = "***"
 _SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
+# Notification and ping URLs carry tokens in their paths and user parts.
+_SECRET_URL_SUFFIXES = ("NOTIFY_URLS", "PING_URL")
 _FILE_SUFFIX = "_FILE"
 
 
 def looks_secret(name: str) -> bool:
-    """True for names whose values are never printed: *PASSPHRASE*, *PASSWORD*, *SECRET*, *TOKEN*, *_KEY.
+    """True for names whose values are never printed: *PASSPHRASE*, *PASSWORD*, *SECRET*, *TOKEN*, *_KEY,
+    and the notification and ping URLs (*NOTIFY_URLS, *PING_URL).
 
     A `*_FILE` variable holds the path of a secret, not the secret: the path stays readable in errors.
     """
     upper = name.upper()
     if upper.endswith(_FILE_SUFFIX):
         return False
-    return any(word in upper for word in _SECRET_WORDS) or upper.endswith("_KEY")
+    return (
+        any(word in upper for word in _SECRET_WORDS)
+        or upper.endswith("_KEY")
+        or upper.endswith(_SECRET_URL_SUFFIXES)
+    )
 
 
 @dataclass
@@ -75,7 +82,13 @@ def _strip_one_newline(text: str) -> str:
 
 def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
     """Every value to mask: secret-looking variables of `env` plus `extra` (values read from files)."""
-    values = [value for name, value in env.items() if value and looks_secret(name)]
+    values = []
+    for name, value in env.items():
+        if value and looks_secret(name):
+            values.append(value)
+            if name.upper().endswith(_SECRET_URL_SUFFIXES):
+                # Each URL of a list on its own; a ping URL also without the trailing slash we strip.
+                values.extend(url.rstrip("/") for url in re.split(r"[\s,]+", value) if url)
     values.extend(value for value in extra if value)
     return values
 
