@@ -334,6 +334,8 @@ def _run(config: Config, environment: Environment, log: Log, args: list[str]) ->
                 [f"CONF_METRICS_PORT: cannot listen on port {config.metrics_port}: {exc}"]
             )
     scheduler = Scheduler(config, environment.values, log, Reporter(config, log, metrics))
+    if metrics is not None:
+        scheduler.on_next_due = metrics.set_next_run  # the next due times, as they are computed
     try:
         beat = scheduler.start_heartbeat(planned)
     except OSError as exc:

@@ -6,6 +6,7 @@ Gauges start from the run history, so a restarted daemon still exports when the 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
@@ -67,6 +68,9 @@ class Metrics:
             self.runs.labels(task, str(status))  # every series exists from the start, at 0
         for result in history:
             self._set_last(result)
+
+    def set_next_run(self, task: str, due: datetime) -> None:
+        self.next_run.labels(task).set(due.timestamp())
 
     def observe(self, result: RunResult) -> None:
         self.runs.labels(result.task, str(result.status)).inc()

@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,11 +54,13 @@ class Scheduler:
         env: Mapping[str, str],
         log: Log,
         observer: RunObserver | None = None,
+        on_next_due: Callable[[str, datetime], None] = lambda task, due: None,
     ) -> None:
         self.config = config
         self.env = env
         self.log = log
         self.observer = observer
+        self.on_next_due = on_next_due
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
         # A signal handler may only set a flag and write to this pipe: taking a lock there can deadlock.
@@ -111,6 +113,8 @@ class Scheduler:
         schedules = {task.id: task.schedule for task in tasks.values() if task.schedule is not None}
         # Kept in UTC: Python compares datetimes of one zone by wall time, which DST makes ambiguous.
         next_due = {entry.task: entry.first_due for entry in planned}
+        for task_id, due in next_due.items():
+            self.on_next_due(task_id, due)
         self.log.event(f"scheduler ready: {len(schedules)} scheduled task(s)", event="scheduler_ready")
         next_beat = time.monotonic() + heartbeat.INTERVAL
         while not self._stopping:
@@ -135,6 +139,7 @@ class Scheduler:
                 if following <= now:
                     following = schedules[task_id].next_after(now)
                 next_due[task_id] = following.astimezone(UTC)
+                self.on_next_due(task_id, next_due[task_id])
         self._shutdown()
         with contextlib.suppress(OSError):
             heartbeat.write(Path(self.config.state_dir), beat.stop(datetime.now(UTC)))

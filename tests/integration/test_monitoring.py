@@ -196,6 +196,11 @@ def test_metrics_are_served_and_follow_the_runs(daemon, tmp_path):
     assert m[("duplicity_cron_last_run_status", (("status", "succeeded"), ("task", "t")))] == 1
     assert m[("duplicity_cron_max_age_seconds", (("task", "idle"),))] == 2 * 86400
     assert ("duplicity_cron_last_run_timestamp_seconds", (("task", "idle"),)) not in m
+    next_idle = datetime.fromtimestamp(
+        m[("duplicity_cron_next_run_timestamp_seconds", (("task", "idle"),))], UTC
+    )
+    assert (next_idle.hour, next_idle.minute, next_idle.second) == (3, 0, 0)
+    assert 0 < m[("duplicity_cron_next_run_timestamp_seconds", t)] - time.time() <= 2
     flag.touch()
     d.wait_for("[t] run failed")
     wait_until(
