@@ -11,7 +11,7 @@ import contextlib
 import itertools
 import json
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,8 @@ def record(state_dir: Path, result: RunResult, keep: int = KEEP_PER_TASK) -> Pat
     """Store `result` and prune the task's oldest records beyond `keep`."""
     folder = runs_dir(state_dir, result.task)
     # Sortable by start time; pid and a counter make names unique across processes and threads.
-    name = f"{result.started.strftime('%Y%m%dT%H%M%S.%fZ')}-{os.getpid()}-{next(_sequence)}.json"
+    started = result.started.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    name = f"{started}-{os.getpid()}-{next(_sequence)}.json"
     path = folder / name
     write_json_atomically(path, result.to_dict())
     for old in _record_files(folder)[:-keep]:

@@ -59,6 +59,7 @@ class Log:
     ) -> None:
         """A line of the runner's own (level info, warning or error)."""
         message = self._mask(message)
+        extra = {key: self._mask(value) if isinstance(value, str) else value for key, value in extra.items()}
         time = self._now()
         where = f" [{task}{'/' + step if step else ''}]" if task else ""
         prefix = "" if level == "info" else f"{level.upper()}: "

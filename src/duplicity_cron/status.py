@@ -67,7 +67,7 @@ def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzi
         "schedule": task.schedule.describe() if task.schedule else None,
         "timezone": zone_name(task.schedule.timezone) if task.schedule else None,
         "restore": task.restore,
-        "next_run": task.schedule.next_after(now).isoformat() if task.schedule else None,
+        "next_run": task.schedule.next_after(now).astimezone(zone).isoformat() if task.schedule else None,
         "last_run": _run_summary(finished[-1], zone, with_output=True) if finished else None,
         "last_success": last_success,
         "recent_runs": [_run_summary(run, zone) for run in reversed(runs[-RECENT_RUNS:])],
