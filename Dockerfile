@@ -92,13 +92,16 @@ ENTRYPOINT ["duplicity"]
 CMD ["--help"]
 
 # ---------------------------------------------------------------------------------------------
-# cron: the duplicity-cron runner, with tini as PID 1 (reaps gpg-agent and other orphans)
+# cron: the duplicity-cron runner, with tini as PID 1 (reaps gpg-agent and other orphans).
+# State (run history, heartbeat) in /var/lib/duplicity-cron (CONF_STATE_DIR): keep it on a volume.
 FROM duplicity AS cron
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         tini \
         tzdata \
- && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
+ && mkdir -p /var/lib/duplicity-cron \
+ && chmod 1777 /var/lib/duplicity-cron
 COPY --from=cron-builder /opt/duplicity-cron /opt/duplicity-cron
 RUN ln -s /opt/duplicity-cron/duplicity-cron.pth "$(python3 -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/duplicity-cron.pth" \
  && duplicity-cron --help >/dev/null

@@ -56,11 +56,31 @@ def roundtrip(engine, image, tmp_path: Path, url: str, *, env=None, volumes=(), 
     cache = open_dir(tmp_path / "cache")
     vols = [f"{src}:/data/src:ro", f"{out}:/data/out", f"{cache}:/cache", *volumes]
     env = {"PASSPHRASE": PASSPHRASE, **(env or {})}
-    backup = engine.run(image, "full", *DUP_OPTS, *options, "/data/src", url, entrypoint="duplicity",
-                        env=env, volumes=vols, network="host")
+    backup = engine.run(
+        image,
+        "full",
+        *DUP_OPTS,
+        *options,
+        "/data/src",
+        url,
+        entrypoint="duplicity",
+        env=env,
+        volumes=vols,
+        network="host",
+    )
     assert backup.returncode == 0, backup.stdout[-3000:] + backup.stderr[-3000:]
-    restore = engine.run(image, "restore", *DUP_OPTS, *options, url, "/data/out/restored", entrypoint="duplicity",
-                         env=env, volumes=vols, network="host")
+    restore = engine.run(
+        image,
+        "restore",
+        *DUP_OPTS,
+        *options,
+        url,
+        "/data/out/restored",
+        entrypoint="duplicity",
+        env=env,
+        volumes=vols,
+        network="host",
+    )
     assert restore.returncode == 0, restore.stdout[-3000:] + restore.stderr[-3000:]
     assert tree_digest(out / "restored") == tree_digest(src)
     return src
@@ -77,11 +97,14 @@ def _assert_backup_set(names: list[str]):
 
 # --- ssh: sftp (paramiko), pexpect+sftp (OpenSSH), rsync over ssh -----------------------------
 
+
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory):
     home = tmp_path_factory.mktemp("sshd")
-    for cmd in (["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "host_key")],
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "id")]):
+    for cmd in (
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "host_key")],
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / "id")],
+    ):
         subprocess.run(cmd, check=True)
     (home / "authorized_keys").write_text((home / "id.pub").read_text())
     port = free_port()
@@ -105,7 +128,7 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
-SSH_OPTS = '--ssh-options=-oIdentityFile=/keys/id -oUserKnownHostsFile=/keys/known_hosts'
+SSH_OPTS = "--ssh-options=-oIdentityFile=/keys/id -oUserKnownHostsFile=/keys/known_hosts"
 
 
 @pytest.mark.parametrize("scheme", ["sftp", "pexpect+sftp", "scp"])
@@ -123,9 +146,18 @@ def test_unknown_ssh_host_key_is_refused(engine, image, tmp_path, sshd):
     shutil.copytree(sshd["keys"], keys)
     (keys / "known_hosts").write_text("")
     src = make_tree(tmp_path / "src", big=1000)
-    proc = engine.run(image, "full", *DUP_OPTS, SSH_OPTS, "/src", f"sftp://root@127.0.0.1:{sshd['port']}/{tmp_path}/x",
-                      entrypoint="duplicity", env={"PASSPHRASE": PASSPHRASE},
-                      volumes=[f"{keys}:/keys:ro", f"{src}:/src:ro"], network="host")
+    proc = engine.run(
+        image,
+        "full",
+        *DUP_OPTS,
+        SSH_OPTS,
+        "/src",
+        f"sftp://root@127.0.0.1:{sshd['port']}/{tmp_path}/x",
+        entrypoint="duplicity",
+        env={"PASSPHRASE": PASSPHRASE},
+        volumes=[f"{keys}:/keys:ro", f"{src}:/src:ro"],
+        network="host",
+    )
     assert proc.returncode == 50, proc.stdout + proc.stderr
 
 
@@ -139,18 +171,34 @@ def test_rsync_over_ssh(engine, image, tmp_path, sshd):
 
 # --- s3 (boto3) against moto ------------------------------------------------------------------
 
+
 def test_s3_against_moto(engine, image, tmp_path):
     port = free_port()
     server = Server([_tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)], port, tmp_path / "moto.log")
     try:
         import boto3
 
-        creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="testing",
-                          aws_secret_access_key="testing", region_name="us-east-1")
+        creds = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
         s3.create_bucket(Bucket="backups")
-        roundtrip(engine, image, tmp_path, "s3:///backups/host1", env=creds,
-                  options=["--s3-endpoint-url", f"http://127.0.0.1:{port}"])
+        roundtrip(
+            engine,
+            image,
+            tmp_path,
+            "s3:///backups/host1",
+            env=creds,
+            options=["--s3-endpoint-url", f"http://127.0.0.1:{port}"],
+        )
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="backups")["Contents"]]
         assert all(k.startswith("host1/") for k in keys), keys
         _assert_backup_set([k.split("/")[-1] for k in keys])
@@ -160,15 +208,37 @@ def test_s3_against_moto(engine, image, tmp_path):
 
 # --- webdav against wsgidav -------------------------------------------------------------------
 
+
 def test_webdav_against_wsgidav(engine, image, tmp_path):
     root = tmp_path / "dav"
     (root / "backups").mkdir(parents=True)
     port = free_port()
-    server = Server([_tool("wsgidav"), "--host", "127.0.0.1", "--port", str(port), "--root", str(root),
-                     "--auth", "anonymous", "--server", "cheroot", "--no-config"], port, tmp_path / "wsgidav.log")
+    server = Server(
+        [
+            _tool("wsgidav"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--root",
+            str(root),
+            "--auth",
+            "anonymous",
+            "--server",
+            "cheroot",
+            "--no-config",
+        ],
+        port,
+        tmp_path / "wsgidav.log",
+    )
     try:
-        roundtrip(engine, image, tmp_path, f"webdav://user@127.0.0.1:{port}/backups",
-                  env={"BACKEND_PASSWORD": "unused"})
+        roundtrip(
+            engine,
+            image,
+            tmp_path,
+            f"webdav://user@127.0.0.1:{port}/backups",
+            env={"BACKEND_PASSWORD": "unused"},
+        )
         _assert_backup_set(_backup_files(root / "backups"))
     finally:
         server.stop()
@@ -176,15 +246,39 @@ def test_webdav_against_wsgidav(engine, image, tmp_path):
 
 # --- ftp (lftp) against pyftpdlib -------------------------------------------------------------
 
+
 def test_ftp_against_pyftpdlib(engine, image, tmp_path):
     root = tmp_path / "ftproot"
     (root / "backups").mkdir(parents=True)
     port = free_port()
-    server = Server([sys.executable, "-m", "pyftpdlib", "-i", "127.0.0.1", "-p", str(port), "-d", str(root), "-w",
-                     "-u", "backup", "-P", "s3cret"], port, tmp_path / "ftp.log")
+    server = Server(
+        [
+            sys.executable,
+            "-m",
+            "pyftpdlib",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-d",
+            str(root),
+            "-w",
+            "-u",
+            "backup",
+            "-P",
+            "s3cret",
+        ],
+        port,
+        tmp_path / "ftp.log",
+    )
     try:
-        roundtrip(engine, image, tmp_path, f"ftp://backup@127.0.0.1:{port}/backups",
-                  env={"BACKEND_PASSWORD": "s3cret"})
+        roundtrip(
+            engine,
+            image,
+            tmp_path,
+            f"ftp://backup@127.0.0.1:{port}/backups",
+            env={"BACKEND_PASSWORD": "s3cret"},
+        )
         _assert_backup_set(_backup_files(root / "backups"))
     finally:
         server.stop()
@@ -192,14 +286,22 @@ def test_ftp_against_pyftpdlib(engine, image, tmp_path):
 
 # --- rclone to a local remote -----------------------------------------------------------------
 
+
 def test_rclone_local_remote(engine, image, tmp_path):
     target = open_dir(tmp_path / "rclone-target")
-    roundtrip(engine, image, tmp_path, "rclone://localdisk://data/target/backups",
-              env={"RCLONE_CONFIG_LOCALDISK_TYPE": "local"}, volumes=[f"{target}:/data/target"])
+    roundtrip(
+        engine,
+        image,
+        tmp_path,
+        "rclone://localdisk://data/target/backups",
+        env={"RCLONE_CONFIG_LOCALDISK_TYPE": "local"},
+        volumes=[f"{target}:/data/target"],
+    )
     _assert_backup_set(_backup_files(target / "backups"))
 
 
 # --- par2 wrapper: a damaged volume is repaired on restore ------------------------------------
+
 
 def test_par2_repairs_a_damaged_volume(engine, image, tmp_path):
     target = open_dir(tmp_path / "par2-target")
@@ -212,14 +314,27 @@ def test_par2_repairs_a_damaged_volume(engine, image, tmp_path):
         data[offset] ^= 0xFF
     volume.write_bytes(bytes(data))
     out = open_dir(tmp_path / "out2")
-    restore = engine.run(image, "restore", *DUP_OPTS, "par2+file:///data/target", "/data/out/restored",
-                         entrypoint="duplicity", env={"PASSPHRASE": PASSPHRASE},
-                         volumes=[f"{target}:/data/target", f"{out}:/data/out"])
+    restore = engine.run(
+        image,
+        "restore",
+        *DUP_OPTS,
+        "par2+file:///data/target",
+        "/data/out/restored",
+        entrypoint="duplicity",
+        env={"PASSPHRASE": PASSPHRASE},
+        volumes=[f"{target}:/data/target", f"{out}:/data/out"],
+    )
     assert restore.returncode == 0, restore.stdout[-3000:] + restore.stderr[-3000:]
     assert tree_digest(out / "restored") == tree_digest(src)
     # and without par2 the same damage is fatal: the repair above was real
-    plain = engine.run(image, "restore", *DUP_OPTS, "file:///data/target", "/data/out/plain",
-                       entrypoint="duplicity", env={"PASSPHRASE": PASSPHRASE},
-                       volumes=[f"{target}:/data/target", f"{out}:/data/out"])
+    plain = engine.run(
+        image,
+        "restore",
+        *DUP_OPTS,
+        "file:///data/target",
+        "/data/out/plain",
+        entrypoint="duplicity",
+        env={"PASSPHRASE": PASSPHRASE},
+        volumes=[f"{target}:/data/target", f"{out}:/data/out"],
+    )
     assert plain.returncode != 0
-

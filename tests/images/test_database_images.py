@@ -25,13 +25,18 @@ ROWS = 3000
 def _rows_sql(dialect: str) -> str:
     values = ",\n".join(
         f"({i}, 'name {i} ''quoted'' é', {i * 7 % 1000}.{i % 100:02d}, "
-        + (f"UNHEX(SHA2('{i}', 256))" if dialect == "mariadb" else f"decode(md5('{i}') || md5('{i}x'), 'hex')")
+        + (
+            f"UNHEX(SHA2('{i}', 256))"
+            if dialect == "mariadb"
+            else f"decode(md5('{i}') || md5('{i}x'), 'hex')"
+        )
         + ")"
         for i in range(1, ROWS + 1)
     )
     blob = "LONGBLOB" if dialect == "mariadb" else "BYTEA"
     return (
-        f"CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(10,2), data {blob});\n"
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(10,2), "
+        f"data {blob});\n"
         f"INSERT INTO items VALUES\n{values};\n"
     )
 
@@ -42,6 +47,7 @@ def _digest(text: str) -> str:
 
 # --- MariaDB ----------------------------------------------------------------------------------
 
+
 class MariaDB:
     def __init__(self, base: Path):
         self.base = base
@@ -49,21 +55,54 @@ class MariaDB:
         self.socket = base / "mysqld.sock"
         data = base / "data"
         shutil.chown(base, "mysql", "mysql")
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=mysql",
-                        "--auth-root-authentication-method=socket", "--skip-test-db"],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={data}",
+                "--user=mysql",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         self.proc = subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--datadir={data}", f"--port={self.port}", "--bind-address=127.0.0.1",
-             f"--socket={self.socket}", f"--pid-file={base}/mysqld.pid", "--user=mysql", "--skip-log-bin"],
-            stdout=(base / "server.log").open("w"), stderr=subprocess.STDOUT,
+            [
+                "mariadbd",
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={self.socket}",
+                f"--pid-file={base}/mysqld.pid",
+                "--user=mysql",
+                "--skip-log-bin",
+            ],
+            stdout=(base / "server.log").open("w"),
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, 60)
         self.sql("CREATE USER 'backup'@'%' IDENTIFIED BY 'db-s3cret'; GRANT ALL ON *.* TO 'backup'@'%';")
 
     def sql(self, statements: str, database: str = "") -> str:
-        proc = subprocess.run(["mariadb", "--no-defaults", "-uroot", f"--socket={self.socket}", "-N", "-B",
-                               *([database] if database else [])],
-                              input=statements, capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(
+            [
+                "mariadb",
+                "--no-defaults",
+                "-uroot",
+                f"--socket={self.socket}",
+                "-N",
+                "-B",
+                *([database] if database else []),
+            ],
+            input=statements,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 
@@ -95,18 +134,20 @@ def _mariadb_rows(server: MariaDB, database: str) -> str:
 def test_mariadb_image_dumps_backs_up_restores_and_loads(engine, mariadb, tmp_path):
     image = engine.image("mariadb")
     backups = open_dir(tmp_path / "backups")
-    conn = f"--host=127.0.0.1 --port={mariadb.port} --user=backup --password=\"$DB_PASSWORD\" --skip-ssl"
+    conn = f'--host=127.0.0.1 --port={mariadb.port} --user=backup --password="$DB_PASSWORD" --skip-ssl'
     env = {
         "PASSPHRASE": PASSPHRASE,
         "DB_PASSWORD": "db-s3cret",
         "CONF_LOG_FORMAT": "json",
         "TASK_db_CRONTAB": "0 3 * * *",
-        "TASK_db_EXTRACT": f"mariadb-dump {conn} --single-transaction shop > \"$SRC/shop.sql\"",
-        "TASK_db_LOAD": f"duplicity full {DUP} \"$SRC\" file:///backups/db",
+        "TASK_db_EXTRACT": f'mariadb-dump {conn} --single-transaction shop > "$SRC/shop.sql"',
+        "TASK_db_LOAD": f'duplicity full {DUP} "$SRC" file:///backups/db',
         "TASK_dbrestore_RESTORE": "10",
-        "TASK_dbrestore_EXTRACT": f"duplicity restore {DUP} file:///backups/db \"$DST/restored\"",
-        "TASK_dbrestore_LOAD": (f"mariadb {conn} -e 'DROP DATABASE IF EXISTS shop_restored; CREATE DATABASE shop_restored' "
-                                f"&& mariadb {conn} shop_restored < \"$DST/restored/shop.sql\""),
+        "TASK_dbrestore_EXTRACT": f'duplicity restore {DUP} file:///backups/db "$DST/restored"',
+        "TASK_dbrestore_LOAD": (
+            f"mariadb {conn} -e 'DROP DATABASE IF EXISTS shop_restored; CREATE DATABASE shop_restored' "
+            f'&& mariadb {conn} shop_restored < "$DST/restored/shop.sql"'
+        ),
     }
     backup = engine.run(image, "exec", "db", env=env, volumes=[f"{backups}:/backups"], network="host")
     assert backup.returncode == 0, backup.stdout[-4000:] + backup.stderr[-2000:]
@@ -121,12 +162,17 @@ def test_mariadb_image_dumps_backs_up_restores_and_loads(engine, mariadb, tmp_pa
 
 
 def test_mariadb_image_has_the_client_tools(engine):
-    proc = engine.run(engine.image("mariadb"), "-c", "mariadb --version && mariadb-dump --version && mysqldump --version",
-                      entrypoint="bash")
+    proc = engine.run(
+        engine.image("mariadb"),
+        "-c",
+        "mariadb --version && mariadb-dump --version && mysqldump --version",
+        entrypoint="bash",
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
+
 
 def _pg_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
@@ -145,22 +191,75 @@ class Postgres:
         pwfile = base / "pw"
         pwfile.write_text("pg-s3cret\n")
         os.chown(pwfile, postgres.pw_uid, postgres.pw_gid)
-        subprocess.run(["runuser", "-u", "postgres", "--", _pg_bin("initdb"), "-D", str(self.data), "-U", "postgres",
-                        "--auth-host=scram-sha-256", "--auth-local=trust", f"--pwfile={pwfile}", "-E", "UTF8"],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth-host=scram-sha-256",
+                "--auth-local=trust",
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         self.proc = subprocess.Popen(
-            ["runuser", "-u", "postgres", "--", _pg_bin("postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-k", str(base), "-c", "listen_addresses=127.0.0.1"],
-            stdout=(base / "server.log").open("w"), stderr=subprocess.STDOUT,
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                _pg_bin("postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(base),
+                "-c",
+                "listen_addresses=127.0.0.1",
+            ],
+            stdout=(base / "server.log").open("w"),
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, 60)
         time.sleep(0.5)
 
     def sql(self, statements: str, database: str = "postgres") -> str:
         proc = subprocess.run(
-            ["runuser", "-u", "postgres", "--", _pg_bin("psql"), "-h", str(self.base), "-p", str(self.port),
-             "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t"],
-            input=statements, capture_output=True, text=True, timeout=120, check=False)
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                _pg_bin("psql"),
+                "-h",
+                str(self.base),
+                "-p",
+                str(self.port),
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-A",
+                "-t",
+            ],
+            input=statements,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 
@@ -199,16 +298,20 @@ def test_postgres_image_dumps_backs_up_restores_and_loads(engine, postgres, tmp_
         "PGPASSWORD": "pg-s3cret",
         "CONF_LOG_FORMAT": "json",
         "TASK_pg_CRONTAB": "0 3 * * *",
-        "TASK_pg_EXTRACT": "pg_dump -Fc -d shop -f \"$SRC/shop.dump\" && pg_dumpall --globals-only > \"$SRC/globals.sql\"",
-        "TASK_pg_LOAD": f"duplicity full {DUP} \"$SRC\" file:///backups/pg",
+        "TASK_pg_EXTRACT": (
+            'pg_dump -Fc -d shop -f "$SRC/shop.dump" && pg_dumpall --globals-only > "$SRC/globals.sql"'
+        ),
+        "TASK_pg_LOAD": f'duplicity full {DUP} "$SRC" file:///backups/pg',
         "TASK_pgrestore_RESTORE": "10",
-        "TASK_pgrestore_EXTRACT": f"duplicity restore {DUP} file:///backups/pg \"$DST/restored\"",
-        "TASK_pgrestore_LOAD": ("psql -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS shop_restored' "
-                                "-c 'CREATE DATABASE shop_restored' "
-                                # the image's client is PostgreSQL 17; into an older server (Debian 12's 15
-                                # here) its `SET transaction_timeout` line must go (docs/images.md)
-                                "&& pg_restore -f - \"$DST/restored/shop.dump\" | sed '/^SET transaction_timeout/d' "
-                                "| psql -v ON_ERROR_STOP=1 -q -d shop_restored"),
+        "TASK_pgrestore_EXTRACT": f'duplicity restore {DUP} file:///backups/pg "$DST/restored"',
+        "TASK_pgrestore_LOAD": (
+            "psql -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS shop_restored' "
+            "-c 'CREATE DATABASE shop_restored' "
+            # the image's client is PostgreSQL 17; into an older server (Debian 12's 15
+            # here) its `SET transaction_timeout` line must go (docs/images.md)
+            "&& pg_restore -f - \"$DST/restored/shop.dump\" | sed '/^SET transaction_timeout/d' "
+            "| psql -v ON_ERROR_STOP=1 -q -d shop_restored"
+        ),
     }
     backup = engine.run(image, "exec", "pg", env=env, volumes=[f"{backups}:/backups"], network="host")
     assert backup.returncode == 0, backup.stdout[-4000:] + backup.stderr[-2000:]
@@ -222,6 +325,10 @@ def test_postgres_image_dumps_backs_up_restores_and_loads(engine, postgres, tmp_
 
 
 def test_postgres_image_has_the_client_tools(engine):
-    proc = engine.run(engine.image("postgres"), "-c", "psql --version && pg_dump --version && pg_dumpall --version "
-                      "&& pg_restore --version", entrypoint="bash")
+    proc = engine.run(
+        engine.image("postgres"),
+        "-c",
+        "psql --version && pg_dump --version && pg_dumpall --version && pg_restore --version",
+        entrypoint="bash",
+    )
     assert proc.returncode == 0, proc.stderr

@@ -25,8 +25,12 @@ def api_socket(engine):
         return
     folder = Path(tempfile.mkdtemp(prefix="dct-podman-api-"))
     sock = folder / "podman.sock"
-    proc = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{sock}"], env=engine.env,
-                            stdout=(folder / "service.log").open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
+        env=engine.env,
+        stdout=(folder / "service.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while not sock.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -40,8 +44,17 @@ def test_docker_image_backs_up_data_produced_by_docker_exec(engine, containers, 
     image = engine.image("docker")
     app = containers("app")
     # "another container": an application whose data only it can produce (here: a generated file)
-    engine.cmd("run", "-d", "--name", app, "--entrypoint", "sh", image, "-c",
-               "head -c 300000 /dev/urandom > /tmp/app-data.bin && sleep 600")
+    engine.cmd(
+        "run",
+        "-d",
+        "--name",
+        app,
+        "--entrypoint",
+        "sh",
+        image,
+        "-c",
+        "head -c 300000 /dev/urandom > /tmp/app-data.bin && sleep 600",
+    )
     deadline = time.monotonic() + 20
     while engine.cmd("exec", app, "test", "-f", "/tmp/app-data.bin", check=False).returncode != 0:
         assert time.monotonic() < deadline, "the app container did not produce its data"
@@ -53,21 +66,34 @@ def test_docker_image_backs_up_data_produced_by_docker_exec(engine, containers, 
     env = {
         "PASSPHRASE": PASSPHRASE,
         "TASK_app_CRONTAB": "0 3 * * *",
-        "TASK_app_EXTRACT": f"docker exec {app} cat /tmp/app-data.bin > \"$SRC/app-data.bin\"",
-        "TASK_app_LOAD": f"duplicity full {DUP} \"$SRC\" file:///backups/app",
+        "TASK_app_EXTRACT": f'docker exec {app} cat /tmp/app-data.bin > "$SRC/app-data.bin"',
+        "TASK_app_LOAD": f'duplicity full {DUP} "$SRC" file:///backups/app',
     }
-    proc = engine.run(image, "exec", "app", env=env,
-                      volumes=[f"{api_socket}:/var/run/docker.sock", f"{backups}:/backups"])
+    proc = engine.run(
+        image, "exec", "app", env=env, volumes=[f"{api_socket}:/var/run/docker.sock", f"{backups}:/backups"]
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
-    restore = engine.run(image, "restore", *DUP_OPTS, "file:///backups/app", "/out/restored", entrypoint="duplicity",
-                         env={"PASSPHRASE": PASSPHRASE}, volumes=[f"{backups}:/backups", f"{out}:/out"])
+    restore = engine.run(
+        image,
+        "restore",
+        *DUP_OPTS,
+        "file:///backups/app",
+        "/out/restored",
+        entrypoint="duplicity",
+        env={"PASSPHRASE": PASSPHRASE},
+        volumes=[f"{backups}:/backups", f"{out}:/out"],
+    )
     assert restore.returncode == 0, restore.stdout + restore.stderr
     got = hashlib.sha256((out / "restored" / "app-data.bin").read_bytes()).hexdigest()
     assert got == expected
 
 
 def test_docker_image_has_the_cli_but_no_daemon(engine):
-    proc = engine.run(engine.image("docker"), "-c",
-                      "docker --version && ! command -v dockerd && ! command -v containerd", entrypoint="bash")
+    proc = engine.run(
+        engine.image("docker"),
+        "-c",
+        "docker --version && ! command -v dockerd && ! command -v containerd",
+        entrypoint="bash",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

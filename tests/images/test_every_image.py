@@ -140,12 +140,14 @@ for tool in gcc cc c++ g++ make x86_64-linux-gnu-gcc aarch64-linux-gnu-gcc; do
 done
 dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$' | sed 's/^/FOUND dev package /'
 [ -e /opt/duplicity/bin/pip ] && echo "FOUND pip in the venv"
-find / -xdev \( -path /proc -o -path /sys \) -prune -o -type d -name pip -path '*/.cache/*' -print | sed 's/^/FOUND pip cache /'
+find / -xdev \( -path /proc -o -path /sys \) -prune -o -type d -name pip -path '*/.cache/*' -print \
+    | sed 's/^/FOUND pip cache /'
 find /opt -name __pycache__ -o -name '*.pyc' | head -3 | sed 's/^/FOUND bytecode /'
 ls /var/lib/apt/lists | grep -v -E '^(lock|partial|auxfiles)$' | head -3 | sed 's/^/FOUND apt list /'
 ls /var/cache/apt/*.bin 2>/dev/null | sed 's/^/FOUND apt cache /'
 find /usr/share/doc -type f ! -name copyright | head -3 | sed 's/^/FOUND doc /'
-find /usr/share/man /usr/share/info /usr/share/locale -type f 2>/dev/null | head -3 | sed 's/^/FOUND man, info or locale file /'
+find /usr/share/man /usr/share/info /usr/share/locale -type f 2>/dev/null | head -3 \
+    | sed 's/^/FOUND man, info or locale file /'
 ls /opt/duplicity/share 2>/dev/null | sed 's/^/FOUND venv share /'
 true
 """

@@ -67,7 +67,8 @@ VERSION_ARGS = {"ssh": ["-V"], "sftp": None, "scp": None, "rclone": ["version"],
 
 def imported_names(module_name):
     source = importlib.util.find_spec(f"duplicity.backends.{module_name}").origin
-    tree = ast.parse(open(source, encoding="utf-8").read())
+    with open(source, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
     names = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -121,7 +122,7 @@ def main():
             except ImportError as exc:
                 if name not in OPTIONAL.get(module, set()):
                     errors.append(f"import {name}: {exc}")
-        for program in programs + ["gpg", "gpg-agent"]:
+        for program in [*programs, "gpg", "gpg-agent"]:
             problem = check_program(program)
             if problem:
                 errors.append(problem)

@@ -1,0 +1,126 @@
+"""examples/compose-*: every compose file is valid and safe (no default passphrase, the cache and the
+state on volumes), and the folder example, started as a user starts it (podman-compose here, docker
+compose where a Docker engine answers), makes a backup that restores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .util import PASSPHRASE, REPO, TARGETS, make_tree, open_dir, tree_digest
+
+EXAMPLES = sorted((REPO / "examples").glob("compose-*/compose.yaml"))
+USER_ENV = {
+    "PASSPHRASE": PASSPHRASE,
+    "MARIADB_PASSWORD": "example",
+    "POSTGRES_PASSWORD": "example",
+}
+
+
+def test_there_is_an_example_for_each_use():
+    assert {p.parent.name for p in EXAMPLES} >= {
+        "compose-folder",
+        "compose-mariadb",
+        "compose-postgres",
+        "compose-docker",
+    }
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_compose_file_is_safe(path):
+    compose = yaml.safe_load(path.read_text())
+    backup = compose["services"]["backup"]
+    assert backup["build"]["target"] in TARGETS
+    assert backup["build"]["context"] == "../.."
+    env = backup["environment"]
+    # required from the user, never defaulted
+    assert env["PASSPHRASE"].startswith("${PASSPHRASE:?"), env["PASSPHRASE"]
+    mounts = {volume.split(":")[1] for volume in backup["volumes"]}
+    assert {"/cache", "/var/lib/duplicity-cron"} <= mounts
+    assert any(key.endswith("_RESTORE") for key in env), "each example shows its restore task"
+
+
+def _compose_cmd(engine) -> list[str]:
+    if engine.name == "docker":
+        return ["docker", "compose"]
+    exe = shutil.which("podman-compose") or str(Path(sys.executable).parent / "podman-compose")
+    if not Path(exe).exists():
+        pytest.fail("podman-compose missing: install requirements/images-test.txt", pytrace=False)
+    return [exe]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_compose_config_resolves(engine, path):
+    env = {**engine.env, **USER_ENV}
+    proc = subprocess.run(
+        [*_compose_cmd(engine), "-f", str(path), "config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # without a passphrase the file refuses to start
+    no_secret = {k: v for k, v in env.items() if k != "PASSPHRASE"}
+    refused = subprocess.run(
+        [*_compose_cmd(engine), "-f", str(path), "config"],
+        capture_output=True,
+        text=True,
+        env=no_secret,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "PASSPHRASE" in refused.stdout + refused.stderr
+
+
+def test_folder_example_starts_and_backs_up(engine, tmp_path):
+    compose_file = REPO / "examples" / "compose-folder" / "compose.yaml"
+    # the example names its image duplicity-cron:local and builds it when missing: give it the
+    # image this session built from the same Dockerfile target
+    engine.cmd("tag", engine.image("cron"), "localhost/duplicity-cron:local")
+    src = make_tree(tmp_path / "data", big=200_000)
+    backups = open_dir(tmp_path / "backups")
+    restore = open_dir(tmp_path / "restore")
+    project = f"dctexample{os.getpid()}"
+    env = {
+        **engine.env,
+        **USER_ENV,
+        "BACKUP_SOURCE": str(src),
+        "BACKUP_TARGET": str(backups),
+        "RESTORE_TARGET": str(restore),
+        "BACKUP_SCHEDULE": "*/3 * * * * *",
+    }
+    compose = [*_compose_cmd(engine), "-p", project, "-f", str(compose_file)]
+
+    def run(*args, timeout=180):
+        return subprocess.run(
+            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+
+    try:
+        up = run("up", "-d")
+        assert up.returncode == 0, up.stdout + up.stderr
+        deadline = time.monotonic() + 60
+        while not any(p.name.endswith(".difftar.gpg") for p in backups.iterdir()):
+            if time.monotonic() > deadline:
+                logs = run("logs")
+                raise AssertionError(f"no backup appeared in 60 s; logs:\n{logs.stdout[-4000:]}{logs.stderr}")
+            time.sleep(0.5)
+        # stop the schedule, then restore as the example says
+        run("stop", timeout=120)
+        restored = run("run", "--rm", "backup", "restore")
+        assert restored.returncode == 0, restored.stdout[-3000:] + restored.stderr[-3000:]
+        folders = list(restore.iterdir())
+        assert len(folders) == 1, folders
+        assert tree_digest(folders[0]) == tree_digest(src)
+    finally:
+        run("down", "-v", timeout=180)
