@@ -48,7 +48,10 @@ _dc_setup_main() {
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
         fi
 
-        mkdir -p "$cache/storage" "/run/duplicity-cron-ci/storage"
+        # runtime state of this store (one per cache folder: two stores must not share it)
+        local runroot
+        runroot="/run/duplicity-cron-ci/$(printf '%s' "$cache" | md5sum | cut -c1-8)"
+        mkdir -p "$cache/storage" "$runroot"
         local nofile
         nofile=$(ulimit -Hn)
         [[ "$nofile" == unlimited ]] && nofile=1048576
@@ -74,7 +77,7 @@ EOF
 [storage]
 driver = "overlay"
 graphroot = "${cache}/storage"
-runroot = "/run/duplicity-cron-ci/storage"
+runroot = "${runroot}"
 EOF
         export CONTAINERS_CONF="$cache/containers.conf"
         export CONTAINERS_STORAGE_CONF="$cache/storage.conf"
