@@ -146,3 +146,13 @@ def require(tool: str) -> str:
     path = shutil.which(tool, path=base_env_path())
     assert path, f"{tool} is not installed; run the README's test command, which installs it"
     return path
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 20, what: str = "condition") -> None:
+    """Poll `predicate` until it is true; fail the test after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout}s")

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 
-from .conftest import COMMAND, base_env
+from .conftest import COMMAND, base_env, wait_until
 
 
 def test_seconds_schedule_fires_several_times_each_within_a_second_of_due(daemon, tmp_path):
@@ -88,9 +88,7 @@ def test_sigterm_interrupts_the_run_lets_hooks_finish_and_exits_zero(daemon, tmp
             "TASK_t_FINALLY": f"echo finally >> {trace}",
         }
     )
-    deadline = time.monotonic() + 10
-    while not (trace.exists() and "load" in trace.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: trace.exists() and "load" in trace.read_text(), what="load started")
     stopped_at = time.monotonic()
     assert d.stop(signal.SIGTERM, timeout=15) == 0
     took = time.monotonic() - stopped_at
@@ -110,9 +108,7 @@ def test_hooks_that_outlive_the_grace_are_killed(daemon, tmp_path):
             "TASK_t_FINALLY": f"echo finally-start >> {trace}; sleep 60; echo finally-end >> {trace}",
         }
     )
-    deadline = time.monotonic() + 10
-    while not trace.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(trace.exists, what="load started")
     stopped_at = time.monotonic()
     assert d.stop(signal.SIGINT, timeout=15) == 0
     assert time.monotonic() - stopped_at < 2 + 2
@@ -174,9 +170,7 @@ def test_exec_of_a_task_the_daemon_is_running_is_refused(daemon, cli, tmp_path):
     """Two runs of one task would empty each other's SRC and DST, even from two processes."""
     marker = tmp_path / "running"
     d = daemon({"TASK_t_CRONTAB": "* * * * * *", "TASK_t_LOAD": f"touch {marker}; sleep 3"})
-    deadline = time.monotonic() + 10
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(marker.exists, what="the daemon's run started")
     result = cli("exec", "t", env={"TASK_t_LOAD": "echo should-not-run"})
     assert result.returncode == 1
     assert "skipped: this task is already running in another process" in result.stdout

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from duplicity_cron import history
 from duplicity_cron.result import RunResult, Status, Trigger
 
+from .conftest import wait_until
 from .http_recorder import free_port
 
 CANARY = "canary-Secr3t-a9c4e1"
@@ -25,15 +26,6 @@ CANARY = "canary-Secr3t-a9c4e1"
 @pytest.fixture
 def state_dir(work_dir: Path) -> Path:
     return work_dir.parent / "state"  # what conftest.base_env sets as CONF_STATE_DIR
-
-
-def wait_until(predicate, timeout: float = 20) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_every_run_is_recorded_with_its_masked_output_tail(cli, state_dir):

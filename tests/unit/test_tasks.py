@@ -7,23 +7,13 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from duplicity_cron.config import DEFAULT_STATE_DIR, ConfigError, parse_config
+from duplicity_cron.config import DEFAULT_STATE_DIR, parse_config
 from duplicity_cron.tasks import split_task_variable, split_urls
+
+from .test_config import problems_of, single_problem
 
 TASK = {"TASK_db_LOAD": "true", "TASK_db_CRONTAB": "0 3 * * *"}
 EXEC_ONLY = {"TASK_db_LOAD": "true"}
-
-
-def problems_of(env: dict[str, str]) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        parse_config(env)
-    return info.value.problems
-
-
-def single_problem(env: dict[str, str]) -> str:
-    problems = problems_of(env)
-    assert len(problems) == 1, problems
-    return problems[0]
 
 
 # --- keys ---------------------------------------------------------------------------------------
