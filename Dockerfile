@@ -106,6 +106,9 @@ COPY --from=cron-builder /opt/duplicity-cron /opt/duplicity-cron
 RUN ln -s /opt/duplicity-cron/duplicity-cron.pth "$(python3 -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/duplicity-cron.pth" \
  && duplicity-cron --help >/dev/null
 STOPSIGNAL SIGTERM
+# healthy while the scheduler's heartbeat is fresh and every scheduled task's backups are recent
+# (`duplicity-cron healthcheck`; it reads the state in CONF_STATE_DIR). Podman needs --format docker.
+HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=2 CMD ["duplicity-cron", "healthcheck"]
 ENTRYPOINT ["tini", "--", "duplicity-cron"]
 CMD ["run"]
 

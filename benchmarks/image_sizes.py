@@ -47,9 +47,9 @@ def sh(env, *args, check=True) -> str:
 
 
 def build(env, tag: str, *args: str) -> float:
-    pull = "--pull=never" if env["ENGINE"] == "podman" else "--pull=false"
+    pull = ["--pull=never", "--format", "docker"] if env["ENGINE"] == "podman" else ["--pull=false"]
     started = time.monotonic()
-    sh(env, "build", pull, "-t", tag, *args)
+    sh(env, "build", *pull, "-t", tag, *args)
     return time.monotonic() - started
 
 

@@ -34,7 +34,8 @@ if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"
 fi
 if ! cmp -s "$repo/requirements/images-test.txt" "$stamp"; then
-    "$venv/bin/pip" install -q --disable-pip-version-check -r "$repo/requirements/images-test.txt"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$repo/requirements/images-test.txt" \
+        2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
     cp "$repo/requirements/images-test.txt" "$stamp"
 fi
 echo "test.sh: engine $ENGINE ready after $(($(date +%s) - started)) s" >&2

@@ -298,3 +298,23 @@ def test_runs_as_user_1000_read_only(engine, containers, cron, tmp_path):
     assert (work / "bk" / "src" / "text.sql").exists()
     assert list((cache / "duplicity").iterdir())
     assert list(state.iterdir()), "the runner wrote no state (history, heartbeat) into CONF_STATE_DIR"
+
+
+def test_healthcheck_reports_a_running_scheduler(engine, containers, cron, tmp_path):
+    state = open_dir(tmp_path / "state")
+    name = start(
+        engine,
+        containers,
+        cron,
+        {"TASK_n_CRONTAB": "0 3 * * *", "TASK_n_LOAD": "true"},
+        volumes=[f"{state}:/var/lib/duplicity-cron"],
+    )
+    wait_events(engine, name, lambda ev: any(e.get("event") == "scheduler_ready" for e in ev))
+    proc = engine.cmd("exec", name, "duplicity-cron", "healthcheck", check=False)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "healthy"), proc.stdout + proc.stderr
+    if engine.name == "podman":
+        # the image's own HEALTHCHECK instruction, run by the engine
+        assert engine.cmd("healthcheck", "run", name, check=False).returncode == 0
+    engine.cmd("stop", "-t", "20", name, timeout=60)
+    stopped = engine.run(cron, "healthcheck", volumes=[f"{state}:/var/lib/duplicity-cron"])
+    assert stopped.returncode == 1 and "unhealthy" in stopped.stdout, stopped.stdout + stopped.stderr

@@ -109,3 +109,5 @@ def test_image_metadata(engine):
         assert json.loads(engine.inspect(image, "{{json .Config.Cmd}}")) == ["run"]
         assert engine.inspect(image, "{{.Config.StopSignal}}") in ("SIGTERM", "15")
         assert engine.inspect(image, "{{.Config.WorkingDir}}") == "/workdir"
+        health = json.loads(engine.inspect(image, "{{json .Config.Healthcheck}}"))
+        assert health and health["Test"] == ["CMD", "duplicity-cron", "healthcheck"], health

@@ -57,7 +57,8 @@ class Engine:
         """The image of a Dockerfile target, built once per session (the layer cache is reused)."""
         if target not in self._built:
             tag = f"{IMAGE_PREFIX}:{target}"
-            pull = ["--pull=never"] if self.name == "podman" else ["--pull=false"]
+            # podman writes OCI images unless told otherwise, and OCI has no HEALTHCHECK
+            pull = ["--pull=never", "--format", "docker"] if self.name == "podman" else ["--pull=false"]
             started = time.monotonic()
             log = REPO / ".cache" / f"build-{target}.log"
             log.parent.mkdir(exist_ok=True)
