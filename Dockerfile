@@ -55,8 +55,13 @@ FROM builder AS cron-builder
 # README.m[d]: pyproject's readme, matched by a pattern so that a checkout without it still builds
 COPY pyproject.toml README.m[d] /build/src/
 COPY src/ /build/src/src/
+COPY images/dedupe_target.py /build/
+# -c backends.txt: the libraries both need (requests, urllib3, ...) in the venv's versions, whose
+# copies dedupe_target.py then removes from the target folder
 RUN python3 -m venv /build/pip \
- && /build/pip/bin/pip install -q --no-compile --target /opt/duplicity-cron /build/src \
+ && /build/pip/bin/pip install -q --no-compile -c /build/requirements/backends.txt \
+        --target /opt/duplicity-cron /build/src \
+ && python3 /build/dedupe_target.py /opt/duplicity-cron /opt/duplicity/lib/python3*/site-packages \
  && sed -i '1s|^#!.*python.*|#!/opt/duplicity/bin/python3|' /opt/duplicity-cron/bin/* \
  && find /opt/duplicity-cron -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
  && echo /opt/duplicity-cron >/opt/duplicity-cron/duplicity-cron.pth

@@ -111,3 +111,44 @@ def test_image_metadata(engine):
         assert engine.inspect(image, "{{.Config.WorkingDir}}") == "/workdir"
         health = json.loads(engine.inspect(image, "{{json .Config.Healthcheck}}"))
         assert health and health["Test"] == ["CMD", "duplicity-cron", "healthcheck"], health
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_path):
+    """The bake file builds linux/amd64 and linux/arm64 with `--only-binary=:all:` (no compiler in
+    any stage): every pin must exist as a CPython 3.13 (Debian 13's Python) wheel for both."""
+    platforms = [f"manylinux_2_{minor}_{arch}" for minor in range(17, 42)] + [f"manylinux2014_{arch}"]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary=:all:",
+            *[arg for platform in platforms for arg in ("--platform", platform)],
+            "--python-version",
+            "3.13",
+            "--implementation",
+            "cp",
+            "-r",
+            str(REPO / "requirements/duplicity.txt"),
+            "-r",
+            str(REPO / "requirements/backends.txt"),
+            "-d",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pins = [
+        line.split("==")[0]
+        for name in ("duplicity.txt", "backends.txt")
+        for line in (REPO / "requirements" / name).read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    ]
+    assert len(list(tmp_path.glob("*.whl"))) == len(pins)
