@@ -52,8 +52,7 @@ RUN python3 -m venv /opt/duplicity \
 # duplicity-cron (this repository) with its two dependencies, installed next to the venv
 # (--target) so that the cron image adds one small layer instead of a second copy of the venv.
 FROM builder AS cron-builder
-# README.m[d]: pyproject's readme, matched by a pattern so that a checkout without it still builds
-COPY pyproject.toml README.m[d] /build/src/
+COPY pyproject.toml README.md /build/src/
 COPY src/ /build/src/src/
 COPY images/dedupe_target.py /build/
 # -c backends.txt: the libraries both need (requests, urllib3, ...) in the venv's versions, whose
@@ -70,6 +69,8 @@ RUN python3 -m venv /build/pip \
 # duplicity: the tool and every curated backend; entrypoint duplicity, workdir /workdir
 FROM base AS duplicity
 ARG VERSION=dev
+LABEL org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         gpg \
