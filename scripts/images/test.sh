@@ -15,6 +15,7 @@ started=$(date +%s)
 
 # the tests start Debian's servers (sshd, rsync, mariadb, postgresql) on free ports
 host_pkgs=(openssh-server openssh-client rsync mariadb-server postgresql par2 rclone)
+python3 -m venv --help >/dev/null 2>&1 || host_pkgs+=(python3-venv)
 missing=()
 for p in "${host_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
