@@ -152,3 +152,34 @@ def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_pa
         if "==" in line and not line.startswith("#")
     ]
     assert len(list(tmp_path.glob("*.whl"))) == len(pins)
+
+
+def _apt_packages() -> list[str]:
+    """Every package the Dockerfile installs with apt-get."""
+    text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
+    packages = []
+    for command in re.findall(r"apt-get install ([^&]*)", text):
+        packages += [word for word in command.split() if not word.startswith("-")]
+    return sorted(set(packages))
+
+
+def test_every_apt_package_exists_for_arm64(engine):
+    """linux/arm64 is built too: each Debian package of the Dockerfile has an arm64 candidate."""
+    packages = _apt_packages()
+    assert {"python3", "gpg", "rclone", "tini", "mariadb-client", "postgresql-client", "docker-cli"} <= set(
+        packages
+    )
+    script = (
+        "dpkg --add-architecture arm64 && apt-get update -qq >/dev/null && "
+        "for p in " + " ".join(packages) + "; do "
+        'c=$(apt-cache policy "$p:arm64" | sed -n "s/ *Candidate: //p"); '
+        # Architecture: all packages (ca-certificates, tzdata, ...) serve every architecture
+        'if [ -z "$c" ] || [ "$c" = "(none)" ]; then '
+        'apt-cache show --no-all-versions "$p" 2>/dev/null | grep -q "^Architecture: all" && c=all; fi; '
+        'echo "$p ${c:-none}"; done'
+    )
+    proc = engine.run("docker.io/library/debian:trixie-slim", "bash", "-c", script, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines())
+    assert set(found) == set(packages)
+    assert [p for p, candidate in found.items() if candidate in ("none", "(none)")] == []
