@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
 # (apt: gnupg, util-linux, procps; pip: this package with its test extras, and duplicity),
-# then runs ruff and every test. Extra arguments go to pytest, e.g. `scripts/test.sh -k daemon`.
+# runs ruff, the runner's tests (tests/unit, tests/integration), then the image tests
+# (scripts/images/test.sh: container engine, images built and run, servers started by the tests).
+# Extra arguments go to the runner's pytest, e.g. `scripts/test.sh -k daemon`;
+# SKIP_IMAGES=1 leaves the image tests out (CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +24,9 @@ export PATH="$PWD/$VENV/bin:$PATH"
 ruff check .
 ruff format --check .
 pytest tests/unit tests/integration "$@"
+
+if [ "${SKIP_IMAGES:-}" = 1 ]; then
+  echo "scripts/test.sh: SKIP_IMAGES=1: the image tests (scripts/images/test.sh) were NOT run" >&2
+  exit 0
+fi
+bash scripts/images/test.sh
