@@ -318,3 +318,36 @@ def test_healthcheck_reports_a_running_scheduler(engine, containers, cron, tmp_p
     engine.cmd("stop", "-t", "20", name, timeout=60)
     stopped = engine.run(cron, "healthcheck", volumes=[f"{state}:/var/lib/duplicity-cron"])
     assert stopped.returncode == 1 and "unhealthy" in stopped.stdout, stopped.stdout + stopped.stderr
+
+
+def test_image_healthcheck_follows_failing_and_succeeding_runs(engine, containers, cron, tmp_path):
+    """The image's HEALTHCHECK: unhealthy after a failing backup, healthy again after a success."""
+    flags = open_dir(tmp_path / "flags")
+    name = start(
+        engine,
+        containers,
+        cron,
+        {"TASK_b_CRONTAB": "*/2 * * * * *", "TASK_b_MAX_AGE": "1h", "TASK_b_LOAD": "test ! -e /flags/fail"},
+        volumes=[f"{flags}:/flags"],
+    )
+
+    def health() -> tuple[int, str]:
+        if engine.name == "podman":  # the image's own HEALTHCHECK instruction, run by the engine
+            proc = engine.cmd("healthcheck", "run", name, check=False)
+            # podman prints the check's output only to the container's health log
+            log = engine.cmd("inspect", "--format", "{{json .State.Health}}", name).stdout
+            return proc.returncode, log
+        proc = engine.cmd("exec", name, "duplicity-cron", "healthcheck", check=False)
+        return proc.returncode, proc.stdout
+
+    wait_events(engine, name, lambda ev: finished(ev, "b", "succeeded"))
+    assert health()[0] == 0
+    (flags / "fail").touch()
+    wait_events(engine, name, lambda ev: finished(ev, "b", "failed"))
+    code, output = health()
+    assert code == 1 and "task b: last run failed at step load (exit code 1)" in output, output
+    (flags / "fail").unlink()
+    successes = len(finished(events(engine, name), "b", "succeeded"))
+    wait_events(engine, name, lambda ev: len(finished(ev, "b", "succeeded")) > successes)
+    assert health()[0] == 0
+    engine.cmd("stop", "-t", "20", name, timeout=60)
