@@ -105,18 +105,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         env_files, args = _split_global_options(args)
-        if args[:1] == ["healthcheck"]:
-            # Judged from the state folder alone: exit 2 means "reserved" to a container's HEALTHCHECK.
-            return _healthcheck(build_environment(os.environ, env_files), args[1:])
+    except ConfigError as exc:
+        return _report_problems(exc.problems)
+    if args[:1] == ["healthcheck"]:
+        return _healthcheck(env_files, args[1:])
+    try:
         environment, config = _load(env_files)
     except ConfigError as exc:
         return _report_problems(exc.problems)
 
+    command, rest = (args[0], args[1:]) if args else ("run", [])
     log = Log(environment.mask, config.timezone, config.log_format)
     for warning in environment.warnings:
-        log.event(warning, level="warning")
-
-    command, rest = (args[0], args[1:]) if args else ("run", [])
+        if command in ("run", "exec", "restore"):
+            log.event(warning, level="warning")
+        else:  # keep stdout for the command's own output (list --json, status --json)
+            print(f"duplicity-cron: warning: {environment.mask(warning)}", file=sys.stderr)
     if command not in COMMANDS:
         return _exec_other(args, environment)
     if command == "check":
@@ -198,9 +202,16 @@ def _status(config: Config, args: list[str]) -> int:
     return EXIT_OK
 
 
-def _healthcheck(environment: Environment, args: list[str]) -> int:
+def _healthcheck(env_files: Sequence[str], args: list[str]) -> int:
+    """Judged from the state folder alone, and only ever exit 0 or 1: to a container's HEALTHCHECK,
+    exit 2 is reserved. The configuration is not validated: an invalid one stops `run`, which shows."""
     if args:
-        print("duplicity-cron healthcheck: takes no argument", file=sys.stderr)
+        print("unhealthy: healthcheck takes no argument")
+        return EXIT_FAILED
+    try:
+        environment = build_environment(os.environ, env_files)
+    except ConfigError as exc:
+        print(f"unhealthy: {'; '.join(exc.problems)}")
         return EXIT_FAILED
     state_dir = Path(environment.values.get("CONF_STATE_DIR") or DEFAULT_STATE_DIR)
     beat = heartbeat.read(state_dir)

@@ -130,3 +130,20 @@ def test_a_missing_env_file_is_a_configuration_error(cli, tmp_path):
 def test_help_and_version(cli):
     assert "exec TASK [TASK...]" in cli("--help").stdout
     assert cli("--version").stdout.startswith("duplicity-cron ")
+
+
+def test_warnings_keep_json_output_clean(cli, tmp_path):
+    secret_file = tmp_path / "pass"
+    secret_file.write_text("from-file\n")
+    env = {"PASSPHRASE": "set-directly", "PASSPHRASE_FILE": str(secret_file), "TASK_a_LOAD": "true"}
+    result = cli("list", "--json", env=env)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["tasks"][0]["task"] == "a"
+    assert "PASSPHRASE_FILE: ignored because PASSPHRASE is set too" in result.stderr
+    assert "set-directly" not in result.output
+
+
+def test_healthcheck_never_exits_2(cli, tmp_path):
+    result = cli("--env-file", str(tmp_path / "missing.env"), "healthcheck")
+    assert result.returncode == 1
+    assert result.stdout.startswith("unhealthy: --env-file")
