@@ -23,11 +23,11 @@ from .environment import Environment, build_environment
 from .heartbeat import PlannedTask
 from .log import Log
 from .report import Reporter
-from .result import RunResult, Trigger
+from .result import RunResult, Status, Trigger
 from .run import run_task
 from .scheduler import Scheduler, plan
 from .step import Cancel
-from .tasks import Task
+from .tasks import Task, split_urls
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("run", "exec", "restore", "list", "check", "status", "healthcheck")
@@ -79,10 +79,10 @@ def _load(env_files: Sequence[str]) -> tuple[Environment, Config]:
         config = parse_config(environment.values)
     except ConfigError as exc:
         problems.extend(exc.problems)
-    else:
-        problems += notify.url_problems("CONF_NOTIFY_URLS", config.notify_urls)
-        for task in config.tasks.values():
-            problems += notify.url_problems(f"TASK_{task.id}_NOTIFY_URLS", task.notify_urls)
+    # Apprise judges the notification URLs whatever else is wrong: every problem is told at once.
+    for name, value in sorted(environment.values.items()):
+        if name == "CONF_NOTIFY_URLS" or (name.startswith("TASK_") and name.upper().endswith("_NOTIFY_URLS")):
+            problems += notify.url_problems(name, split_urls(value))
     if problems or config is None:
         raise ConfigError([environment.mask(problem) for problem in problems])
     return environment, config
@@ -242,13 +242,18 @@ class _Interrupter:
         self.log = log
         self.reporter = reporter
         self.cancel: Cancel | None = None
-        self.stopping = False
+        self.signal: int | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self.signal is not None
 
     def __call__(self, signum: int, frame: object) -> None:
-        if self.stopping:
+        """Only a flag and a write to the run's wake-up pipe: a handler must not log (it may interrupt
+        the main thread inside a write to stdout) nor take a lock."""
+        if self.signal is not None:
             return
-        self.stopping = True
-        self.log.event(f"received {signal.Signals(signum).name}; interrupting")  # Log's lock is reentrant
+        self.signal = signum
         if self.cancel is not None:
             self.cancel.interrupt(time.monotonic() + self.grace)
 
@@ -288,6 +293,10 @@ def _run_in_order(
             failed.extend(t.id for t in tasks[index:])
             break
         result = interrupter.run(task, config, environment, trigger)
+        if interrupter.signal is not None and result.status is Status.INTERRUPTED:
+            log.event(
+                f"received {signal.Signals(interrupter.signal).name}; the run was interrupted", task=task.id
+            )
         if not result.succeeded:
             failed.append(task.id)
             if stop_at_failure and index + 1 < len(tasks):

@@ -1,4 +1,6 @@
-"""Run history: one JSON file per run under `<state>/runs/<task>/`, the newest 100 per task kept.
+"""Run history: one JSON file per run under `<state>/runs/<task>/`, the newest 100 runs per task kept,
+and beside them the newest 100 skipped occurrences (a long run skips many: they must not push the
+real runs, and the last success, out of the history).
 
 A file per run, written to a temporary name and renamed into place, means a crash never leaves a
 half-written record and two processes recording at once (the daemon and an `exec`) never lose one:
@@ -41,14 +43,19 @@ def write_json_atomically(path: Path, data: Any) -> None:
 
 
 def record(state_dir: Path, result: RunResult, keep: int = KEEP_PER_TASK) -> Path:
-    """Store `result` and prune the task's oldest records beyond `keep`."""
+    """Store `result` and prune the task's oldest records beyond `keep` (runs and skips apart)."""
     folder = runs_dir(state_dir, result.task)
-    # Sortable by start time; pid and a counter make names unique across processes and threads.
+    # Sortable by start time; pid and a counter make names unique across processes and threads;
+    # the status in the name lets pruning tell skips from runs without reading the files.
     started = result.started.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    name = f"{started}-{os.getpid()}-{next(_sequence)}.json"
+    name = f"{started}-{os.getpid()}-{next(_sequence)}-{result.status}.json"
     path = folder / name
     write_json_atomically(path, result.to_dict())
-    for old in _record_files(folder)[:-keep]:
+    records = _record_files(folder)
+    skipped_suffix = f"-{Status.SKIPPED}.json"
+    skips = [p for p in records if p.name.endswith(skipped_suffix)]
+    runs = [p for p in records if not p.name.endswith(skipped_suffix)]
+    for old in runs[:-keep] + skips[:-keep]:
         with contextlib.suppress(FileNotFoundError):  # another process pruned it first
             old.unlink()
     return path

@@ -30,8 +30,7 @@ class Log:
         self._tz = timezone
         self._json = fmt == "json"
         self._stream = stream or sys.stdout
-        # Reentrant: a signal handler runs in the main thread, possibly while it holds the lock.
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # signal handlers never log: see cli._Interrupter
 
     def mask(self, text: str) -> str:
         return self._mask(text)
@@ -66,9 +65,15 @@ class Log:
         fields = {"time": time, "level": level, "task": task, "step": step, "message": message, **extra}
         self._write({k: v for k, v in fields.items() if v is not None}, f"{time}{where} {prefix}{message}")
 
-    def output(self, task: str, step: str, stream: str, text: str) -> str:
-        """A line a step printed; returns it masked (for the run's output tail)."""
-        masked = self._mask(text)
+    def output(self, task: str, step: str, stream: str, text: str, cut: bool = False) -> str:
+        """A line a step printed; returns it masked (for the run's output tail).
+
+        A `cut` line (longer than the step reader takes) may end with the start of a secret.
+        """
+        if cut:
+            masked = getattr(self._mask, "cut", self._mask)(text) + " [cut: the line was longer than 64 KiB]"
+        else:
+            masked = self._mask(text)
         time = self._now()
         marker = "!" if stream == "stderr" else ""
         self._write(

@@ -78,10 +78,18 @@ def send(
             for url in urls:
                 notifier.add(url)
 
+            failing: set[str] = set()
+
             def apprise_log(entry: object, service: object = None) -> None:
+                # Apprise's messages quote parts of the URL (an ntfy topic, a user name): only the
+                # kind of service is passed on, the text is not.
                 level = logging.getLevelName(str(getattr(entry, "level", "INFO")))
-                if isinstance(level, int) and level >= logging.WARNING:
-                    on_problem(f"notification: {getattr(entry, 'message', entry)}")
+                name = str(getattr(service, "service_name", None) or "a notification service")
+                if isinstance(level, int) and level >= logging.WARNING and name not in failing:
+                    failing.add(name)
+                    on_problem(
+                        f"notification: {name} reported a problem (details hidden: they may quote tokens)"
+                    )
 
             notify_type = apprise.NotifyType.SUCCESS if success else apprise.NotifyType.FAILURE
             delivered = notifier.notify(

@@ -21,6 +21,7 @@ from .step import Cancel, StepOutcome, run_step
 from .tasks import HOOK_STEPS, MAIN_STEPS, Task
 
 OUTPUT_TAIL_LINES = 50
+TAIL_LINE_CHARS = 1000
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
 LOCK_FILE = ".lock"
 
@@ -134,7 +135,7 @@ class _Run:
             if hook not in self.task.steps or (hook == "failed" and status is Status.SUCCEEDED):
                 continue
             outcome = self._step(hook, deadline, stop_on_interrupt=False)
-            if outcome.exit_code != 0:
+            if outcome.exit_code != 0 or outcome.timed_out:
                 self.log.event(
                     f"{hook} exited with code {outcome.exit_code}",
                     task=self.task.id,
@@ -143,7 +144,7 @@ class _Run:
                 )
                 if status is Status.SUCCEEDED:
                     status = Status.TIMED_OUT if outcome.timed_out else Status.FAILED
-                    failed_step, exit_code = hook, outcome.exit_code
+                    failed_step, exit_code = hook, outcome.exit_code or 143
         return status, failed_step, exit_code
 
     def _prepare_folders(self) -> tuple[Status, str | None, int]:
@@ -165,11 +166,14 @@ class _Run:
             if self.cancel.interrupted:
                 return Status.INTERRUPTED, None, 143
             outcome = self._step(step, deadline, stop_on_interrupt=True)
+            # A step stopped by the timeout or a shutdown did not finish its work, even if it
+            # handled SIGTERM and exited 0: a backup cut short is not a success.
+            exit_code = outcome.exit_code or 143
+            if outcome.timed_out:
+                return Status.TIMED_OUT, step, exit_code
+            if outcome.interrupted:
+                return Status.INTERRUPTED, step, exit_code
             if outcome.exit_code != 0:
-                if outcome.timed_out:
-                    return Status.TIMED_OUT, step, outcome.exit_code
-                if outcome.interrupted:
-                    return Status.INTERRUPTED, step, outcome.exit_code
                 return Status.FAILED, step, outcome.exit_code
         return Status.SUCCEEDED, None, 0
 
@@ -177,8 +181,12 @@ class _Run:
         return time.monotonic() + self.task.timeout if self.task.timeout else None
 
     def _step(self, step: str, deadline: float | None, *, stop_on_interrupt: bool) -> StepOutcome:
-        def on_line(stream: str, text: str) -> None:
-            self.tail.append(self.log.output(self.task.id, step, stream, text))
+        def on_line(stream: str, text: str, cut: bool = False) -> None:
+            masked = self.log.output(self.task.id, step, stream, text, cut=cut)
+            # The tail travels in history files, notifications and ping bodies: keep its lines short.
+            if len(masked) > TAIL_LINE_CHARS:
+                masked = masked[:TAIL_LINE_CHARS] + " [...]"
+            self.tail.append(masked)
 
         outcome = run_step(
             self.task.steps[step],

@@ -121,7 +121,7 @@ class Scheduler:
             if time.monotonic() >= next_beat:
                 beat = self._beat(beat)
                 next_beat = time.monotonic() + heartbeat.INTERVAL
-            until_beat = next_beat - time.monotonic()
+            until_beat = max(0.0, next_beat - time.monotonic())
             if not next_due:
                 self._sleep(until_beat)
                 continue
@@ -147,25 +147,26 @@ class Scheduler:
     def _fire(self, task: Task, due: datetime) -> None:
         with self._lock:
             active = self._active.get(task.id)
-            if active is not None and active.thread.is_alive():
-                self.log.event(
-                    f"skipped the run due at {due.isoformat(timespec='seconds')}: "
-                    "the previous run is still going",
-                    task=task.id,
-                    level="warning",
+            busy = active is not None and active.thread.is_alive()
+            if not busy:
+                cancel = Cancel()
+                thread = threading.Thread(
+                    target=self._run, args=(task, cancel), name=f"task-{task.id}", daemon=True
                 )
-                if self.observer is not None:
-                    now = datetime.now(UTC)
-                    self.observer.run_finished(
-                        task, RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now)
-                    )
-                return
-            cancel = Cancel()
-            thread = threading.Thread(
-                target=self._run, args=(task, cancel), name=f"task-{task.id}", daemon=True
-            )
-            self._active[task.id] = _ActiveRun(thread, cancel)
-            thread.start()
+                self._active[task.id] = _ActiveRun(thread, cancel)
+                thread.start()
+        if not busy:
+            return
+        self.log.event(
+            f"skipped the run due at {due.isoformat(timespec='seconds')}: the previous run is still going",
+            task=task.id,
+            level="warning",
+        )
+        if self.observer is not None:
+            # Recorded and notified on a thread of its own: the scheduling loop never waits on I/O.
+            now = datetime.now(UTC)
+            skipped = RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now)
+            threading.Thread(target=self.observer.run_finished, args=(task, skipped), daemon=True).start()
 
     def _run(self, task: Task, cancel: Cancel) -> None:
         try:
@@ -201,5 +202,4 @@ class Scheduler:
             # After the hard deadline every step is killed; leave a moment to collect its output.
             run.thread.join(max(0.0, hard_deadline - time.monotonic()) + 1.5)
         self.log.event("scheduler stopped", event="scheduler_stopped")
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        # The wake-up pipe stays open: a late second signal must still find it.

@@ -110,6 +110,15 @@ class Masker:
         # One regex pass finds whether any secret occurs at all: the common case is a clean line.
         self._any = re.compile("|".join(map(re.escape, self._tokens))) if self._tokens else None
 
+    def cut(self, text: str) -> str:
+        """Mask `text`, which was cut: also hide an end of it that is the start of a secret."""
+        masked = self(text)
+        for token in self._tokens:
+            for length in range(min(len(token) - 1, len(masked)), 0, -1):
+                if masked.endswith(token[:length]):
+                    return masked[:-length] + MASK
+        return masked
+
     def __call__(self, text: str) -> str:
         if self._any is None or self._any.search(text) is None:
             return text

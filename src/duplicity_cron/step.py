@@ -20,7 +20,8 @@ from . import reaper
 
 # How long output may keep coming after the step exited (a background job holding the pipe).
 _DRAIN_SECONDS = 1.0
-_MAX_LINE = 64 * 1024
+_MAX_LINE = 64 * 1024  # longer lines are cut; the rest of such a line is dropped
+_POLL_SECONDS = 0.1  # only where pidfd_open is not allowed
 
 
 class Cancel:
@@ -73,7 +74,7 @@ def run_step(
     *,
     cwd: str,
     env: Mapping[str, str],
-    on_line: Callable[[str, str], None],
+    on_line: Callable[..., None],
     cancel: Cancel,
     deadline: float | None = None,
     kill_grace: float = 5.0,
@@ -85,7 +86,8 @@ def run_step(
     `kill_grace`; at the cancel's hard deadline it gets SIGKILL. Hooks that must still run during a
     shutdown pass `stop_on_interrupt=False` and only the hard deadline bounds them.
     When the step ends, whatever it left running in its process group is ended too.
-    `on_line(stream, text)` receives each output line, stream being "stdout" or "stderr".
+    `on_line(stream, text)` receives each output line, stream being "stdout" or "stderr"; a line cut
+    at 64 KiB comes as `on_line(stream, text, cut=True)`.
     """
     try:
         proc = reaper.spawn(
@@ -102,13 +104,19 @@ def run_step(
         return StepOutcome(exit_code=127)
     try:
         return _supervise(proc, on_line, cancel, deadline, kill_grace, stop_on_interrupt)
+    except BaseException:
+        # Never leave a step running unsupervised.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     finally:
         reaper.release(proc.pid)
 
 
 def _supervise(
     proc: subprocess.Popen[bytes],
-    on_line: Callable[[str, str], None],
+    on_line: Callable[..., None],
     cancel: Cancel,
     deadline: float | None,
     kill_grace: float,
@@ -120,12 +128,16 @@ def _supervise(
         proc.stdout.fileno(): _LineReader("stdout", on_line),
         proc.stderr.fileno(): _LineReader("stderr", on_line),
     }
-    pidfd = os.pidfd_open(proc.pid)
+    try:
+        pidfd: int | None = os.pidfd_open(proc.pid)
+    except OSError:  # older seccomp profiles (Docker < 20.10) forbid pidfd_open: poll instead
+        pidfd = None
     selector = selectors.DefaultSelector()
     for fd in readers:
         os.set_blocking(fd, False)
         selector.register(fd, selectors.EVENT_READ)
-    selector.register(pidfd, selectors.EVENT_READ)
+    if pidfd is not None:
+        selector.register(pidfd, selectors.EVENT_READ)
     selector.register(cancel.wake_fd, selectors.EVENT_READ)
 
     timed_out = interrupted = killed = False
@@ -156,6 +168,9 @@ def _supervise(
                 killed = True
             wake_at = _earliest(deadline if term_sent_at is None else None, None if killed else kill_at)
             timeout = None if wake_at is None else max(0.0, wake_at - time.monotonic())
+            if pidfd is None:
+                timeout = _POLL_SECONDS if timeout is None else min(timeout, _POLL_SECONDS)
+                exited = _has_exited(proc.pid)
             for key, _ in selector.select(timeout):
                 fd = key.fd
                 if fd in readers:
@@ -174,12 +189,21 @@ def _supervise(
         returncode = proc.wait()
     finally:
         selector.close()
-        os.close(pidfd)
+        if pidfd is not None:
+            os.close(pidfd)
         for reader in readers.values():
             reader.flush()
         proc.stdout.close()
         proc.stderr.close()
     return StepOutcome(exit_code=exit_code_of(returncode), timed_out=timed_out, interrupted=interrupted)
+
+
+def _has_exited(pid: int) -> bool:
+    """Whether the child has exited, without collecting it (its group id must stay reserved)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _earliest(*moments: float | None) -> float | None:
@@ -202,12 +226,17 @@ def _drain(selector: selectors.BaseSelector, readers: dict[int, _LineReader]) ->
 
 
 class _LineReader:
-    """Splits a pipe's bytes into lines (decoded as UTF-8, invalid bytes replaced)."""
+    """Splits a pipe's bytes into lines (decoded as UTF-8, invalid bytes replaced).
 
-    def __init__(self, stream: str, on_line: Callable[[str, str], None]) -> None:
+    A line longer than 64 KiB is passed on cut, with `cut=True` (so that the masker can hide a secret
+    that the cut splits), and the rest of it is dropped.
+    """
+
+    def __init__(self, stream: str, on_line: Callable[..., None]) -> None:
         self.stream = stream
         self.on_line = on_line
         self.buffer = b""
+        self.dropping = False  # inside the rest of a line that was cut
 
     def read_from(self, fd: int) -> bool:
         """Read what is available; False at end of file."""
@@ -217,19 +246,29 @@ class _LineReader:
             return True
         if not chunk:
             return False
-        self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b"\n")
+        *lines, rest = (self.buffer + chunk).split(b"\n")
         for line in lines:
-            self._emit(line)
-        if len(self.buffer) > _MAX_LINE:
-            self._emit(self.buffer)
-            self.buffer = b""
+            if self.dropping:
+                self.dropping = False  # the end of the cut line
+            else:
+                self._emit(line)
+        if self.dropping:
+            rest = b""
+        elif len(rest) > _MAX_LINE:
+            self._emit(rest)
+            rest, self.dropping = b"", True
+        self.buffer = rest
         return True
 
     def flush(self) -> None:
-        if self.buffer:
+        if self.buffer and not self.dropping:
             self._emit(self.buffer)
-            self.buffer = b""
+        self.buffer = b""
 
     def _emit(self, raw: bytes) -> None:
-        self.on_line(self.stream, raw.decode("utf-8", errors="replace").rstrip("\r"))
+        cut = len(raw) > _MAX_LINE
+        text = raw[:_MAX_LINE].decode("utf-8", errors="replace").rstrip("\r")
+        if cut:
+            self.on_line(self.stream, text, cut=True)
+        else:
+            self.on_line(self.stream, text)

@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 that records every request: the notification and ping endpoint of the
-tests. Paths under /hang never answer (until the server closes); everything else answers 200.
+tests. Paths under /hang never answer (until the server closes); paths under /fail500, and bodies
+that hold "fail500", get 500; everything else answers 200.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class Recorder:
                 if self.path.startswith("/hang"):
                     recorder._closing.wait(120)
                     return
-                self.send_response(200)
+                failing = self.path.startswith("/fail500") or b"fail500" in body  # ntfy: topic in the body
+                self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"OK")

@@ -177,3 +177,24 @@ def test_exec_of_a_task_the_daemon_is_running_is_refused(daemon, cli, tmp_path):
     assert "should-not-run" not in result.stdout
     assert "run skipped" in result.stdout
     assert d.stop() == 0
+
+
+def test_sigterm_during_exec_with_a_flood_of_output_runs_the_hooks(daemon, tmp_path):
+    """exec and restore handle SIGTERM too; the handler only sets a flag, so a signal that lands
+    while the runner writes a line cannot break the write."""
+    trace = tmp_path / "trace"
+    d = daemon(
+        {
+            "CONF_STOP_GRACE": "4",
+            "TASK_t_LOAD": f"echo load >> {trace}; yes flood-line",
+            "TASK_t_FAILED": f'echo "failed $RUN_STATUS" >> {trace}',
+            "TASK_t_FINALLY": f"echo finally >> {trace}",
+        },
+        args=("exec", "t"),
+    )
+    wait_until(trace.exists, what="load started")
+    time.sleep(0.5)  # well inside the flood
+    assert d.stop(signal.SIGTERM, timeout=15) == 1
+    assert trace.read_text().splitlines() == ["load", "failed interrupted", "finally"]
+    assert "received SIGTERM; the run was interrupted" in d.output
+    assert "Traceback" not in d.output

@@ -38,3 +38,11 @@ def test_local_folder_example_backs_up_and_restores(cli, demo):
     assert restore.returncode == 0, restore.output
     assert tree_digest(demo / "restored") == tree_digest(demo / "data")
     assert "demo-passphrase-b8f2" not in backup.output + again.output + restore.output
+
+
+def test_local_folder_example_schedules_as_documented(daemon, demo):
+    d = daemon({}, args=("--env-file", str(EXAMPLE), "run"))
+    d.wait_for("scheduler ready")
+    assert "[backup] plan: * * * * * (UTC)" in d.output
+    assert (demo / "state" / "heartbeat.json").is_file()
+    assert d.stop() == 0

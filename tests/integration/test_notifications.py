@@ -161,11 +161,21 @@ def test_invalid_monitoring_settings_are_configuration_errors(cli):
     assert "CONF_METRICS_PORT: '99999' is not a TCP port" in err
     assert "TASK_t_PING_URL: is not an http:// or https:// URL" in err
     assert "TASK_t_MAX_AGE: 'old' is not a duration" in err
-    # Apprise's verdict comes once the rest is valid; the URL itself is never printed.
-    env.update(
-        CONF_NOTIFY_ON="failure", CONF_METRICS_PORT="9100", TASK_t_PING_URL="http://x/p", TASK_t_MAX_AGE="2d"
-    )
-    result = cli("check", env=env)
-    assert result.returncode == 2
-    assert "CONF_NOTIFY_URLS: Apprise cannot use URL #2 (scheme notaurl)" in result.stderr
-    assert "secret-part" not in result.stderr
+    # Apprise's verdict comes with all the others; the URL itself is never printed.
+    assert "CONF_NOTIFY_URLS: Apprise cannot use URL #2 (scheme notaurl)" in err
+    assert "5 configuration error(s)" in err
+    assert "secret-part" not in err
+
+
+def test_apprise_problem_messages_never_quote_the_url(cli, endpoint):
+    """Apprise's own warnings name an ntfy topic or a user: they are not passed on."""
+    env = {
+        "CONF_NOTIFY_URLS": f"ntfy://127.0.0.1:{endpoint.port}/fail500{CANARY}",
+        "TASK_t_LOAD": "exit 1",
+    }
+    result = cli("exec", "t", env=env)
+    assert result.returncode == 1
+    assert any(CANARY.encode() in r.body for r in endpoint.requests)  # it was really sent, and refused
+    assert "reported a problem" in result.stdout
+    assert CANARY not in result.output
+    assert CANARY[:12] not in result.output

@@ -138,3 +138,15 @@ def test_json_log_format_has_one_object_per_line(cli):
     assert summary["event"] == "run_finished"
     assert summary["status"] == "failed" and summary["exit_code"] == 2 and summary["failed_step"] == "load"
     assert isinstance(summary["duration"], float)
+
+
+def test_a_secret_split_by_the_64_kib_line_cut_does_not_show(cli):
+    secret = "CANARYSECRET123456"
+    # The line is cut at 65,536 bytes, in the middle of the secret.
+    env = {"MY_PASSWORD": secret, "TASK_t_LOAD": 'printf "%065530d%s%s\\n" 0 "$MY_PASSWORD" tail; echo next'}
+    result = cli("exec", "t", env=env)
+    assert result.returncode == 0, result.output[-500:]
+    assert "CANARYS" not in result.stdout and "123456" not in result.stdout
+    cut_line = next(line for line in result.stdout.splitlines() if "[cut:" in line)
+    assert cut_line.endswith("0***" + " [cut: the line was longer than 64 KiB]")
+    assert result.stdout.splitlines()[-2].endswith("[t/load] next")

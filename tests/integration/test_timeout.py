@@ -61,3 +61,18 @@ def test_background_jobs_left_by_a_step_are_ended_with_it(cli):
     result = cli("exec", "t", env={"TASK_t_LOAD": f"sleep {token} & echo started"})
     assert result.returncode == 0, result.output
     assert processes_with(f"sleep {token}") == []
+
+
+def test_a_step_that_exits_0_on_sigterm_still_timed_out(cli, tmp_path):
+    """A backup cut short by the timeout is not a success, even if it handles SIGTERM gracefully."""
+    trace = tmp_path / "trace"
+    env = {
+        "TASK_t_TIMEOUT": "1",
+        "TASK_t_LOAD": "trap 'exit 0' TERM; sleep 30 & wait",
+        "TASK_t_SUCCEED": f"echo succeed >> {trace}",
+        "TASK_t_FAILED": f'echo "failed $RUN_STATUS $RUN_EXIT_CODE" >> {trace}',
+    }
+    result = cli("exec", "t", env=env)
+    assert result.returncode == 1
+    assert "run timed_out" in result.stdout and "exit code 143, failed step load" in result.stdout
+    assert trace.read_text().splitlines() == ["failed timed_out 143"]

@@ -264,3 +264,17 @@ def _write_some_default_keep(state_dir: str, writer: int, start_barrier: object)
     start_barrier.wait()  # type: ignore[attr-defined]
     for index in range(70):
         history.record(Path(state_dir), result(index, marker=f"writer {writer}"))
+
+
+def test_skipped_occurrences_never_push_the_last_success_out(tmp_path: Path) -> None:
+    """A long run skips many occurrences: those are kept apart, so the runs (and the last success) stay."""
+    start = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    history.record(
+        tmp_path, RunResult("t", Status.SUCCEEDED, Trigger.SCHEDULE, start, start + timedelta(hours=2))
+    )
+    for second in range(150):
+        moment = start + timedelta(minutes=1, seconds=second)
+        history.record(tmp_path, RunResult("t", Status.SKIPPED, Trigger.SCHEDULE, moment, moment), keep=100)
+    runs = history.load_runs(tmp_path, "t")
+    assert [run.status for run in runs].count(Status.SKIPPED) == 100
+    assert [run.status for run in runs if run.status is not Status.SKIPPED] == [Status.SUCCEEDED]
