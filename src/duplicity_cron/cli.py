@@ -8,10 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +18,13 @@ from . import __version__, health, heartbeat, history, notify, reaper, status
 from .config import DEFAULT_STATE_DIR, Config, ConfigError, parse_config
 from .durations import format_duration
 from .environment import Environment, build_environment
+from .foreground import run_in_order
 from .heartbeat import PlannedTask
 from .log import Log
 from .report import Reporter
-from .result import RunResult, Status, Trigger
-from .run import run_task
+from .result import Trigger
 from .scheduler import Scheduler, plan
-from .step import Cancel
-from .tasks import Task, split_urls
+from .tasks import split_urls
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("run", "exec", "restore", "list", "check", "status", "healthcheck")
@@ -234,80 +231,6 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-class _Interrupter:
-    """In `exec` and `restore`: SIGTERM/SIGINT interrupts the current run; hooks get the stop grace."""
-
-    def __init__(self, grace: float, log: Log, reporter: Reporter) -> None:
-        self.grace = grace
-        self.log = log
-        self.reporter = reporter
-        self.cancel: Cancel | None = None
-        self.signal: int | None = None
-
-    @property
-    def stopping(self) -> bool:
-        return self.signal is not None
-
-    def __call__(self, signum: int, frame: object) -> None:
-        """Only a flag and a write to the run's wake-up pipe: a handler must not log (it may interrupt
-        the main thread inside a write to stdout) nor take a lock."""
-        if self.signal is not None:
-            return
-        self.signal = signum
-        if self.cancel is not None:
-            self.cancel.interrupt(time.monotonic() + self.grace)
-
-    def run(self, task: Task, config: Config, environment: Environment, trigger: Trigger) -> RunResult:
-        self.cancel = Cancel()
-        try:
-            return run_task(
-                task,
-                work_dir=Path(config.work_dir),
-                env=environment.values,
-                log=self.log,
-                trigger=trigger,
-                cancel=self.cancel,
-                observer=self.reporter,
-            )
-        finally:
-            self.cancel.close()
-            self.cancel = None
-
-
-def _run_in_order(
-    tasks: Sequence[Task],
-    config: Config,
-    environment: Environment,
-    log: Log,
-    trigger: Trigger,
-    stop_at_failure: bool,
-) -> int:
-    reaper.start_reaper_if_pid1()
-    interrupter = _Interrupter(config.stop_grace, log, Reporter(config, log))
-    signal.signal(signal.SIGTERM, interrupter)
-    signal.signal(signal.SIGINT, interrupter)
-    failed: list[str] = []
-    for index, task in enumerate(tasks):
-        if interrupter.stopping:
-            log.event(f"not started: {', '.join(t.id for t in tasks[index:])}", level="warning")
-            failed.extend(t.id for t in tasks[index:])
-            break
-        result = interrupter.run(task, config, environment, trigger)
-        if interrupter.signal is not None and result.status is Status.INTERRUPTED:
-            log.event(
-                f"received {signal.Signals(interrupter.signal).name}; the run was interrupted", task=task.id
-            )
-        if not result.succeeded:
-            failed.append(task.id)
-            if stop_at_failure and index + 1 < len(tasks):
-                log.event(
-                    f"stopping at the first failure; not run: {', '.join(t.id for t in tasks[index + 1 :])}",
-                    level="error",
-                )
-                break
-    return EXIT_FAILED if failed else EXIT_OK
-
-
 def _exec_tasks(config: Config, environment: Environment, log: Log, args: list[str]) -> int:
     parser = _parser("exec")
     parser.add_argument("tasks", nargs="+", metavar="TASK")
@@ -322,7 +245,8 @@ def _exec_tasks(config: Config, environment: Environment, log: Log, args: list[s
         )
         return EXIT_USAGE
     tasks = [config.tasks[name] for name in options.tasks]
-    return _run_in_order(tasks, config, environment, log, Trigger.EXEC, stop_at_failure=False)
+    succeeded = run_in_order(tasks, config, environment, log, Trigger.EXEC, stop_at_failure=False)
+    return EXIT_OK if succeeded else EXIT_FAILED
 
 
 def _restore(config: Config, environment: Environment, log: Log, args: list[str]) -> int:
@@ -333,7 +257,8 @@ def _restore(config: Config, environment: Environment, log: Log, args: list[str]
         log.event("no restore task is defined (set TASK_<id>_RESTORE)", level="warning")
         return EXIT_OK
     log.event(f"restore order: {', '.join(task.id for task in tasks)}")
-    return _run_in_order(tasks, config, environment, log, Trigger.RESTORE, stop_at_failure=True)
+    succeeded = run_in_order(tasks, config, environment, log, Trigger.RESTORE, stop_at_failure=True)
+    return EXIT_OK if succeeded else EXIT_FAILED
 
 
 def _run(config: Config, environment: Environment, log: Log, args: list[str]) -> int:

@@ -80,13 +80,6 @@ def load_runs(state_dir: Path, task: str) -> list[RunResult]:
     return runs
 
 
-def recorded_tasks(state_dir: Path) -> list[str]:
-    try:
-        return sorted(p.name for p in (state_dir / "runs").iterdir() if p.is_dir())
-    except FileNotFoundError:
-        return []
-
-
 def from_dict(data: dict[str, Any]) -> RunResult:
     return RunResult(
         task=data["task"],

@@ -81,7 +81,6 @@ def test_record_returns_a_json_file_of_the_run(tmp_path: Path) -> None:
 def test_load_runs_of_an_unknown_task_or_empty_state_is_empty(tmp_path: Path) -> None:
     assert history.load_runs(tmp_path, TASK) == []
     assert history.load_runs(tmp_path / "missing", TASK) == []
-    assert history.recorded_tasks(tmp_path / "missing") == []
 
 
 def test_load_runs_is_oldest_first_whatever_the_recording_order(tmp_path: Path) -> None:
@@ -152,7 +151,6 @@ def test_records_of_different_tasks_are_in_different_folders(tmp_path: Path) -> 
     assert b.parent == history.runs_dir(tmp_path, "beta")
     assert [run.task for run in history.load_runs(tmp_path, "alpha")] == ["alpha"]
     assert [run.task for run in history.load_runs(tmp_path, "beta")] == ["beta"]
-    assert history.recorded_tasks(tmp_path) == ["alpha", "beta"]
 
 
 @pytest.mark.parametrize(
