@@ -48,7 +48,29 @@ def _digest(text: str) -> str:
 # --- MariaDB ----------------------------------------------------------------------------------
 
 
-class MariaDB:
+class _Server:
+    """A database server the tests started: its client runs statements; stop() ends it."""
+
+    proc: subprocess.Popen
+
+    @staticmethod
+    def _client(args: list[str], statements: str) -> str:
+        proc = subprocess.run(
+            args, input=statements, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class MariaDB(_Server):
     def __init__(self, base: Path):
         self.base = base
         self.port = free_port()
@@ -87,7 +109,7 @@ class MariaDB:
         self.sql("CREATE USER 'backup'@'%' IDENTIFIED BY 'db-s3cret'; GRANT ALL ON *.* TO 'backup'@'%';")
 
     def sql(self, statements: str, database: str = "") -> str:
-        proc = subprocess.run(
+        return self._client(
             [
                 "mariadb",
                 "--no-defaults",
@@ -97,22 +119,8 @@ class MariaDB:
                 "-B",
                 *([database] if database else []),
             ],
-            input=statements,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+            statements,
         )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +189,7 @@ def _pg_bin(name: str) -> str:
     return found[-1]
 
 
-class Postgres:
+class Postgres(_Server):
     def __init__(self, base: Path):
         self.base = base
         self.port = free_port()
@@ -235,7 +243,7 @@ class Postgres:
         time.sleep(0.5)
 
     def sql(self, statements: str, database: str = "postgres") -> str:
-        proc = subprocess.run(
+        return self._client(
             [
                 "runuser",
                 "-u",
@@ -254,22 +262,8 @@ class Postgres:
                 "-A",
                 "-t",
             ],
-            input=statements,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+            statements,
         )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
