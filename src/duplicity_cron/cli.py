@@ -271,7 +271,8 @@ def _run(config: Config, environment: Environment, log: Log, args: list[str]) ->
 
         metrics = Metrics()
         for entry in planned:
-            metrics.add_task(entry.task, entry.max_age, history.load_runs(Path(config.state_dir), entry.task))
+            metrics.add_task(entry.task, entry.max_age)
+        metrics.refresh(Path(config.state_dir), [entry.task for entry in planned])
         try:
             metrics.serve(config.metrics_port)
         except OSError as exc:
@@ -281,6 +282,8 @@ def _run(config: Config, environment: Environment, log: Log, args: list[str]) ->
     scheduler = Scheduler(config, environment.values, log, Reporter(config, log, metrics))
     if metrics is not None:
         scheduler.on_next_due = metrics.set_next_run  # the next due times, as they are computed
+        task_ids = [entry.task for entry in planned]
+        scheduler.on_beat = lambda: metrics.refresh(Path(config.state_dir), task_ids)  # exec runs too
     try:
         beat = scheduler.start_heartbeat(planned)
     except OSError as exc:

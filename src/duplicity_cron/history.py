@@ -80,6 +80,24 @@ def load_runs(state_dir: Path, task: str) -> list[RunResult]:
     return runs
 
 
+def latest(state_dir: Path, task: str) -> tuple[RunResult | None, RunResult | None]:
+    """The task's newest finished (not skipped) run and newest success, reading as few records as can be."""
+    last_run = last_success = None
+    skipped_suffix = f"-{Status.SKIPPED}.json"
+    for path in reversed(_record_files(runs_dir(state_dir, task))):
+        if path.name.endswith(skipped_suffix):
+            continue
+        try:
+            run = from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        last_run = last_run or run
+        if run.status is Status.SUCCEEDED:
+            last_success = run
+            break
+    return last_run, last_success
+
+
 def from_dict(data: dict[str, Any]) -> RunResult:
     return RunResult(
         task=data["task"],

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from . import history
 from .result import RunResult, Status
 
 PREFIX = "duplicity_cron_"
@@ -62,12 +64,19 @@ class Metrics:
         """Serve /metrics on all interfaces; OSError when the port is taken."""
         start_http_server(port, addr="0.0.0.0", registry=self.registry)  # a container publishes this port
 
-    def add_task(self, task: str, max_age: float, history: Iterable[RunResult]) -> None:
+    def add_task(self, task: str, max_age: float) -> None:
         self.max_age.labels(task).set(max_age)
         for status in Status:
             self.runs.labels(task, str(status))  # every series exists from the start, at 0
-        for result in history:
-            self._set_last(result)
+
+    def refresh(self, state_dir: Path, tasks: Iterable[str]) -> None:
+        """Last run and last success from the history: runs of `exec` in other processes count too."""
+        for task in tasks:
+            last_run, last_success = history.latest(state_dir, task)
+            if last_success is not None:
+                self._set_last(last_success)
+            if last_run is not None:
+                self._set_last(last_run)
 
     def set_next_run(self, task: str, due: datetime) -> None:
         self.next_run.labels(task).set(due.timestamp())

@@ -55,12 +55,14 @@ class Scheduler:
         log: Log,
         observer: RunObserver | None = None,
         on_next_due: Callable[[str, datetime], None] = lambda task, due: None,
+        on_beat: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
         self.env = env
         self.log = log
         self.observer = observer
         self.on_next_due = on_next_due
+        self.on_beat = on_beat
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
         # A signal handler may only set a flag and write to this pipe: taking a lock there can deadlock.
@@ -97,6 +99,7 @@ class Scheduler:
         return beat
 
     def _beat(self, beat: Heartbeat) -> Heartbeat:
+        self.on_beat()
         beat = beat.beat(datetime.now(UTC))
         try:
             heartbeat.write(Path(self.config.state_dir), beat)

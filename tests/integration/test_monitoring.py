@@ -222,3 +222,17 @@ def test_an_unwritable_state_folder_is_a_start_up_error_for_run(cli, tmp_path):
     # exec still runs the task and says it could not record it.
     result = cli("exec", "t", env=env)
     assert result.returncode == 0 and "cannot record the run" in result.stdout
+
+
+@pytest.mark.slow
+def test_metrics_see_exec_runs_of_other_processes_at_the_next_heartbeat(daemon, cli, state_dir):
+    port = free_port()
+    env = {"CONF_METRICS_PORT": str(port), "TASK_nightly_CRONTAB": "0 3 * * *", "TASK_nightly_LOAD": "true"}
+    old_success(state_dir, "nightly", timedelta(days=3))
+    d = daemon(env)
+    d.wait_for("scheduler ready")
+    key = ("duplicity_cron_last_success_timestamp_seconds", (("task", "nightly"),))
+    assert time.time() - scrape(port)[key] > 2.9 * 86400  # from the history, at start
+    assert cli("exec", "nightly", env=env).returncode == 0  # another process
+    wait_until(lambda: time.time() - scrape(port)[key] < 60, timeout=30, what="the exec run in the metrics")
+    assert d.stop() == 0

@@ -276,3 +276,23 @@ def test_skipped_occurrences_never_push_the_last_success_out(tmp_path: Path) -> 
     runs = history.load_runs(tmp_path, "t")
     assert [run.status for run in runs].count(Status.SKIPPED) == 100
     assert [run.status for run in runs if run.status is not Status.SKIPPED] == [Status.SUCCEEDED]
+
+
+def test_latest_gives_the_newest_finished_run_and_the_newest_success(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+    def at(minutes: int, status: Status) -> RunResult:
+        moment = start + timedelta(minutes=minutes)
+        return RunResult("t", status, Trigger.SCHEDULE, moment, moment + timedelta(seconds=30))
+
+    assert history.latest(tmp_path, "t") == (None, None)
+    for minutes, status in [
+        (0, Status.SUCCEEDED),
+        (10, Status.SUCCEEDED),
+        (20, Status.FAILED),
+        (30, Status.SKIPPED),
+    ]:
+        history.record(tmp_path, at(minutes, status))
+    last_run, last_success = history.latest(tmp_path, "t")
+    assert last_run is not None and last_run.status is Status.FAILED
+    assert last_success is not None and last_success.started == start + timedelta(minutes=10)
