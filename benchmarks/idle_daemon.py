@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from report import load_average, table
+
 RUNNER = str(Path(sys.executable).parent / "duplicity-cron")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_TASKS = 99
@@ -190,21 +192,8 @@ def measure(variant: str, with_seconds_task: bool, window: float, scratch: Path)
     return result
 
 
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
-    print()
-
-
 def mib(kib: int) -> str:
     return f"{kib / 1024:.1f}"
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from report import load_average, table
+
 VENV_BIN = Path(sys.executable).parent
 DUPLICITY = str(VENV_BIN / "duplicity")
 RUNNER = str(VENV_BIN / "duplicity-cron")
@@ -260,19 +262,6 @@ def stream_once(kind: str, lines: int, scratch: Path) -> Measure:
 
 
 # ------------------------------------------------------------------------------------------ reports
-
-
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
-    print()
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:

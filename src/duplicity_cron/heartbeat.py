@@ -77,7 +77,5 @@ def read(state_dir: Path) -> Heartbeat | None:
     """The last heartbeat written, or None when there is none (or it cannot be read)."""
     try:
         return Heartbeat.from_dict(json.loads((state_dir / FILE_NAME).read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):  # missing, or half-written by an old version
         return None

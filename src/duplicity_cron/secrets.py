@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .tasks import split_urls
+
 MASK = "***"
 _SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
 # Notification and ping URLs carry tokens in their paths and user parts.
@@ -88,7 +90,7 @@ def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str
             values.append(value)
             if name.upper().endswith(_SECRET_URL_SUFFIXES):
                 # Each URL of a list on its own; a ping URL also without the trailing slash we strip.
-                values.extend(url.rstrip("/") for url in re.split(r"[\s,]+", value) if url)
+                values.extend(url.rstrip("/") for url in split_urls(value))
     values.extend(value for value in extra if value)
     return values
 
