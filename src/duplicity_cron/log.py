@@ -1,6 +1,7 @@
 """Log lines: every line the runner prints, its own or a step's, goes through `Log` to be masked and framed.
 
 Text: `2026-11-26T07:00:00+01:00 [task/step] message`. JSON: one object a line with the same fields.
+May import: `model`, `config` (it stands beside `state` and `views`, and imports neither).
 """
 
 from __future__ import annotations
@@ -8,12 +9,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
-
-from .durations import format_duration
-from .result import RunResult
 
 
 class Log:
@@ -30,7 +28,7 @@ class Log:
         self._tz = timezone
         self._json = fmt == "json"
         self._stream = stream or sys.stdout
-        self._lock = threading.Lock()  # signal handlers never log: see cli._Interrupter
+        self._lock = threading.Lock()  # signal handlers never log: see runner.sequence.Interrupter
 
     def mask(self, text: str) -> str:
         return self._mask(text)
@@ -65,6 +63,10 @@ class Log:
         fields = {"time": time, "level": level, "task": task, "step": step, "message": message, **extra}
         self._write({k: v for k, v in fields.items() if v is not None}, f"{time}{where} {prefix}{message}")
 
+    def warner(self, task: str) -> Callable[[str], None]:
+        """A function that logs its message as a warning of `task` (for observers' problems)."""
+        return lambda message: self.event(message, task=task, level="warning")
+
     def output(self, task: str, step: str, stream: str, text: str, cut: bool = False) -> str:
         """A line a step printed; returns it masked (for the run's output tail).
 
@@ -89,23 +91,8 @@ class Log:
         )
         return masked
 
-    def summary(self, result: RunResult) -> None:
-        """The one line that ends every run."""
-        text = f"run {result.status} in {format_duration(result.duration)} (exit code {result.exit_code}"
-        if result.failed_step:
-            text += f", failed step {result.failed_step}"
-        text += ")"
+    def summary(self, task: str, message: str, succeeded: bool, fields: Mapping[str, Any]) -> None:
+        """The one line that ends every run (`views.summary` makes its text and fields)."""
         time = self._now()
-        fields = {
-            "time": time,
-            "level": "info" if result.succeeded else "error",
-            "task": result.task,
-            "event": "run_finished",
-            "message": text,
-            "status": str(result.status),
-            "trigger": str(result.trigger),
-            "duration": round(result.duration, 3),
-            "exit_code": result.exit_code,
-            "failed_step": result.failed_step,
-        }
-        self._write(fields, f"{time} [{result.task}] {text}")
+        line = {"time": time, "level": "info" if succeeded else "error", "task": task, "message": message}
+        self._write({**line, **fields}, f"{time} [{task}] {message}")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from duplicity_cron import history
-from duplicity_cron.result import RunResult, Status, Trigger
+from duplicity_cron.model import RunResult, Status, Trigger
+from duplicity_cron.state import history
 
 from .conftest import wait_until
 from .http_recorder import free_port

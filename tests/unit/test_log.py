@@ -10,15 +10,21 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from duplicity_cron.config.secrets import MASK, Masker
 from duplicity_cron.log import Log
-from duplicity_cron.result import RunResult, Status, Trigger
-from duplicity_cron.secrets import MASK, Masker
+from duplicity_cron.model import RunResult, Status, Trigger
+from duplicity_cron.views.summary import summary_fields, summary_text
 
 # A fixed-offset zone: the offset printed is known whatever the current time is.
 ZONE = timezone(timedelta(hours=5, minutes=30))
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30"
 SECRET = "hunter2"
 START = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
+
+
+def summarize(log: Log, result: RunResult) -> None:
+    """The summary line as the runner writes it."""
+    log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
 
 
 def make(fmt: str = "text") -> tuple[Log, io.StringIO]:
@@ -87,8 +93,8 @@ def test_text_output_lines_carry_task_and_step_and_mark_stderr() -> None:
 
 def test_text_summary_has_status_duration_exit_code_and_failed_step() -> None:
     log, stream = make()
-    log.summary(run_result(Status.FAILED, exit_code=3, failed_step="load"))
-    log.summary(run_result(Status.SUCCEEDED))
+    summarize(log, run_result(Status.FAILED, exit_code=3, failed_step="load"))
+    summarize(log, run_result(Status.SUCCEEDED))
     failed, ok = lines(stream)
     assert re.fullmatch(rf"{TIME} \[my_db\] .*", failed), failed
     for part in ("failed", "1m30s", "exit code 3", "load"):
@@ -140,7 +146,7 @@ def test_json_message_with_newline_stays_one_line() -> None:
 
 def test_json_summary_fields() -> None:
     log, stream = make("json")
-    log.summary(run_result(Status.TIMED_OUT, exit_code=143, failed_step="extract"))
+    summarize(log, run_result(Status.TIMED_OUT, exit_code=143, failed_step="extract"))
     [record] = records(stream)
     assert record["task"] == "my_db"
     assert record["status"] == "timed_out"
@@ -154,7 +160,7 @@ def test_json_summary_fields() -> None:
 
 def test_json_summary_of_success() -> None:
     log, stream = make("json")
-    log.summary(run_result(Status.SUCCEEDED))
+    summarize(log, run_result(Status.SUCCEEDED))
     [record] = records(stream)
     assert record["status"] == "succeeded"
     assert record["exit_code"] == 0

@@ -1,0 +1,22 @@
+"""`list [--json]`: tasks, schedule, time zone and next three run times."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from ..views.listing import list_table, listing_entry
+from .common import EXIT_OK, EXIT_USAGE, Loaded, parse, parser
+
+
+def main(args: list[str], loaded: Loaded) -> int:
+    command_parser = parser("list")
+    command_parser.add_argument("--json", action="store_true", help="print JSON")
+    options = parse(command_parser, args)
+    if options is None:
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    tasks = sorted(loaded.config.tasks.values(), key=lambda t: t.id)
+    entries = [listing_entry(task, now) for task in tasks]
+    print(json.dumps({"tasks": entries}, indent=2) if options.json else list_table(entries))
+    return EXIT_OK

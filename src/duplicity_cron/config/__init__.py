@@ -1,0 +1,13 @@
+"""Configuration, pure: from an environment mapping to a validated `Config`, or every problem at once.
+
+Owns the environment and its secrets (`environment`, `secrets`), the global settings (`settings`), the
+task keys (`task_keys`, one row per key) and their parsing (`tasks`), schedules, durations and value
+parsers. No process, file or network: reading env files and secret files is `cli.loading`'s.
+May import: `model`. Inside: `values`, `durations`, `schedules` < `task_keys` < `tasks`, `secrets` <
+`settings`, `environment`.
+"""
+
+from .errors import ConfigError
+from .settings import Config, parse_config
+
+__all__ = ["Config", "ConfigError", "parse_config"]

@@ -1,0 +1,150 @@
+"""The whole configuration: the `CONF_*` settings and `TZ` (one row each in `SETTINGS`), plus the tasks
+(parsed in `config.tasks`).
+
+Pure: takes an environment mapping, returns a `Config` or every problem found at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..model import Task
+from .durations import parse_duration
+from .errors import ConfigError
+from .schedules import parse_timezone
+from .tasks import parse_tasks
+from .values import parse_absolute_path, parse_log_format, parse_notify_on, parse_port, split_urls
+
+DEFAULT_WORK_DIR = "/workdir"
+DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
+DEFAULT_STOP_GRACE = 8.0
+
+
+@dataclass(frozen=True)
+class Config:
+    tasks: Mapping[str, Task]
+    work_dir: PurePosixPath = PurePosixPath(DEFAULT_WORK_DIR)  # noqa: RUF009 - immutable value
+    state_dir: PurePosixPath = PurePosixPath(DEFAULT_STATE_DIR)  # noqa: RUF009 - immutable value
+    timezone: tzinfo = UTC
+    log_format: str = "text"
+    stop_grace: float = DEFAULT_STOP_GRACE
+    notify_urls: tuple[str, ...] = ()
+    notify_on: str = "failure"
+    metrics_port: int | None = None
+
+    @property
+    def scheduled_tasks(self) -> list[Task]:
+        return [task for task in self.tasks.values() if task.schedule is not None]
+
+    @property
+    def restore_tasks(self) -> list[Task]:
+        restores = [task for task in self.tasks.values() if task.restore is not None]
+        return sorted(restores, key=lambda task: task.restore_order_key)
+
+    def notify_urls_for(self, task: Task) -> tuple[str, ...]:
+        """The task's URLs add to the global ones."""
+        return self.notify_urls + tuple(url for url in task.notify_urls if url not in self.notify_urls)
+
+    def notify_on_for(self, task: Task) -> str:
+        """The task's NOTIFY_ON governs all its notifications, the global URLs' too."""
+        return task.notify_on or self.notify_on
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One global variable: the `Config` field it sets, its parser, and what the README says of it."""
+
+    variable: str
+    field: str
+    parse: Callable[[str], Any]
+    default: str  # as the README shows it
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "TZ",
+        "timezone",
+        parse_timezone,
+        "UTC",
+        "default time zone of the schedules and of the log's timestamps",
+    ),
+    Setting(
+        "CONF_WORK_DIR",
+        "work_dir",
+        parse_absolute_path,
+        f"`{DEFAULT_WORK_DIR}`",
+        "root of the tasks' `src`/`dst` folders, and the steps' working directory",
+    ),
+    Setting(
+        "CONF_STATE_DIR",
+        "state_dir",
+        parse_absolute_path,
+        f"`{DEFAULT_STATE_DIR}`",
+        "run history and heartbeat (keep it on a volume)",
+    ),
+    Setting("CONF_LOG_FORMAT", "log_format", parse_log_format, "`text`", "`text` or `json`"),
+    Setting(
+        "CONF_STOP_GRACE",
+        "stop_grace",
+        parse_duration,
+        f"`{DEFAULT_STOP_GRACE:g}s`",
+        "how long `failed`/`finally` may run after SIGTERM",
+    ),
+    Setting(
+        "CONF_NOTIFY_URLS",
+        "notify_urls",
+        split_urls,
+        "none",
+        "Apprise URLs for every task, separated by spaces or commas (masked)",
+    ),
+    Setting(
+        "CONF_NOTIFY_ON",
+        "notify_on",
+        parse_notify_on,
+        "`failure`",
+        "`failure` (failed or timed out), `always` or `never`",
+    ),
+    Setting(
+        "CONF_METRICS_PORT",
+        "metrics_port",
+        parse_port,
+        "none",
+        "serve Prometheus `/metrics` on this port (only `run`)",
+    ),
+)
+
+
+def parse_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """The `Config` fields the settings set (an unset or empty variable keeps the default)."""
+    values = {}
+    for setting in SETTINGS:
+        if env.get(setting.variable, "").strip():
+            try:
+                values[setting.field] = setting.parse(env[setting.variable])
+            except ValueError as exc:
+                problems.append(f"{setting.variable}: {exc}")
+    return values
+
+
+def state_dir_of(env: Mapping[str, str]) -> PurePosixPath:
+    """CONF_STATE_DIR alone, through its parser (for `healthcheck`, which validates nothing else)."""
+    problems: list[str] = []
+    values = parse_settings({"CONF_STATE_DIR": env.get("CONF_STATE_DIR", "")}, problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(tasks={}, **values).state_dir
+
+
+def parse_config(env: Mapping[str, str]) -> Config:
+    """Build the configuration from `env`, or raise ConfigError listing every problem."""
+    problems: list[str] = []
+    settings = parse_settings(env, problems)
+    tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(tasks=tasks, **settings)

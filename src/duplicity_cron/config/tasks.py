@@ -1,0 +1,169 @@
+"""Parsing and validation of the `TASK_<id>_<KEY>` variables into `Task` values, key by key from the
+table in `task_keys`, then the rules that join keys (CRONTAB or PERIODICITY, a restore task has no
+schedule, a task needs a step).
+
+Pure: every problem is appended to a list that the caller reports all at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import Any
+
+from ..model import Task
+from .task_keys import KEYS, KEYS_BY_LENGTH, KEYS_BY_NAME, MAIN_STEPS, STEPS, TASK_KEYS, TASK_PREFIX
+
+# Exported to the steps by the runner itself; a nested `duplicity-cron` inside a step must not choke on it.
+RESERVED_VARIABLES = frozenset({"TASK_ID"})
+_TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_SCHEDULE_KEYS = ("CRONTAB", "PERIODICITY")
+
+
+def split_task_variable(name: str) -> tuple[str, str] | None:
+    """Split `TASK_<id>_<KEY>` into (id, KEY) with KEY the longest known suffix, case-insensitively.
+
+    Returns None when no known key ends the name (the caller reports it).
+    """
+    rest = name[len(TASK_PREFIX) :]
+    upper = rest.upper()
+    for key in KEYS_BY_LENGTH:
+        if upper.endswith("_" + key) and len(rest) > len(key) + 1:
+            return rest[: -len(key) - 1], key
+    return None
+
+
+def task_variables(env: Mapping[str, str], key: str) -> list[tuple[str, str]]:
+    """(variable, value) of every `TASK_<id>_<key>` in `env`, whatever else is wrong with the tasks."""
+    found = []
+    for name in sorted(env):
+        if name.startswith(TASK_PREFIX) and name not in RESERVED_VARIABLES:
+            split = split_task_variable(name)
+            if split is not None and split[1] == key:
+                found.append((name, env[name]))
+    return found
+
+
+def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str]) -> dict[str, Task]:
+    """Every task defined in `env`; problems are appended to `problems`."""
+    raw: dict[str, dict[str, tuple[str, str]]] = {}
+    for name in sorted(env):
+        if not name.startswith(TASK_PREFIX) or name in RESERVED_VARIABLES:
+            continue
+        split = split_task_variable(name)
+        if split is None:
+            problems.append(_unknown_key_problem(name))
+            continue
+        task_id, key = split
+        if not _TASK_ID.fullmatch(task_id):
+            problems.append(
+                f"{name}: task id {task_id!r} may only contain letters, digits, '_', '.' and '-', "
+                "and must start with a letter or digit"
+            )
+            continue
+        entries = raw.setdefault(task_id, {})
+        if key in entries:
+            problems.append(f"{name}: {entries[key][0]} already sets {key} for task {task_id!r}")
+            continue
+        entries[key] = (name, env[name])
+
+    tasks: dict[str, Task] = {}
+    for task_id, entries in raw.items():
+        task = _TaskParser(task_id, entries, problems).parse(default_tz)
+        if task is not None:
+            tasks[task_id] = task
+    return tasks
+
+
+def _unknown_key_problem(name: str) -> str:
+    rest = name[len(TASK_PREFIX) :]
+    if "_" not in rest:
+        return f"{name}: expected TASK_<id>_<KEY> with KEY one of {', '.join(KEYS)}"
+    candidates = []
+    parts = rest.split("_")
+    for count in (1, 2):  # keys are one or two words long
+        if len(parts) > count:
+            candidates.append("_".join(parts[-count:]))
+    hint = ""
+    for candidate in candidates:
+        close = difflib.get_close_matches(candidate.upper(), KEYS, n=1, cutoff=0.7)
+        if close:
+            hint = f" (did you mean {close[0]}?)"
+            break
+    return f"{name}: unknown key {candidates[0]!r}{hint}; known keys: {', '.join(KEYS)}"
+
+
+class _TaskParser:
+    """The variables of one task, checked one key at a time."""
+
+    def __init__(self, task_id: str, entries: dict[str, tuple[str, str]], problems: list[str]) -> None:
+        self.task_id = task_id
+        self.entries = entries
+        self.problems = problems
+
+    def setting(self, key: str) -> tuple[str, str] | None:
+        """The (variable, value) of a setting; an empty value is a problem, not a silent default."""
+        if key not in self.entries:
+            return None
+        variable, value = self.entries[key]
+        if not value.strip():
+            self.problems.append(f"{variable}: is empty")
+            return None
+        return variable, value
+
+    def parsed(self, key: str, timezone: tzinfo) -> Any:
+        """The key's parser applied to its value; a ValueError becomes a problem naming the variable."""
+        entry = self.setting(key)
+        parse = KEYS_BY_NAME[key].parse
+        if entry is None or parse is None:
+            return None
+        try:
+            return parse(entry[1], timezone)
+        except ValueError as exc:
+            self.problems.append(f"{entry[0]}: {exc}")
+            return None
+
+    def parse(self, default_tz: tzinfo) -> Task | None:
+        before = len(self.problems)
+        timezone = self.parsed("TZ", default_tz) or default_tz
+        skip: set[str] = set()
+        if all(key in self.entries for key in _SCHEDULE_KEYS):
+            self.problems.append(
+                f"{self.entries['CRONTAB'][0]}: task {self.task_id!r} sets both CRONTAB and PERIODICITY; "
+                "keep one"
+            )
+            skip.update(_SCHEDULE_KEYS)
+        fields: dict[str, Any] = {}
+        for key in TASK_KEYS:
+            if key.field is None or key.name in skip or key.name not in self.entries:
+                continue
+            value = self.parsed(key.name, timezone)
+            if value is not None:
+                fields[key.field] = value
+        steps = {
+            step: self.entries[step.upper()][1]
+            for step in STEPS
+            if step.upper() in self.entries and self.entries[step.upper()][1].strip()
+        }
+        task = Task(id=self.task_id, steps=steps, **fields)
+        self._check_rules(task)
+        return None if len(self.problems) > before else task
+
+    def _check_rules(self, task: Task) -> None:
+        """The rules that join keys."""
+        if task.restore is not None and any(key in self.entries for key in _SCHEDULE_KEYS):
+            self.problems.append(
+                f"{self.entries['RESTORE'][0]}: task {self.task_id!r} is a restore task "
+                "and cannot also have a schedule"
+            )
+        if not task.steps:
+            examples = ", ".join(f"TASK_{self.task_id}_{step.upper()}" for step in MAIN_STEPS)
+            self.problems.append(
+                f"TASK_{self.task_id}_*: task {self.task_id!r} defines no step; set one of {examples}"
+            )
+        if task.max_age is not None and task.schedule is None:
+            self.problems.append(
+                f"{self.entries['MAX_AGE'][0]}: task {self.task_id!r} has no schedule to age"
+            )

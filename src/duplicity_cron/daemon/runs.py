@@ -1,0 +1,93 @@
+"""The daemon's runs: each due task started in a thread of its own, at most one run per task at a time
+(a due time that finds it running is a skipped occurrence), all interrupted at shutdown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..log import Log
+from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..runner.cancel import Cancel
+from ..runner.task_run import run_task
+
+# After the hard deadline every step is killed; leave a moment to collect its output.
+_COLLECT_SECONDS = 1.5
+
+
+@dataclass
+class _ActiveRun:
+    thread: threading.Thread
+    cancel: Cancel
+
+
+class DaemonRuns:
+    def __init__(self, work_dir: Path, env: Mapping[str, str], log: Log, observer: RunObserver) -> None:
+        self.work_dir = work_dir
+        self.env = env
+        self.log = log
+        self.observer = observer
+        self._lock = threading.Lock()
+        self._active: dict[str, _ActiveRun] = {}
+
+    def start(self, task: Task, due: datetime) -> None:
+        """Start a run of `task` in a thread, or record the occurrence as skipped if one is going."""
+        with self._lock:
+            active = self._active.get(task.id)
+            busy = active is not None and active.thread.is_alive()
+            if not busy:
+                cancel = Cancel()
+                thread = threading.Thread(
+                    target=self._run, args=(task, cancel), name=f"task-{task.id}", daemon=True
+                )
+                self._active[task.id] = _ActiveRun(thread, cancel)
+                thread.start()
+        if busy:
+            self._skipped(task, due)
+
+    def _skipped(self, task: Task, due: datetime) -> None:
+        self.log.event(
+            f"skipped the run due at {due.isoformat(timespec='seconds')}: the previous run is still going",
+            task=task.id,
+            level="warning",
+        )
+        # Recorded and notified on a thread of its own: the scheduling loop never waits on I/O.
+        now = datetime.now(UTC)
+        skipped = RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now)
+        threading.Thread(target=self.observer.run_finished, args=(task, skipped), daemon=True).start()
+
+    def _run(self, task: Task, cancel: Cancel) -> None:
+        try:
+            run_task(
+                task,
+                work_dir=self.work_dir,
+                env=self.env,
+                log=self.log,
+                trigger=Trigger.SCHEDULE,
+                cancel=cancel,
+                observer=self.observer,
+            )
+        except Exception as exc:  # a bug must not take the scheduler down with it
+            self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
+        finally:
+            with self._lock:
+                if self._active.get(task.id, None) is not None and self._active[task.id].cancel is cancel:
+                    del self._active[task.id]
+            cancel.close()
+
+    def interrupt_all(self, grace: float) -> None:
+        """Interrupt every running task and wait for them: hooks may run for up to `grace` seconds."""
+        hard_deadline = time.monotonic() + grace
+        with self._lock:
+            active = list(self._active.values())
+        if active:
+            self.log.event(f"interrupting {len(active)} running task(s); hooks may run for up to {grace:g}s")
+        for run in active:
+            run.cancel.interrupt(hard_deadline)
+        for run in active:
+            run.thread.join(max(0.0, hard_deadline - time.monotonic()) + _COLLECT_SECONDS)

@@ -1,0 +1,136 @@
+"""The daemon assembled: plan, metrics, observers, heartbeat, reaper and signals around the scheduling
+loop, and a clean stop (running tasks interrupted, their hooks given the stop grace).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from .. import __version__
+from ..config import Config, ConfigError
+from ..config.environment import Environment
+from ..log import Log
+from ..model import PlannedTask
+from ..monitoring.fanout import observers_for
+from ..runner import reaper
+from ..runner.cancel import on_stop_signals
+from ..state import heartbeat
+from ..views.plan import plan_lines
+from ..views.text import zone_name
+from .clock import SystemClock
+from .plan import plan
+from .runs import DaemonRuns
+from .scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from ..monitoring.prometheus import Metrics
+
+
+class _HeartbeatWriter:
+    """Rewrites the heartbeat at every tick; a failure is logged once per streak, not every 20 s."""
+
+    def __init__(self, state_dir: Path, planned: tuple[PlannedTask, ...], log: Log) -> None:
+        self.state_dir = state_dir
+        self.log = log
+        now = datetime.now(UTC)
+        self.beat = heartbeat.Heartbeat(os.getpid(), socket.gethostname(), now, now, planned)
+        self.failing = False
+
+    def first(self) -> None:
+        """OSError when the state folder is not writable (a start-up error)."""
+        heartbeat.write(self.state_dir, self.beat)
+
+    def tick(self) -> None:
+        self.beat = self.beat.beat(datetime.now(UTC))
+        try:
+            heartbeat.write(self.state_dir, self.beat)
+            self.failing = False
+        except OSError as exc:
+            if not self.failing:
+                self.log.event(f"cannot write the heartbeat: {exc}", level="error")
+            self.failing = True
+
+    def stopped(self) -> None:
+        with contextlib.suppress(OSError):
+            heartbeat.write(self.state_dir, self.beat.stop(datetime.now(UTC)))
+
+
+def _start_metrics(config: Config, planned: tuple[PlannedTask, ...]) -> Metrics | None:
+    if config.metrics_port is None:
+        return None
+    from ..monitoring.prometheus import Metrics  # deferred: an idle daemon without metrics need not load it
+
+    metrics = Metrics()
+    for entry in planned:
+        metrics.add_task(entry.task, entry.max_age)
+    metrics.refresh(Path(config.state_dir), [entry.task for entry in planned])
+    try:
+        metrics.serve(config.metrics_port)
+    except OSError as exc:
+        raise ConfigError(
+            [f"CONF_METRICS_PORT: cannot listen on port {config.metrics_port}: {exc}"]
+        ) from None
+    return metrics
+
+
+def run_daemon(config: Config, environment: Environment, log: Log) -> None:
+    """Schedule until SIGTERM/SIGINT. ConfigError when it cannot start (metrics port, state folder)."""
+    planned = plan(config.scheduled_tasks, datetime.now(UTC))
+    state_dir = Path(config.state_dir)
+    metrics = _start_metrics(config, planned)
+    writer = _HeartbeatWriter(state_dir, planned, log)
+    try:
+        writer.first()
+    except OSError as exc:
+        raise ConfigError(
+            [f"CONF_STATE_DIR: cannot write the heartbeat in {config.state_dir}: {exc}"]
+        ) from None
+    runs = DaemonRuns(Path(config.work_dir), environment.values, log, observers_for(config, log, metrics))
+    task_ids = [entry.task for entry in planned]
+
+    def tick() -> None:
+        if metrics is not None:
+            metrics.refresh(state_dir, task_ids)  # exec runs of other processes count too
+        writer.tick()
+
+    scheduler = Scheduler(
+        {task.id: task.schedule for task in config.scheduled_tasks if task.schedule is not None},
+        {entry.task: entry.first_due for entry in planned},
+        lambda task_id, due: runs.start(config.tasks[task_id], due),
+        SystemClock(),
+        tick=tick,
+        tick_interval=heartbeat.INTERVAL,
+        on_next_due=metrics.set_next_run if metrics is not None else lambda task, due: None,
+    )
+    stop_signal: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if not stop_signal:
+            stop_signal.append(signum)
+        scheduler.request_stop()
+
+    reaper.start_reaper_if_pid1()
+    on_stop_signals(on_signal)
+    log.event(
+        f"duplicity-cron {__version__}: {len(config.tasks)} task(s), time zone {zone_name(config.timezone)}"
+    )
+    for task_id, line in plan_lines(config.tasks, planned):
+        log.event(line, task=task_id)
+    if metrics is not None:
+        metrics.up.set(1)
+        log.event(f"metrics on http://0.0.0.0:{config.metrics_port}/metrics")
+    log.event(f"scheduler ready: {len(task_ids)} scheduled task(s)", event="scheduler_ready")
+    scheduler.run()
+    if stop_signal:
+        log.event(f"received {signal.Signals(stop_signal[0]).name}; stopping")
+    runs.interrupt_all(config.stop_grace)
+    log.event("scheduler stopped", event="scheduler_stopped")
+    writer.stopped()
+    # The clock's wake-up pipe stays open: a late second signal must still find it.

@@ -1,0 +1,191 @@
+"""The values every layer shares: a task, a run's result, its status and trigger, the daemon's plan.
+
+The lowest layer: it imports nothing of the project, so any package may import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from typing import Any, Protocol
+
+# A step stopped by SIGTERM exits 143: the code of a run cut short by a timeout or a shutdown.
+EXIT_TERMINATED = 128 + 15
+
+
+class Status(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"  # stopped by a shutdown of the runner
+    SKIPPED = "skipped"  # due while its previous run was still going
+
+    @property
+    def is_failure(self) -> bool:
+        """The run went through and did not back up: what notifications and health call a failure.
+
+        An interrupted run was stopped from outside and a skipped one never ran; neither is a verdict.
+        """
+        return self in (Status.FAILED, Status.TIMED_OUT)
+
+    @property
+    def is_verdict(self) -> bool:
+        """The run says whether the backup works (success or failure)."""
+        return self is Status.SUCCEEDED or self.is_failure
+
+    @property
+    def is_run(self) -> bool:
+        """Something ran: every status but `skipped`."""
+        return self is not Status.SKIPPED
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    EXEC = "exec"
+    RESTORE = "restore"
+
+
+class Schedule(Protocol):
+    """When a task is due. The cron implementation is `config.schedules.CronSchedule`; tests fake it."""
+
+    @property
+    def timezone(self) -> tzinfo: ...
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first due time strictly after `moment` (an aware datetime)."""
+        ...
+
+    def iter_after(self, moment: datetime) -> Iterator[datetime]:
+        """Due times strictly after `moment`, in order."""
+        ...
+
+    def longest_gap(self, start: datetime) -> float:
+        """The longest time in seconds between two due times, over a year from `start`."""
+        ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task as defined by its `TASK_<id>_*` variables (see `config.task_keys` for each key)."""
+
+    id: str
+    steps: Mapping[str, str]
+    schedule: Schedule | None = None
+    restore: str | None = None
+    timeout: float | None = None
+    max_age: float | None = None  # None: derived from the schedule
+    notify_urls: tuple[str, ...] = ()  # in addition to CONF_NOTIFY_URLS
+    notify_on: str | None = None  # None: CONF_NOTIFY_ON
+    ping_url: str | None = None
+
+    @property
+    def restore_order_key(self) -> str:
+        """The original orders restore tasks by the file name `<RESTORE>_<id>`."""
+        return f"{self.restore}_{self.id}"
+
+    def max_age_at(self, now: datetime) -> float:
+        """MAX_AGE, or by default twice the longest gap between due times: one missed run is tolerated,
+        two are not. Only for scheduled tasks."""
+        if self.max_age is not None:
+            return self.max_age
+        if self.schedule is None:
+            raise ValueError(f"task {self.id} has no schedule")
+        return default_max_age(self.schedule.longest_gap(now))
+
+
+def default_max_age(longest_gap: float) -> float:
+    """Twice the longest gap between due times."""
+    return 2 * longest_gap
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What happened in one run. `exit_code` is the failing step's (128+N when killed by signal N)."""
+
+    task: str
+    status: Status
+    trigger: Trigger
+    started: datetime
+    ended: datetime
+    exit_code: int = 0
+    failed_step: str | None = None
+    output_tail: tuple[str, ...] = field(default=())
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is Status.SUCCEEDED
+
+    @property
+    def duration(self) -> float:
+        return (self.ended - self.started).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["trigger"] = str(self.trigger)
+        data["started"] = self.started.isoformat()
+        data["ended"] = self.ended.isoformat()
+        data["duration"] = round(self.duration, 3)
+        data["output_tail"] = list(self.output_tail)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
+        """The inverse of `to_dict`; KeyError, ValueError or TypeError for a record it cannot read."""
+        return cls(
+            task=data["task"],
+            status=Status(data["status"]),
+            trigger=Trigger(data["trigger"]),
+            started=datetime.fromisoformat(data["started"]),
+            ended=datetime.fromisoformat(data["ended"]),
+            exit_code=int(data["exit_code"]),
+            failed_step=data.get("failed_step"),
+            output_tail=tuple(data.get("output_tail", ())),
+        )
+
+
+@dataclass(frozen=True)
+class LastRuns:
+    """The newest runs that matter: any run (not skipped), the newest verdict, the newest success."""
+
+    run: RunResult | None = None
+    verdict: RunResult | None = None
+    success: RunResult | None = None
+
+
+def last_runs(newest_first: Iterable[RunResult]) -> LastRuns:
+    """Read runs newest first and stop at the first success: `status`, `healthcheck` and the metrics all
+    take their "last run" and "last success" from here (a lazy iterable reads as few records as can be).
+    """
+    run = verdict = None
+    for candidate in newest_first:
+        if not candidate.status.is_run:
+            continue
+        run = run or candidate
+        if candidate.status.is_verdict:
+            verdict = verdict or candidate
+        if candidate.succeeded:
+            return LastRuns(run, verdict, candidate)
+    return LastRuns(run, verdict, None)
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """A scheduled task as the daemon plans it: written in the heartbeat, judged by `healthcheck`."""
+
+    task: str
+    schedule: str
+    max_age: float  # seconds
+    first_due: datetime  # the first due time after the daemon started
+
+
+class RunObserver(Protocol):
+    """Told when a run starts (inside its lock) and when it ends: history, metrics, notifications."""
+
+    def run_started(self, task: Task) -> None: ...
+
+    def run_finished(self, task: Task, result: RunResult) -> None: ...

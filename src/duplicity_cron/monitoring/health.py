@@ -1,0 +1,62 @@
+"""Is the backup daemon healthy? Judged from its heartbeat and the run history, never from a live process
+alone: a scheduler that is alive but whose backups stopped succeeding is unhealthy.
+
+Pure: the caller reads the files and says whether the heartbeat's process is alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from ..config.durations import format_duration
+from ..model import RunResult, last_runs
+from ..state.heartbeat import Heartbeat
+
+STALE_AFTER = 90.0  # seconds without a heartbeat
+
+
+def judge(
+    heartbeat: Heartbeat | None,
+    runs: Mapping[str, Sequence[RunResult]],
+    now: datetime,
+    process_alive: bool | None = None,
+) -> list[str]:
+    """Reasons the daemon is unhealthy; an empty list means healthy.
+
+    `runs` maps a task to its recorded runs, oldest first. `process_alive` is None when the heartbeat's
+    process cannot be checked from here (another host or PID namespace).
+    """
+    if heartbeat is None:
+        return ["no heartbeat: the scheduler is not running (or has never run with this state folder)"]
+    reasons = []
+    if heartbeat.stopped is not None:
+        reasons.append(f"the scheduler stopped at {heartbeat.stopped.isoformat(timespec='seconds')}")
+    elif process_alive is False:
+        reasons.append(f"the scheduler (pid {heartbeat.pid}) is not running")
+    else:
+        age = (now - heartbeat.updated).total_seconds()
+        if age > STALE_AFTER:
+            reasons.append(f"the heartbeat is {format_duration(age)} old (over {STALE_AFTER:g}s)")
+    for planned in heartbeat.tasks:
+        # Interrupted and skipped runs are no verdict: the age rule catches those.
+        last = last_runs(reversed(runs.get(planned.task, ())))
+        if last.verdict is not None and not last.verdict.succeeded:
+            where = f" at step {last.verdict.failed_step}" if last.verdict.failed_step else ""
+            reasons.append(
+                f"task {planned.task}: last run {last.verdict.status}{where} "
+                f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}"
+            )
+        limit = format_duration(planned.max_age)
+        if last.success is not None:
+            age = (now - last.success.ended).total_seconds()
+            if age > planned.max_age:
+                reasons.append(
+                    f"task {planned.task}: last success {format_duration(age)} ago, over its max age {limit}"
+                )
+        elif (now - planned.first_due).total_seconds() > planned.max_age:
+            reasons.append(
+                f"task {planned.task}: no successful run since it was first due at "
+                f"{planned.first_due.isoformat(timespec='seconds')}, over its max age {limit}"
+            )
+    return reasons

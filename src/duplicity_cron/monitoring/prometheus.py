@@ -1,0 +1,103 @@
+"""Prometheus metrics of the daemon (`run` with CONF_METRICS_PORT), through prometheus-client; an observer
+of every run the daemon starts.
+
+Gauges start from the run history, so a restarted daemon still exports when the last success was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+from ..model import RunResult, Status, Task
+from ..state import history
+
+PREFIX = "duplicity_cron_"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        labels = ["task"]
+        self.up = Gauge(PREFIX + "up", "1 while the scheduler runs", registry=self.registry)
+        self.last_run = Gauge(
+            PREFIX + "last_run_timestamp_seconds",
+            "End of the task's last run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_success = Gauge(
+            PREFIX + "last_success_timestamp_seconds",
+            "End of the task's last successful run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_duration = Gauge(
+            PREFIX + "last_run_duration_seconds",
+            "Duration of the task's last run",
+            labels,
+            registry=self.registry,
+        )
+        self.last_status = Gauge(
+            PREFIX + "last_run_status",
+            "1 for the status of the task's last run (succeeded, failed, timed_out, interrupted), else 0",
+            ["task", "status"],
+            registry=self.registry,
+        )
+        self.runs = Counter(
+            PREFIX + "runs",
+            "Runs since the scheduler started, by status (skipped: due while the previous run was going)",
+            ["task", "status"],
+            registry=self.registry,
+        )
+        self.max_age = Gauge(
+            PREFIX + "max_age_seconds", "The task's MAX_AGE: the oldest a last success may be", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.next_run = Gauge(
+            PREFIX + "next_run_timestamp_seconds", "The task's next due time", labels, registry=self.registry
+        )
+
+    def serve(self, port: int) -> None:
+        """Serve /metrics on all interfaces; OSError when the port is taken."""
+        start_http_server(port, addr="0.0.0.0", registry=self.registry)  # a container publishes this port
+
+    def add_task(self, task: str, max_age: float) -> None:
+        self.max_age.labels(task).set(max_age)
+        for status in Status:
+            self.runs.labels(task, str(status))  # every series exists from the start, at 0
+
+    def refresh(self, state_dir: Path, tasks: Iterable[str]) -> None:
+        """Last run and last success from the history: runs of `exec` in other processes count too."""
+        for task in tasks:
+            last = history.latest(state_dir, task)
+            if last.success is not None:
+                self._set_last(last.success)
+            if last.run is not None:
+                self._set_last(last.run)
+
+    def set_next_run(self, task: str, due: datetime) -> None:
+        self.next_run.labels(task).set(due.timestamp())
+
+    def run_started(self, task: Task) -> None:
+        pass
+
+    def run_finished(self, task: Task, result: RunResult) -> None:
+        """Observer: counts the run and sets its last-run gauges."""
+        self.runs.labels(result.task, str(result.status)).inc()
+        self._set_last(result)
+
+    def _set_last(self, result: RunResult) -> None:
+        if result.status is Status.SKIPPED:
+            return  # not a run: the previous one was still going
+        ended = result.ended.timestamp()
+        self.last_run.labels(result.task).set(ended)
+        self.last_duration.labels(result.task).set(result.duration)
+        for status in Status:
+            if status is not Status.SKIPPED:
+                self.last_status.labels(result.task, str(status)).set(1 if status is result.status else 0)
+        if result.status is Status.SUCCEEDED:
+            self.last_success.labels(result.task).set(ended)

@@ -1,0 +1,24 @@
+"""Observer: every run's result recorded in the run history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..log import Log
+from ..model import RunResult, Task
+from ..state import history
+
+
+class HistoryRecorder:
+    def __init__(self, state_dir: Path, log: Log) -> None:
+        self.state_dir = state_dir
+        self.log = log
+
+    def run_started(self, task: Task) -> None:
+        pass
+
+    def run_finished(self, task: Task, result: RunResult) -> None:
+        try:
+            history.record(self.state_dir, result)
+        except OSError as exc:
+            self.log.event(f"cannot record the run in {self.state_dir}: {exc}", task=task.id, level="error")

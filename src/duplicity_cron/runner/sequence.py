@@ -1,0 +1,101 @@
+"""Tasks run now, one after the other, in the foreground (`exec` and `restore`).
+
+SIGTERM or SIGINT interrupts the running task; its `failed` and `finally` hooks get the stop grace.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+
+from ..log import Log
+from ..model import RunObserver, RunResult, Status, Task, Trigger
+from . import reaper
+from .cancel import Cancel, on_stop_signals
+from .task_run import run_task
+
+
+class Interrupter:
+    """SIGTERM/SIGINT interrupts the current run; its hooks get the stop grace."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.cancel: Cancel | None = None
+        self.signal: int | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self.signal is not None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        """Only a flag and a write to the run's wake-up pipe (see `cancel.on_stop_signals`)."""
+        if self.signal is not None:
+            return
+        self.signal = signum
+        if self.cancel is not None:
+            self.cancel.interrupt(time.monotonic() + self.grace)
+
+
+def run_in_order(
+    tasks: Sequence[Task],
+    *,
+    work_dir: Path,
+    env: Mapping[str, str],
+    stop_grace: float,
+    log: Log,
+    observer: RunObserver,
+    trigger: Trigger,
+    stop_at_failure: bool,
+) -> bool:
+    """Run `tasks` in order; True if every one succeeded."""
+    reaper.start_reaper_if_pid1()
+    interrupter = Interrupter(stop_grace)
+    on_stop_signals(interrupter)
+    failed: list[str] = []
+    for index, task in enumerate(tasks):
+        if interrupter.stopping:
+            log.event(f"not started: {', '.join(t.id for t in tasks[index:])}", level="warning")
+            failed.extend(t.id for t in tasks[index:])
+            break
+        result = _run_one(task, interrupter, work_dir, env, log, observer, trigger)
+        if interrupter.signal is not None and result.status is Status.INTERRUPTED:
+            log.event(
+                f"received {signal.Signals(interrupter.signal).name}; the run was interrupted", task=task.id
+            )
+        if not result.succeeded:
+            failed.append(task.id)
+            if stop_at_failure and index + 1 < len(tasks):
+                log.event(
+                    f"stopping at the first failure; not run: {', '.join(t.id for t in tasks[index + 1 :])}",
+                    level="error",
+                )
+                break
+    return not failed
+
+
+def _run_one(
+    task: Task,
+    interrupter: Interrupter,
+    work_dir: Path,
+    env: Mapping[str, str],
+    log: Log,
+    observer: RunObserver,
+    trigger: Trigger,
+) -> RunResult:
+    interrupter.cancel = Cancel()
+    try:
+        return run_task(
+            task,
+            work_dir=work_dir,
+            env=env,
+            log=log,
+            trigger=trigger,
+            cancel=interrupter.cancel,
+            observer=observer,
+        )
+    finally:
+        interrupter.cancel.close()
+        interrupter.cancel = None

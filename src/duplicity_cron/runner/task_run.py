@@ -1,0 +1,148 @@
+"""One run of a task: lock, work folders, the step chain and its hooks, the run's result told to the
+observers (history, metrics, notifications, pings).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..log import Log
+from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..views.summary import summary_fields, summary_text
+from .cancel import Cancel
+from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
+from .lock import TaskBusy, task_lock
+from .process import StepOutcome, run_step
+
+OUTPUT_TAIL_LINES = 50
+TAIL_LINE_CHARS = 1000
+KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
+
+
+def empty_dir(path: Path) -> None:
+    """Make `path` an empty folder. Its content goes, the folder itself stays (it may be a mount point)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def run_task(
+    task: Task,
+    *,
+    work_dir: Path,
+    env: Mapping[str, str],
+    log: Log,
+    trigger: Trigger,
+    cancel: Cancel | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Run `task` once and return what happened. Never raises for a failing step."""
+    started = datetime.now(UTC)
+    own_cancel = cancel is None
+    run = _Run(task, work_dir, env, log, cancel or Cancel())
+    try:
+        with task_lock(work_dir / task.id):
+            log.event(f"run started ({trigger})", task=task.id)
+            if observer is not None:
+                observer.run_started(task)
+            outcome = run.steps()
+    except TaskBusy:
+        log.event("skipped: this task is already running in another process", task=task.id, level="warning")
+        outcome = ChainResult(Status.SKIPPED)
+    except OSError as exc:
+        log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
+        outcome = ChainResult(Status.FAILED, "setup", 1)
+    finally:
+        if own_cancel:
+            run.cancel.close()
+    result = RunResult(
+        task=task.id,
+        status=outcome.status,
+        trigger=trigger,
+        started=started,
+        ended=datetime.now(UTC),
+        exit_code=outcome.exit_code,
+        failed_step=outcome.failed_step,
+        output_tail=tuple(run.tail),
+    )
+    log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
+    if observer is not None:
+        observer.run_finished(task, result)
+    return result
+
+
+class _Run:
+    def __init__(self, task: Task, work_dir: Path, env: Mapping[str, str], log: Log, cancel: Cancel) -> None:
+        self.task = task
+        self.work_dir = work_dir
+        self.env = dict(env)
+        self.log = log
+        self.cancel = cancel
+        self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+
+    def steps(self) -> ChainResult:
+        """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
+        outcome = self._prepare_folders()
+        if outcome.status is Status.SUCCEEDED:
+            outcome = run_main_steps(
+                self.task.steps, self._step, self._deadline(), lambda: self.cancel.interrupted
+            )
+        self.env.update(
+            RUN_STATUS=str(outcome.status),
+            RUN_FAILED_STEP=outcome.failed_step or "",
+            RUN_EXIT_CODE=str(outcome.exit_code),
+        )
+        # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
+        return run_hooks(self.task.steps, self._step, outcome, self._deadline(), self._warn)
+
+    def _warn(self, step: str, message: str) -> None:
+        self.log.event(message, task=self.task.id, step=step, level="warning")
+
+    def _prepare_folders(self) -> ChainResult:
+        src, dst = self.work_dir / self.task.id / "src", self.work_dir / self.task.id / "dst"
+        try:
+            empty_dir(src)
+            empty_dir(dst)
+        except OSError as exc:
+            self.log.event(f"cannot prepare the work folders: {exc}", task=self.task.id, level="error")
+            return ChainResult(Status.FAILED, "setup", 1)
+        self.env.update(SRC=str(src), DST=str(dst), TASK_ID=self.task.id)
+        return SUCCEEDED
+
+    def _deadline(self) -> float | None:
+        return time.monotonic() + self.task.timeout if self.task.timeout else None
+
+    def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
+        def on_line(stream: str, text: str, cut: bool = False) -> None:
+            masked = self.log.output(self.task.id, step, stream, text, cut=cut)
+            # The tail travels in history files, notifications and ping bodies: keep its lines short.
+            if len(masked) > TAIL_LINE_CHARS:
+                masked = masked[:TAIL_LINE_CHARS] + " [...]"
+            self.tail.append(masked)
+
+        outcome = run_step(
+            self.task.steps[step],
+            cwd=str(self.work_dir),
+            env=self.env,
+            on_line=on_line,
+            cancel=self.cancel,
+            deadline=deadline,
+            kill_grace=KILL_GRACE,
+            stop_on_interrupt=stop_on_interrupt,
+        )
+        if outcome.timed_out:
+            self.log.event(
+                f"timed out after {self.task.timeout:g}s; the step was stopped",
+                task=self.task.id,
+                step=step,
+                level="error",
+            )
+        return outcome

@@ -1,0 +1,31 @@
+"""The lines the daemon logs at start: each task's schedule, next run, max age and timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..config.durations import format_duration
+from ..model import PlannedTask, Task
+from .text import zone_name
+
+
+def plan_lines(tasks: Mapping[str, Task], planned: Sequence[PlannedTask]) -> list[tuple[str, str]]:
+    """(task id, line) for every task, in id order."""
+    by_task = {entry.task: entry for entry in planned}
+    lines = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        if task.schedule is None:
+            kind = "restore task" if task.restore is not None else "not scheduled (exec only)"
+            lines.append((task.id, f"plan: {kind}"))
+            continue
+        entry = by_task[task.id]
+        next_run = entry.first_due.astimezone(task.schedule.timezone).isoformat()
+        timeout = f", timeout {format_duration(task.timeout)}" if task.timeout else ""
+        schedule = f"{task.schedule.describe()} ({zone_name(task.schedule.timezone)})"
+        lines.append(
+            (
+                task.id,
+                f"plan: {schedule}, next run {next_run}, max age {format_duration(entry.max_age)}{timeout}",
+            )
+        )
+    return lines

@@ -1,0 +1,78 @@
+"""Human durations: TIMEOUT and grace periods."""
+
+from __future__ import annotations
+
+import pytest
+
+from duplicity_cron.config.durations import DurationError, format_duration, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("45", 45),
+        ("90s", 90),
+        ("30m", 1800),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("8d", 8 * 86400),
+        ("1h30m", 5400),
+        ("30m1h", 5400),
+        ("1d2h3m4s", 86400 + 7200 + 180 + 4),
+        ("0.5", 0.5),
+        ("1.5m", 90),
+        (" 2H ", 7200),
+        ("10S", 10),
+        ("0m30s", 30),
+    ],
+)
+def test_valid_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["soon", "10x", "-5", "-5s", "h", "5mm", "1.2.3", "1h 30m", "1 h", "s30", "1e3", "½h", "5 minutes"],
+)
+def test_unparsable_durations(text: str) -> None:
+    with pytest.raises(DurationError) as info:
+        parse_duration(text)
+    message = str(info.value)
+    assert repr(text) in message
+    assert "not a duration" in message
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_duration(text: str) -> None:
+    with pytest.raises(DurationError, match="empty"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["0", "0s", "0m0s", "0.0"])
+def test_zero_is_rejected(text: str) -> None:
+    with pytest.raises(DurationError, match="greater than zero"):
+        parse_duration(text)
+
+
+def test_duration_error_is_a_value_error() -> None:
+    assert issubclass(DurationError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.5, "0.5s"),
+        (5.04, "5.0s"),
+        (59.9, "59.9s"),
+        (60, "1m00s"),
+        (90, "1m30s"),
+        (3599, "59m59s"),
+        (3600, "1h00m"),
+        (5400, "1h30m"),
+        (47 * 3600, "47h00m"),
+        (48 * 3600, "2d00h"),
+        (3 * 86400 + 5 * 3600, "3d05h"),
+    ],
+)
+def test_format_duration(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text

@@ -1,0 +1,274 @@
+"""What `list` and `status` show: the JSON shapes (ISO 8601 with offset) and the text tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from duplicity_cron.config.durations import format_duration
+from duplicity_cron.config.schedules import CronSchedule as Schedule
+from duplicity_cron.model import RunResult, Status, Task, Trigger
+from duplicity_cron.views import listing, status
+
+PARIS = ZoneInfo("Europe/Paris")  # +02:00 in May
+NOW = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
+
+LISTING_KEYS = {"task", "schedule", "timezone", "next_runs", "restore", "timeout", "steps"}
+STATUS_KEYS = {
+    "task",
+    "schedule",
+    "timezone",
+    "restore",
+    "next_run",
+    "last_run",
+    "last_success",
+    "recent_runs",
+}
+RUN_KEYS = {"status", "trigger", "started", "ended", "duration", "exit_code", "failed_step"}
+
+
+def scheduled(task_id: str = "nightly_db", expression: str = "0 3 * * *", zone=PARIS) -> Task:
+    return Task(
+        id=task_id,
+        steps={"prepare": "echo p", "load": "echo l"},
+        schedule=Schedule.from_crontab(expression, zone),
+        timeout=3600.0,
+    )
+
+
+EXEC_ONLY = Task(id="adhoc", steps={"load": "echo x"})
+RESTORE = Task(id="db_restore", steps={"load": "echo r"}, restore="10")
+
+
+def run(
+    hours_ago: float,
+    status_: Status = Status.SUCCEEDED,
+    trigger: Trigger = Trigger.SCHEDULE,
+    tail: tuple[str, ...] = (),
+    exit_code: int = 0,
+    failed_step: str | None = None,
+) -> RunResult:
+    ended = NOW - timedelta(hours=hours_ago)
+    return RunResult(
+        task="nightly_db",
+        status=status_,
+        trigger=trigger,
+        started=ended - timedelta(seconds=95),
+        ended=ended,
+        exit_code=exit_code,
+        failed_step=failed_step,
+        output_tail=tail,
+    )
+
+
+def assert_iso_in_zone(text: str, instant: datetime, offset: timedelta) -> None:
+    parsed = datetime.fromisoformat(text)
+    assert parsed.utcoffset() == offset, text
+    assert parsed == instant, text
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+def test_listing_entry_shape() -> None:
+    entry = listing.listing_entry(scheduled(), NOW)
+    assert set(entry) == LISTING_KEYS
+    assert entry["task"] == "nightly_db"
+    assert entry["timezone"] == "Europe/Paris"
+    assert entry["timeout"] == 3600.0
+    assert "0 3 * * *" in entry["schedule"]
+    assert entry["restore"] is None
+    assert set(entry["steps"]) == {"prepare", "load"}
+    json.dumps(entry)
+
+
+def test_listing_entry_next_runs_are_iso_with_offset() -> None:
+    entry = listing.listing_entry(scheduled(), NOW, count=3)
+    expected = [datetime(2026, 5, day, 1, 0, tzinfo=UTC) for day in (14, 15, 16)]  # 03:00 Paris
+    assert len(entry["next_runs"]) == 3
+    for text, instant in zip(entry["next_runs"], expected, strict=True):
+        assert_iso_in_zone(text, instant, timedelta(hours=2))
+
+
+def test_listing_entry_of_an_exec_only_and_a_restore_task() -> None:
+    adhoc = listing.listing_entry(EXEC_ONLY, NOW)
+    assert set(adhoc) == LISTING_KEYS
+    assert adhoc["schedule"] is None
+    assert adhoc["timezone"] is None
+    assert adhoc["next_runs"] == []
+    restore = listing.listing_entry(RESTORE, NOW)
+    assert restore["restore"] == "10"
+    assert restore["next_runs"] == []
+
+
+def test_list_table() -> None:
+    entries = [listing.listing_entry(task, NOW) for task in (scheduled(), EXEC_ONLY, RESTORE)]
+    text = listing.list_table(entries)
+    lines = text.splitlines()
+    assert lines[0].split() == ["TASK", "SCHEDULE", "NEXT", "RUNS"]
+    assert len(lines) == 4
+    assert lines[1].startswith("nightly_db")
+    assert "Europe/Paris" in lines[1]
+    assert entries[0]["next_runs"][0] in lines[1]
+    assert lines[2].startswith("adhoc")
+    assert "exec only" in lines[2]
+    assert lines[3].startswith("db_restore")
+    assert "restore" in lines[3]
+
+
+# --- status: shape ------------------------------------------------------------------------------
+
+
+def test_status_entry_without_runs() -> None:
+    entry = status.status_entry(scheduled(), [], NOW, PARIS)
+    assert set(entry) == STATUS_KEYS
+    assert entry["last_run"] is None
+    assert entry["last_success"] is None
+    assert entry["recent_runs"] == []
+    assert entry["timezone"] == "Europe/Paris"
+    assert_iso_in_zone(entry["next_run"], datetime(2026, 5, 14, 1, 0, tzinfo=UTC), timedelta(hours=2))
+    json.dumps(entry)
+
+
+def test_status_entry_of_a_task_without_schedule() -> None:
+    entry = status.status_entry(EXEC_ONLY, [], NOW, PARIS)
+    assert set(entry) == STATUS_KEYS
+    assert entry["schedule"] is None
+    assert entry["next_run"] is None
+    restore = status.status_entry(RESTORE, [], NOW, PARIS)
+    assert restore["restore"] == "10"
+    assert restore["next_run"] is None
+
+
+def test_status_entry_timestamps_are_iso_8601_with_the_offset_of_the_given_zone() -> None:
+    runs = [run(5), run(1, Status.FAILED, exit_code=2, failed_step="load")]
+    for zone, offset in [(PARIS, timedelta(hours=2)), (UTC, timedelta(0)), (ZoneInfo("Asia/Kolkata"), None)]:
+        entry = status.status_entry(scheduled(), runs, NOW, zone)
+        expected = offset if offset is not None else timedelta(hours=5, minutes=30)
+        assert_iso_in_zone(entry["last_success"], runs[0].ended, expected)
+        assert_iso_in_zone(entry["last_run"]["started"], runs[1].started, expected)
+        assert_iso_in_zone(entry["last_run"]["ended"], runs[1].ended, expected)
+        for summary, original in zip(entry["recent_runs"], reversed(runs), strict=True):
+            assert_iso_in_zone(summary["started"], original.started, expected)
+            assert_iso_in_zone(summary["ended"], original.ended, expected)
+        assert datetime.fromisoformat(entry["next_run"]).utcoffset() is not None
+
+
+def test_last_run_has_the_output_tail_and_every_run_field() -> None:
+    tail = ("dumping", "ERROR: disk full", "exit 2")
+    runs = [run(3), run(1, Status.FAILED, Trigger.EXEC, tail=tail, exit_code=2, failed_step="load")]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    last = entry["last_run"]
+    assert RUN_KEYS | {"output_tail"} <= set(last)
+    assert last["output_tail"] == list(tail)
+    assert last["status"] == "failed"
+    assert last["trigger"] == "exec"
+    assert last["exit_code"] == 2
+    assert last["failed_step"] == "load"
+    assert last["duration"] == pytest.approx(95.0)
+    json.dumps(entry)
+
+
+def test_recent_runs_are_newest_first_and_at_most_ten() -> None:
+    runs = [run(hours, exit_code=index) for index, hours in enumerate(range(15, 0, -1))]  # oldest first
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    recent = entry["recent_runs"]
+    assert len(recent) == 10
+    assert [summary["exit_code"] for summary in recent] == list(range(14, 4, -1))
+    starts = [datetime.fromisoformat(summary["started"]) for summary in recent]
+    assert starts == sorted(starts, reverse=True)
+    assert all(set(summary) >= RUN_KEYS for summary in recent)
+
+
+def test_recent_runs_with_fewer_than_ten() -> None:
+    runs = [run(3, exit_code=1), run(2, exit_code=2)]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert [summary["exit_code"] for summary in entry["recent_runs"]] == [2, 1]
+
+
+def test_last_success_ignores_later_failures() -> None:
+    runs = [
+        run(30),
+        run(20, trigger=Trigger.EXEC),
+        run(10, Status.FAILED, exit_code=1),
+        run(5, Status.TIMED_OUT, exit_code=124),
+        run(1, Status.INTERRUPTED, exit_code=143),
+    ]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert datetime.fromisoformat(entry["last_success"]) == runs[1].ended
+    assert entry["last_run"]["status"] == "interrupted"
+
+
+def test_never_succeeded_has_no_last_success() -> None:
+    runs = [run(2, Status.FAILED, exit_code=1)]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert entry["last_success"] is None
+    assert entry["last_run"]["status"] == "failed"
+
+
+def test_a_skipped_run_is_not_the_last_run() -> None:
+    runs = [run(3, Status.FAILED, exit_code=1, tail=("boom",)), run(1, Status.SKIPPED)]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert entry["last_run"]["status"] == "failed"
+    assert entry["last_run"]["output_tail"] == ["boom"]
+
+
+def test_only_skipped_runs_give_no_last_run() -> None:
+    entry = status.status_entry(scheduled(), [run(2, Status.SKIPPED), run(1, Status.SKIPPED)], NOW, UTC)
+    assert entry["last_run"] is None
+    assert entry["last_success"] is None
+
+
+# --- status: text -------------------------------------------------------------------------------
+
+
+def test_status_table() -> None:
+    ok = status.status_entry(scheduled(), [run(2)], NOW, UTC)
+    never = status.status_entry(scheduled("photos", "0 * * * *"), [], NOW, UTC)
+    adhoc = status.status_entry(EXEC_ONLY, [], NOW, UTC)
+    lines = status.status_table([ok, never, adhoc]).splitlines()
+    assert len(lines) == 4
+    header = lines[0]
+    for column in ("TASK", "SCHEDULE", "LAST RUN", "LAST SUCCESS", "NEXT RUN"):
+        assert column in header
+    assert lines[1].startswith("nightly_db")
+    assert "succeeded" in lines[1]
+    assert ok["last_success"] in lines[1]
+    assert ok["next_run"] in lines[1]
+    assert lines[2].startswith("photos")
+    assert "never" in lines[2]
+    assert lines[3].startswith("adhoc")
+    assert "never" in lines[3]
+    # Columns line up: every row's schedule starts where the header's SCHEDULE does.
+    column = header.index("SCHEDULE")
+    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines[1:])
+
+
+def test_status_details_lists_recent_runs_and_the_last_output() -> None:
+    tail = ("dumping database", "ERROR: connection refused")
+    runs = [run(26), run(2, Status.FAILED, tail=tail, exit_code=3, failed_step="prepare")]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    text = status.status_details(entry)
+    assert text.startswith(status.status_table([entry]))
+    assert "recent runs:" in text
+    lines = text.splitlines()
+    failed_line = next(line for line in lines if entry["recent_runs"][0]["started"] in line)
+    assert "failed" in failed_line
+    assert "exit 3" in failed_line
+    assert "prepare" in failed_line
+    assert format_duration(95.0) in failed_line
+    assert any(entry["recent_runs"][1]["started"] in line and "succeeded" in line for line in lines)
+    assert lines.index(next(line for line in lines if "failed" in line and "exit 3" in line)) < lines.index(
+        next(line for line in lines if "succeeded" in line and "exit 0" in line)
+    )
+    for line in tail:
+        assert f"  {line}" in lines
+
+
+def test_status_details_without_runs() -> None:
+    text = status.status_details(status.status_entry(scheduled(), [], NOW, UTC))
+    assert "none recorded" in text
+    assert "output" not in text
