@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
 # (apt: gnupg, util-linux, procps; pip: this package with its test extras, and duplicity),
-# runs ruff, the runner's tests (tests/unit, tests/integration), then the image tests
+# runs ruff and mypy, the runner's tests (tests/unit, tests/integration), then the image tests
 # (scripts/images/test.sh: container engine, images built and run, servers started by the tests).
 # Extra arguments go to the runner's pytest, e.g. `scripts/test.sh -k daemon`;
 # SKIP_IMAGES=1 leaves the image tests out (CI never sets it).
@@ -23,6 +23,7 @@ export PATH="$PWD/$VENV/bin:$PATH"
 
 ruff check .
 ruff format --check .
+mypy
 pytest tests/unit tests/integration "$@"
 
 if [ "${SKIP_IMAGES:-}" = 1 ]; then
