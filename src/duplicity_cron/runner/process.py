@@ -92,17 +92,7 @@ def _supervise(
         proc.stdout.fileno(): LineReader("stdout", on_line),
         proc.stderr.fileno(): LineReader("stderr", on_line),
     }
-    try:
-        pidfd: int | None = os.pidfd_open(proc.pid)
-    except OSError:  # older seccomp profiles (Docker < 20.10) forbid pidfd_open: poll instead
-        pidfd = None
-    selector = selectors.DefaultSelector()
-    for fd in readers:
-        os.set_blocking(fd, False)
-        selector.register(fd, selectors.EVENT_READ)
-    if pidfd is not None:
-        selector.register(pidfd, selectors.EVENT_READ)
-    selector.register(cancel.wake_fd, selectors.EVENT_READ)
+    selector, pidfd = _watch(proc.pid, readers, cancel.wake_fd)
 
     def signal_group(sig: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -144,6 +134,24 @@ def _supervise(
     return StepOutcome(
         exit_code=exit_code_of(returncode), timed_out=escalation.timed_out, interrupted=escalation.interrupted
     )
+
+
+def _watch(
+    pid: int, readers: dict[int, LineReader], wake_fd: int
+) -> tuple[selectors.BaseSelector, int | None]:
+    """A selector on the output pipes, the wake-up pipe and, where allowed, a pidfd of the step."""
+    try:
+        pidfd: int | None = os.pidfd_open(pid)
+    except OSError:  # older seccomp profiles (Docker < 20.10) forbid pidfd_open: poll instead
+        pidfd = None
+    selector = selectors.DefaultSelector()
+    for fd in readers:
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ)
+    if pidfd is not None:
+        selector.register(pidfd, selectors.EVENT_READ)
+    selector.register(wake_fd, selectors.EVENT_READ)
+    return selector, pidfd
 
 
 def _has_exited(pid: int) -> bool:
