@@ -21,14 +21,16 @@ class Status(StrEnum):
     TIMED_OUT = "timed_out"
     INTERRUPTED = "interrupted"  # stopped by a shutdown of the runner
     SKIPPED = "skipped"  # due while its previous run was still going
+    LOST = "lost"  # its runner died mid-run (kill -9, OOM, power loss): found and recorded on the next start
 
     @property
     def is_failure(self) -> bool:
-        """The run went through and did not back up: what notifications and health call a failure.
+        """The run did not back up: what notifications and health call a failure. A lost run counts:
+        nothing says its backup was made.
 
         An interrupted run was stopped from outside and a skipped one never ran; neither is a verdict.
         """
-        return self in (Status.FAILED, Status.TIMED_OUT)
+        return self in (Status.FAILED, Status.TIMED_OUT, Status.LOST)
 
     @property
     def is_verdict(self) -> bool:

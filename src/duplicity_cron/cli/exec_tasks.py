@@ -28,6 +28,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     succeeded = run_in_order(
         [config.tasks[name] for name in options.tasks],
         work_dir=Path(config.work_dir),
+        state_dir=Path(config.state_dir),
         env=loaded.environment.values,
         stop_grace=config.stop_grace,
         log=loaded.log,

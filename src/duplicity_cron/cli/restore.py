@@ -23,6 +23,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     succeeded = run_in_order(
         tasks,
         work_dir=Path(config.work_dir),
+        state_dir=Path(config.state_dir),
         env=loaded.environment.values,
         stop_grace=config.stop_grace,
         log=log,

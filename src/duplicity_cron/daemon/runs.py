@@ -27,8 +27,11 @@ class _ActiveRun:
 
 
 class DaemonRuns:
-    def __init__(self, work_dir: Path, env: Mapping[str, str], log: Log, observer: RunObserver) -> None:
+    def __init__(
+        self, work_dir: Path, state_dir: Path, env: Mapping[str, str], log: Log, observer: RunObserver
+    ) -> None:
         self.work_dir = work_dir
+        self.state_dir = state_dir
         self.env = env
         self.log = log
         self.observer = observer
@@ -66,6 +69,7 @@ class DaemonRuns:
             run_task(
                 task,
                 work_dir=self.work_dir,
+                state_dir=self.state_dir,
                 env=self.env,
                 log=self.log,
                 trigger=Trigger.SCHEDULE,

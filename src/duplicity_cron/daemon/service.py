@@ -21,6 +21,8 @@ from ..model import PlannedTask
 from ..monitoring.fanout import observers_for
 from ..runner import reaper
 from ..runner.cancel import on_stop_signals
+from ..runner.lock import DaemonRunning, hold_daemon_lock
+from ..runner.task_run import recover_lost_runs
 from ..state import heartbeat
 from ..views.plan import plan_lines
 from ..views.text import zone_name
@@ -80,10 +82,25 @@ def _start_metrics(config: Config, planned: tuple[PlannedTask, ...]) -> Metrics 
     return metrics
 
 
+def _refuse_a_second_daemon(state_dir: Path) -> None:
+    """Two schedulers on one state folder would run every task twice: hold its daemon lock for life."""
+    try:
+        hold_daemon_lock(state_dir)  # the descriptor stays open until the process ends
+    except DaemonRunning as exc:
+        holder = f" (pid {exc.pid})" if exc.pid else ""
+        raise ConfigError(
+            [f"CONF_STATE_DIR: another duplicity-cron run{holder} already uses {state_dir}; stop it first"]
+        ) from None
+    except OSError as exc:
+        # the daemon lock is the first of the daemon's files there; the heartbeat comes next
+        raise ConfigError([f"CONF_STATE_DIR: cannot write the heartbeat in {state_dir}: {exc}"]) from None
+
+
 def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     """Schedule until SIGTERM/SIGINT. ConfigError when it cannot start (metrics port, state folder)."""
     planned = plan(config.scheduled_tasks, datetime.now(UTC))
     state_dir = Path(config.state_dir)
+    _refuse_a_second_daemon(state_dir)
     metrics = _start_metrics(config, planned)
     writer = _HeartbeatWriter(state_dir, planned, log)
     try:
@@ -92,7 +109,9 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
         raise ConfigError(
             [f"CONF_STATE_DIR: cannot write the heartbeat in {config.state_dir}: {exc}"]
         ) from None
-    runs = DaemonRuns(Path(config.work_dir), environment.values, log, observers_for(config, log, metrics))
+    observers = observers_for(config, log, metrics)
+    recover_lost_runs(config.tasks.values(), Path(config.work_dir), state_dir, log, observers)
+    runs = DaemonRuns(Path(config.work_dir), state_dir, environment.values, log, observers)
     task_ids = [entry.task for entry in planned]
 
     def tick() -> None:

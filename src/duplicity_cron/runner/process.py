@@ -48,6 +48,7 @@ def run_step(
     deadline: float | None = None,
     kill_grace: float = 5.0,
     stop_on_interrupt: bool = True,
+    keep_fds: tuple[int, ...] = (),
 ) -> StepOutcome:
     """Run `command` until it ends, `deadline` (monotonic) passes, or `cancel` interrupts it.
 
@@ -56,7 +57,8 @@ def run_step(
     shutdown pass `stop_on_interrupt=False` and only the hard deadline bounds them.
     When the step ends, whatever it left running in its process group is ended too.
     `on_line(stream, text)` receives each output line, stream being "stdout" or "stderr"; a line cut
-    at 64 KiB comes as `on_line(stream, text, cut=True)`.
+    at 64 KiB comes as `on_line(stream, text, cut=True)`. `keep_fds` are inherited by the step (the
+    task lock); every other descriptor is closed in it.
     """
     try:
         proc = children.spawn(
@@ -67,6 +69,7 @@ def run_step(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=keep_fds,
         )
     except OSError as exc:
         on_line("stderr", f"cannot start the step: {exc}")

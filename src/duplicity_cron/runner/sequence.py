@@ -43,6 +43,7 @@ def run_in_order(
     tasks: Sequence[Task],
     *,
     work_dir: Path,
+    state_dir: Path,
     env: Mapping[str, str],
     stop_grace: float,
     log: Log,
@@ -60,7 +61,16 @@ def run_in_order(
             log.event(f"not started: {', '.join(t.id for t in tasks[index:])}", level="warning")
             failed.extend(t.id for t in tasks[index:])
             break
-        result = _run_one(task, interrupter, work_dir, env, log, observer, trigger)
+        result = _run_one(
+            task,
+            interrupter,
+            work_dir=work_dir,
+            state_dir=state_dir,
+            env=env,
+            log=log,
+            observer=observer,
+            trigger=trigger,
+        )
         if interrupter.signal is not None and result.status is Status.INTERRUPTED:
             log.event(
                 f"received {signal.Signals(interrupter.signal).name}; the run was interrupted", task=task.id
@@ -79,7 +89,9 @@ def run_in_order(
 def _run_one(
     task: Task,
     interrupter: Interrupter,
+    *,
     work_dir: Path,
+    state_dir: Path,
     env: Mapping[str, str],
     log: Log,
     observer: RunObserver,
@@ -90,6 +102,7 @@ def _run_one(
         return run_task(
             task,
             work_dir=work_dir,
+            state_dir=state_dir,
             env=env,
             log=log,
             trigger=trigger,

@@ -1,18 +1,21 @@
 """One run of a task: lock, work folders, the step chain and its hooks, the run's result told to the
-observers (history, metrics, notifications, pings).
+observers (history, metrics, notifications, pings). A run in progress is kept in `state.inflight`, so
+that one whose runner died is recorded as lost by the next process that takes the task's lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..state import inflight
 from ..views.summary import summary_fields, summary_text
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
@@ -38,6 +41,7 @@ def run_task(
     task: Task,
     *,
     work_dir: Path,
+    state_dir: Path,
     env: Mapping[str, str],
     log: Log,
     trigger: Trigger,
@@ -47,13 +51,19 @@ def run_task(
     """Run `task` once and return what happened. Never raises for a failing step."""
     started = datetime.now(UTC)
     own_cancel = cancel is None
-    run = _Run(task, work_dir, env, log, cancel or Cancel())
+    cancel = cancel or Cancel()
+    tracker = _Tracker(state_dir, task.id, log)
+    tail: tuple[str, ...] = ()
     try:
-        with task_lock(work_dir / task.id):
+        with task_lock(work_dir / task.id) as lock_fd:
+            record_lost_run(task, state_dir, log, observer)
+            tracker.begin(trigger, started)
             log.event(f"run started ({trigger})", task=task.id)
             if observer is not None:
                 observer.run_started(task)
+            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker)
             outcome = run.steps()
+            tail = tuple(run.tail)
     except TaskBusy:
         log.event("skipped: this task is already running in another process", task=task.id, level="warning")
         outcome = ChainResult(Status.SKIPPED)
@@ -62,7 +72,7 @@ def run_task(
         outcome = ChainResult(Status.FAILED, "setup", 1)
     finally:
         if own_cancel:
-            run.cancel.close()
+            cancel.close()
     result = RunResult(
         task=task.id,
         status=outcome.status,
@@ -71,22 +81,94 @@ def run_task(
         ended=datetime.now(UTC),
         exit_code=outcome.exit_code,
         failed_step=outcome.failed_step,
-        output_tail=tuple(run.tail),
+        output_tail=tail,
     )
     log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
     if observer is not None:
         observer.run_finished(task, result)
+    tracker.end()  # after the result is recorded: a crash in between leaves a record, never none
     return result
 
 
+def record_lost_run(task: Task, state_dir: Path, log: Log, observer: RunObserver | None) -> None:
+    """Told while holding the task's lock: an in-progress record left there is a lost run."""
+    record = inflight.read(state_dir, task.id)
+    if record is None:
+        return
+    lost = record.lost()
+    log.event(lost.output_tail[0] + f"; it started at {record.started.isoformat(timespec='seconds')}",
+              task=task.id, level="error")  # fmt: skip
+    if observer is not None:
+        observer.run_finished(task, lost)
+    inflight.clear(state_dir, task.id)
+
+
+def recover_lost_runs(
+    tasks: Iterable[Task], work_dir: Path, state_dir: Path, log: Log, observer: RunObserver
+) -> None:
+    """At the daemon's start: record the lost runs of every task that nothing runs now. A task whose
+    lock is held (leftover processes of a killed run, an `exec`) is judged by its next run."""
+    for task in tasks:
+        with contextlib.suppress(TaskBusy, OSError), task_lock(work_dir / task.id):
+            record_lost_run(task, state_dir, log, observer)
+
+
+class _Tracker:
+    """Keeps the run's in-progress record; a state folder that cannot take it is told once."""
+
+    def __init__(self, state_dir: Path, task: str, log: Log) -> None:
+        self.state_dir = state_dir
+        self.task = task
+        self.log = log
+        self.record: inflight.InFlight | None = None
+        self.failed = False
+
+    def begin(self, trigger: Trigger, started: datetime) -> None:
+        self._write(inflight.InFlight.begin(self.task, trigger, started))
+
+    def step(self, step: str) -> None:
+        if self.record is not None:
+            self._write(self.record.at_step(step, datetime.now(UTC)))
+
+    def end(self) -> None:
+        if self.record is not None:
+            with contextlib.suppress(OSError):
+                inflight.clear(self.state_dir, self.task)
+
+    def _write(self, record: inflight.InFlight) -> None:
+        self.record = record
+        try:
+            inflight.write(self.state_dir, record)
+        except OSError as exc:
+            if not self.failed:
+                self.log.event(
+                    f"cannot keep the run's in-progress record in {self.state_dir}: {exc}; "
+                    "if this runner dies, the run will not be recorded as lost",
+                    task=self.task,
+                    level="warning",
+                )
+            self.failed = True
+
+
 class _Run:
-    def __init__(self, task: Task, work_dir: Path, env: Mapping[str, str], log: Log, cancel: Cancel) -> None:
+    def __init__(
+        self,
+        task: Task,
+        work_dir: Path,
+        env: Mapping[str, str],
+        log: Log,
+        cancel: Cancel,
+        lock_fd: int,
+        tracker: _Tracker,
+    ) -> None:
         self.task = task
         self.work_dir = work_dir
         self.env = dict(env)
         self.log = log
         self.cancel = cancel
         self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
+        self.tracker = tracker
 
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
@@ -128,6 +210,7 @@ class _Run:
                 masked = masked[:TAIL_LINE_CHARS] + " [...]"
             self.tail.append(masked)
 
+        self.tracker.step(step)
         outcome = run_step(
             self.task.steps[step],
             cwd=str(self.work_dir),
@@ -137,6 +220,7 @@ class _Run:
             deadline=deadline,
             kill_grace=KILL_GRACE,
             stop_on_interrupt=stop_on_interrupt,
+            keep_fds=(self.lock_fd,),
         )
         if outcome.timed_out:
             self.log.event(

@@ -36,7 +36,7 @@ def result(
 # --- when ---------------------------------------------------------------------------------------
 
 EXPECTED = {
-    "failure": {Status.FAILED, Status.TIMED_OUT},
+    "failure": {Status.FAILED, Status.TIMED_OUT, Status.LOST},  # a lost run made no backup either
     "always": set(Status),
     "never": set(),
 }
@@ -48,8 +48,9 @@ def test_should_notify_matrix(notify_on: str, status: Status) -> None:
     assert should_notify(notify_on, status) is (status in EXPECTED[notify_on])
 
 
-def test_failure_means_failed_or_timed_out_only() -> None:
-    assert [s for s in Status if should_notify("failure", s)] == [Status.FAILED, Status.TIMED_OUT]
+def test_failure_means_failed_timed_out_or_lost_only() -> None:
+    failures = [Status.FAILED, Status.TIMED_OUT, Status.LOST]
+    assert [s for s in Status if should_notify("failure", s)] == failures
 
 
 # --- what ---------------------------------------------------------------------------------------
