@@ -23,7 +23,7 @@ from ..runner import reaper
 from ..runner.cancel import on_stop_signals
 from ..runner.lock import DaemonRunning, hold_daemon_lock
 from ..runner.task_run import recover_lost_runs
-from ..state import heartbeat
+from ..state import files, heartbeat
 from ..views.plan import plan_lines
 from ..views.text import zone_name
 from .clock import SystemClock
@@ -101,6 +101,8 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     planned = plan(config.scheduled_tasks, datetime.now(UTC))
     state_dir = Path(config.state_dir)
     _refuse_a_second_daemon(state_dir)
+    for problem in files.make_private(state_dir):
+        log.event(f"cannot make the state folder private: {problem}", level="warning")
     metrics = _start_metrics(config, planned)
     writer = _HeartbeatWriter(state_dir, planned, log)
     try:

@@ -16,6 +16,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..state.files import make_folder
+
 LOCK_FILE = ".lock"
 DAEMON_LOCK_FILE = "daemon.lock"
 
@@ -50,7 +52,7 @@ def task_lock(task_dir: Path) -> Iterator[int]:
 def hold_daemon_lock(state_dir: Path) -> int:
     """Take `<state>/daemon.lock` for the life of this process (never inherited by steps) and write our
     pid in it; DaemonRunning when another process holds it."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(state_dir)
     fd = os.open(state_dir / DAEMON_LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -85,7 +85,9 @@ def path(state_dir: Path, task: str) -> Path:
 
 
 def write(state_dir: Path, record: InFlight) -> None:
-    write_json_atomically(path(state_dir, record.task), record.to_dict())
+    # Not fsync'd: it matters after the runner dies, not after the machine does (then every process
+    # of the run is gone too, and a record lost with the page cache costs only the `lost` entry).
+    write_json_atomically(path(state_dir, record.task), record.to_dict(), durable=False)
 
 
 def read(state_dir: Path, task: str) -> InFlight | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -187,11 +188,26 @@ def test_a_crash_while_writing_leaves_no_half_written_record(
 ) -> None:
     history.record(tmp_path, result(1))
 
-    def crash(data: object, stream: object, **kwargs: object) -> None:
-        stream.write('{"task": "nightly_db", "sta')  # type: ignore[attr-defined]
-        raise OSError(28, "No space left on device")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr(files.json, "dump", crash)
+    class DiskFillsUp:
+        """The record's file, which takes a part of the record and then fails."""
+
+        def __init__(self, fd: int, mode: str) -> None:
+            self.stream = real_fdopen(fd, mode)
+
+        def __enter__(self) -> DiskFillsUp:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.stream.close()
+
+        def write(self, data: bytes) -> None:
+            self.stream.write(data[:27])  # '{"task": "nightly_db", "sta'
+            self.stream.flush()
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fdopen", DiskFillsUp)
     with pytest.raises(OSError):
         history.record(tmp_path, result(2))
     monkeypatch.undo()
