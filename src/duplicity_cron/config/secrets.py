@@ -19,6 +19,10 @@ MASK = "***"
 # Shorter values are not masked: `***` in place of every `a` or `12` garbles all output, and the
 # words left with holes give the value away. Start-up warns instead (`short_secret_warnings`).
 MIN_MASKED_LENGTH = 4
+# What a secret file may hold: ample for an ASCII-armored GPG private key with subkeys (a few KiB to tens),
+# small enough that /dev/zero or a wrong path to a dump cannot fill the memory.
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+MAX_SECRET_FILE_TEXT = "1 MiB"
 _SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
 # The secret task keys (notification and ping URLs: tokens in their paths and user parts) are secret
 # whatever their prefix: CONF_NOTIFY_URLS too.
@@ -28,6 +32,10 @@ _FILE_SUFFIX = "_FILE"
 # "//". Its authority, read ahead without consuming it (`sftp://h,s3://k:p@b` holds two URLs), ends at
 # the path, query or fragment, or at a character no URL holds (white space, `"`, `<`, `>`, `` ` ``).
 _URL = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://(?=([^/?#\s\"<>`]*))")
+
+
+class SecretFileError(Exception):
+    """A secret file that is refused before (or instead of) being read whole; the message says why."""
 
 
 def looks_secret(name: str) -> bool:
@@ -84,7 +92,7 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
 
     Other `*_FILE` variables (SSL_CERT_FILE, TF_CLI_CONFIG_FILE...) belong to other programs and are
     left alone: real environments carry them, some pointing at missing or very large files.
-    `read_file` returns the file's text or raises OSError.
+    `read_file` returns the file's text or raises OSError, UnicodeDecodeError or SecretFileError.
     """
     resolved = ResolvedSecrets()
     for var in sorted(env):
@@ -102,9 +110,16 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
             continue
         try:
             content = _strip_one_newline(read_file(path))
+        except SecretFileError as exc:
+            resolved.errors.append(f"{var}: cannot use {path}: {exc}")
+            continue
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             resolved.errors.append(f"{var}: cannot read {path}: {reason}")
+            continue
+        problem = _content_problem(content)
+        if problem:
+            resolved.errors.append(f"{var}: cannot use {path}: {problem}")
             continue
         resolved.values[name] = content
         resolved.sources[name] = var
@@ -117,6 +132,16 @@ def _strip_one_newline(text: str) -> str:
     if text.endswith("\n"):
         return text[:-1]
     return text
+
+
+def _content_problem(content: str) -> str | None:
+    """Why a secret file's content cannot be the secret: blank (a file not filled in), or holding NUL,
+    which no environment variable can carry (the steps could not even be started)."""
+    if not content.strip():
+        return "it is empty (or only white space); it must hold the secret"
+    if "\0" in content:
+        return "it holds a NUL byte, which an environment variable cannot"
+    return None
 
 
 @dataclass(frozen=True)
