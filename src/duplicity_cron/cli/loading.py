@@ -5,11 +5,13 @@ the pure `config` package; Apprise judges the notification URLs. Every problem i
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
 from ..config.environment import Environment, layer_environment, parse_env_file
+from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, SecretFileError
 from ..config.tasks import task_variables
 from ..config.values import split_urls
 from ..monitoring import notifications
@@ -26,16 +28,49 @@ def read_env_file(path: str) -> dict[str, str]:
     return parse_env_file(text)
 
 
-def _read_text(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_secret_file(path: str) -> str:
+    """The text of a secret file: a regular file of at most `MAX_SECRET_FILE_BYTES`, else SecretFileError.
+
+    Opened without blocking, so that a FIFO with no writer cannot hold the start-up, and judged by its
+    type before anything is read: /dev/zero or a directory is refused, not read until memory runs out.
+    At most one byte more than the limit is read, whatever the file claims its size is (/proc files).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+            raise SecretFileError(f"it is not a regular file but {kind}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SECRET_FILE_BYTES:
+            chunk = os.read(fd, MAX_SECRET_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_SECRET_FILE_BYTES:
+        raise SecretFileError(f"it is larger than {MAX_SECRET_FILE_TEXT}, the limit for a secret file")
+    return b"".join(chunks).decode("utf-8")
 
 
 def build_environment(base: Mapping[str, str], env_files: Sequence[str] = ()) -> Environment:
     """Layer `env_files` (later ones win) over `base` and resolve secret `*_FILE` variables.
 
-    Raises ConfigError for an unreadable env file; unreadable secret files are returned as problems.
+    Raises ConfigError for an unreadable env file; unusable secret files are returned as problems.
     """
-    return layer_environment(base, [read_env_file(path) for path in env_files], _read_text)
+    return layer_environment(base, [read_env_file(path) for path in env_files], read_secret_file)
 
 
 def load(env_files: Sequence[str]) -> tuple[Environment, Config]:

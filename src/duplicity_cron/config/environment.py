@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from dotenv import dotenv_values
 
-from .secrets import Masker, resolve_secret_files, secret_values
+from .secrets import Masker, find_secrets, resolve_secret_files, short_secret_warnings
 
 
 @dataclass(frozen=True)
 class Environment:
     values: dict[str, str]
     mask: Masker
-    problems: tuple[str, ...]  # unreadable secret files: configuration errors to report with the others
-    warnings: tuple[str, ...]
+    problems: tuple[str, ...]  # unusable secret files: configuration errors to report with the others
+    warnings: tuple[str, ...]  # secret files shadowed by their variable, secrets too short to mask
 
 
 def parse_env_file(text: str) -> dict[str, str]:
@@ -38,14 +38,19 @@ def layer_environment(
 ) -> Environment:
     """Layer `env_files` (later ones win) over `base` and resolve secret `*_FILE` variables.
 
-    `read_secret(path)` returns a secret file's text or raises OSError; such problems are returned.
+    `read_secret(path)` returns a secret file's text or raises (see `resolve_secret_files`); such
+    problems are returned. The masker hides every secret `find_secrets` finds in the result, the
+    files' contents and the URL passwords of every variable included.
     """
     values = dict(base)
     for variables in env_files:
         values.update(variables)
     resolved = resolve_secret_files(values, read_secret)
     values.update(resolved.values)
-    mask = Masker(secret_values(values, resolved.values.values()))
+    secrets = find_secrets(values, resolved.sources)
     return Environment(
-        values=values, mask=mask, problems=tuple(resolved.errors), warnings=tuple(resolved.warnings)
+        values=values,
+        mask=Masker(secret.value for secret in secrets),
+        problems=tuple(resolved.errors),
+        warnings=(*resolved.warnings, *short_secret_warnings(secrets)),
     )

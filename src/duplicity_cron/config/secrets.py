@@ -1,5 +1,7 @@
-"""Which variables are secret, `*_FILE` indirection, and masking of secret values in output.
+"""Which values are secret, `*_FILE` indirection, and masking of secret values in output.
 
+Secrets are the values of secret-looking variables, the contents of their `*_FILE`s, and the password
+of every URL in any variable's value (`sftp://user:password@host`, whatever the variable's name).
 Pure: reading a `*_FILE` goes through a function passed in, so the rules are testable without files.
 """
 
@@ -8,16 +10,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from .task_keys import SECRET_KEYS, TASK_PREFIX
 from .values import split_urls
 
 MASK = "***"
+# Shorter values are not masked: `***` in place of every `a` or `12` garbles all output, and the
+# words left with holes give the value away. Start-up warns instead (`short_secret_warnings`).
+MIN_MASKED_LENGTH = 4
+# What a secret file may hold: ample for an ASCII-armored GPG private key with subkeys (a few KiB to tens),
+# small enough that /dev/zero or a wrong path to a dump cannot fill the memory.
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+MAX_SECRET_FILE_TEXT = "1 MiB"
 _SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
 # The secret task keys (notification and ping URLs: tokens in their paths and user parts) are secret
 # whatever their prefix: CONF_NOTIFY_URLS too.
 _SECRET_URL_SUFFIXES = SECRET_KEYS
 _FILE_SUFFIX = "_FILE"
+# Where a URL starts in a longer text: a scheme (RFC 3986 §3.1) not preceded by a scheme character, then
+# "//". Its authority, read ahead without consuming it (`sftp://h,s3://k:p@b` holds two URLs), ends at
+# the path, query or fragment, or at a character no URL holds (white space, `"`, `<`, `>`, `` ` ``).
+_URL = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://(?=([^/?#\s\"<>`]*))")
+
+
+class SecretFileError(Exception):
+    """A secret file that is refused before (or instead of) being read whole; the message says why."""
 
 
 def looks_secret(name: str) -> bool:
@@ -36,6 +54,29 @@ def looks_secret(name: str) -> bool:
     )
 
 
+def is_maskable(value: str) -> bool:
+    """Whether `value` is long enough to be masked: 4 characters or more, white space at its ends aside."""
+    return len(value.strip()) >= MIN_MASKED_LENGTH
+
+
+def url_passwords(text: str) -> list[str]:
+    """The password of every `scheme://user:password@host` URL in `text`, as written and percent-decoded.
+
+    The userinfo ends at the authority's last `@` and the password starts at its first `:`, as
+    urllib.parse reads them, so an unencoded `@` or `:` belongs to the password. Text that is not a URL
+    (`a:b@c`, `user@host:path`) has no password; neither has `https://host/path?q=a:b@c`.
+    """
+    found = []
+    for url in _URL.finditer(text):
+        userinfo, at, _host = url.group(1).rpartition("@")
+        _user, colon, password = userinfo.partition(":")
+        if at and colon and password:
+            found.append(password)
+            if unquote(password) != password:
+                found.append(unquote(password))  # what a tool that decodes the URL prints
+    return found
+
+
 @dataclass
 class ResolvedSecrets:
     """Outcome of resolving `*_FILE` variables: values to add to the environment, and problems."""
@@ -43,6 +84,7 @@ class ResolvedSecrets:
     values: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # NAME -> the NAME_FILE variable it came from
 
 
 def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]) -> ResolvedSecrets:
@@ -50,7 +92,7 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
 
     Other `*_FILE` variables (SSL_CERT_FILE, TF_CLI_CONFIG_FILE...) belong to other programs and are
     left alone: real environments carry them, some pointing at missing or very large files.
-    `read_file` returns the file's text or raises OSError.
+    `read_file` returns the file's text or raises OSError, UnicodeDecodeError or SecretFileError.
     """
     resolved = ResolvedSecrets()
     for var in sorted(env):
@@ -67,12 +109,20 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
             resolved.errors.append(f"{var}: is empty; expected the path of a file holding {name}")
             continue
         try:
-            content = read_file(path)
+            content = _strip_one_newline(read_file(path))
+        except SecretFileError as exc:
+            resolved.errors.append(f"{var}: cannot use {path}: {exc}")
+            continue
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             resolved.errors.append(f"{var}: cannot read {path}: {reason}")
             continue
-        resolved.values[name] = _strip_one_newline(content)
+        problem = _content_problem(content)
+        if problem:
+            resolved.errors.append(f"{var}: cannot use {path}: {problem}")
+            continue
+        resolved.values[name] = content
+        resolved.sources[name] = var
     return resolved
 
 
@@ -84,17 +134,66 @@ def _strip_one_newline(text: str) -> str:
     return text
 
 
-def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
-    """Every value to mask: secret-looking variables of `env` plus `extra` (values read from files)."""
-    values = []
-    for name, value in env.items():
+def _content_problem(content: str) -> str | None:
+    """Why a secret file's content cannot be the secret: blank (a file not filled in), or holding NUL,
+    which no environment variable can carry (the steps could not even be started)."""
+    if not content.strip():
+        return "it is empty (or only white space); it must hold the secret"
+    if "\0" in content:
+        return "it holds a NUL byte, which an environment variable cannot"
+    return None
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value to mask, and the variable to name when it is too short to be masked."""
+
+    variable: str
+    value: str
+    kind: str  # "value" of the variable, content of its "file", password of a "url" in it
+
+
+def find_secrets(env: Mapping[str, str], sources: Mapping[str, str] | None = None) -> list[Secret]:
+    """Every value of `env` to mask: the values of secret-looking variables (each URL of a URL list on
+    its own too) and the password of every URL in any variable's value.
+
+    `sources` maps the names whose value was read from a file to their `*_FILE` variable.
+    """
+    sources = sources or {}
+    found: list[Secret] = []
+    for name, value in sorted(env.items()):
+        variable = sources.get(name, name)
         if value and looks_secret(name):
-            values.append(value)
+            found.append(Secret(variable, value, "file" if name in sources else "value"))
             if name.upper().endswith(_SECRET_URL_SUFFIXES):
                 # Each URL of a list on its own; a ping URL also without the trailing slash we strip.
-                values.extend(url.rstrip("/") for url in split_urls(value))
-    values.extend(value for value in extra if value)
-    return values
+                urls = (url.rstrip("/") for url in split_urls(value))
+                found.extend(Secret(variable, url, "value") for url in urls if url)
+        found.extend(Secret(variable, password, "url") for password in url_passwords(value))
+    return found
+
+
+def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
+    """Every value to mask: those `find_secrets` finds in `env`, plus `extra` (values read from files)."""
+    return [secret.value for secret in find_secrets(env)] + [value for value in extra if value]
+
+
+_TOO_SHORT = {
+    "value": "its value is shorter",
+    "file": "the secret in its file is shorter",
+    "url": "the password of a URL in its value is shorter",
+}
+
+
+def short_secret_warnings(secrets: Iterable[Secret]) -> list[str]:
+    """One warning per variable whose secret is too short to be masked; it never shows the value."""
+    warnings = {
+        f"{secret.variable}: {_TOO_SHORT[secret.kind]} than {MIN_MASKED_LENGTH} characters, "
+        "so it is not masked in the output": None
+        for secret in secrets
+        if not is_maskable(secret.value)
+    }
+    return list(warnings)
 
 
 class Masker:
@@ -102,6 +201,7 @@ class Masker:
 
     A multi-line secret (a key file) is masked line by line too, since output is masked a line at a time.
     Where secrets overlap or nest, the union of their occurrences is masked, so no part of either shows.
+    Values (and lines of a value) shorter than `MIN_MASKED_LENGTH` are not masked.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -109,8 +209,7 @@ class Masker:
         for secret in secrets:
             tokens.add(secret)
             tokens.update(part.strip() for part in secret.splitlines())
-        tokens.discard("")
-        self._tokens = sorted(tokens, key=len, reverse=True)
+        self._tokens = sorted(filter(is_maskable, tokens), key=len, reverse=True)
         # One regex pass finds whether any secret occurs at all: the common case is a clean line.
         self._any = re.compile("|".join(map(re.escape, self._tokens))) if self._tokens else None
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from duplicity_cron.cli.loading import build_environment, read_env_file
 from duplicity_cron.config import ConfigError
-from duplicity_cron.config.secrets import MASK
+from duplicity_cron.config.secrets import MASK, MAX_SECRET_FILE_BYTES
 
 
 def write(path: Path, text: str) -> str:
@@ -149,6 +151,81 @@ def test_other_file_variables_pointing_nowhere_are_ignored(tmp_path: Path) -> No
     assert env.problems == ()
     assert "SSL_CERT" not in env.values
     assert "TF_CLI_CONFIG" not in env.values
+
+
+# --- what a secret file may be ---------------------------------------------------------------
+
+
+def secret_problem(path: Path | str) -> str:
+    """The one problem of a PASSPHRASE_FILE naming `path`; its value is not set."""
+    env = build_environment({"PASSPHRASE_FILE": str(path)})
+    assert "PASSPHRASE" not in env.values
+    [problem] = env.problems
+    assert problem.startswith(f"PASSPHRASE_FILE: cannot use {path}: ")
+    return problem
+
+
+def test_a_secret_file_of_up_to_1_mib_is_read(tmp_path: Path) -> None:
+    assert MAX_SECRET_FILE_BYTES == 1024 * 1024
+    path = tmp_path / "key.asc"
+    line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3\n"
+    body = line * (MAX_SECRET_FILE_BYTES // len(line))
+    path.write_text(body + "x" * (MAX_SECRET_FILE_BYTES - len(body)), encoding="ascii")
+    assert path.stat().st_size == MAX_SECRET_FILE_BYTES
+    env = build_environment({"PASSPHRASE_FILE": str(path)})
+    assert env.problems == ()
+    assert len(env.values["PASSPHRASE"]) == MAX_SECRET_FILE_BYTES
+
+
+@pytest.mark.parametrize("size", [MAX_SECRET_FILE_BYTES + 1, 2 * 1024 * 1024])
+def test_a_larger_secret_file_is_an_error_naming_the_limit(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "big"
+    path.write_bytes(b"y" * size)
+    assert secret_problem(path).endswith("it is larger than 1 MiB, the limit for a secret file")
+
+
+def test_a_directory_is_not_a_secret_file(tmp_path: Path) -> None:
+    assert secret_problem(tmp_path).endswith("it is not a regular file but a directory")
+
+
+def test_a_device_is_not_a_secret_file() -> None:
+    assert secret_problem("/dev/null").endswith("it is not a regular file but a character device")
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # Should the reader wait for a writer, this one comes: the test then fails instead of hanging.
+    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
+    writer.start()
+    problem = secret_problem(fifo)
+    keep_open = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the writer through, whenever it opens
+    writer.join()
+    os.close(keep_open)
+    assert problem.endswith("it is not a regular file but a FIFO")
+
+
+@pytest.mark.parametrize("content", [b"", b"\n"])
+def test_an_empty_secret_file_is_an_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty"
+    path.write_bytes(content)
+    assert "it is empty" in secret_problem(path)
+
+
+def test_a_symlink_to_a_secret_file_is_followed(tmp_path: Path) -> None:
+    """Kubernetes mounts secrets as symlinks into a ..data folder."""
+    (tmp_path / "..data").mkdir()
+    write(tmp_path / "..data" / "pp", "through a link\n")
+    (tmp_path / "pp").symlink_to(tmp_path / "..data" / "pp")
+    env = build_environment({"PASSPHRASE_FILE": str(tmp_path / "pp")})
+    assert env.values["PASSPHRASE"] == "through a link"
+
+
+def test_a_missing_secret_file_says_why(tmp_path: Path) -> None:
+    env = build_environment({"PASSPHRASE_FILE": str(tmp_path / "missing")})
+    assert env.problems == (
+        f"PASSPHRASE_FILE: cannot read {tmp_path / 'missing'}: No such file or directory",
+    )
 
 
 # --- masking of the whole environment -----------------------------------------------------------

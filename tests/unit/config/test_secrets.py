@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from duplicity_cron.config.secrets import MASK, Masker, looks_secret, resolve_secret_files, secret_values
+from duplicity_cron.config.secrets import (
+    MASK,
+    Masker,
+    SecretFileError,
+    looks_secret,
+    resolve_secret_files,
+    secret_values,
+)
 
 
 def reader(files: dict[str, str]) -> tuple[Callable[[str], str], list[str]]:
@@ -167,6 +174,39 @@ def test_empty_secret_file_path_is_an_error() -> None:
     read, _ = reader({})
     resolved = resolve_secret_files({"PASSPHRASE_FILE": ""}, read)
     assert [error.split(":", 1)[0] for error in resolved.errors] == ["PASSPHRASE_FILE"]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "\r\n", "  \n", "\t \n\n"])
+def test_a_blank_secret_file_is_an_error(content: str) -> None:
+    read, _ = reader({"/run/secrets/pp": content})
+    resolved = resolve_secret_files({"PASSPHRASE_FILE": "/run/secrets/pp"}, read)
+    assert resolved.values == {}
+    assert resolved.errors == [
+        "PASSPHRASE_FILE: cannot use /run/secrets/pp: it is empty (or only white space); "
+        "it must hold the secret"
+    ]
+
+
+def test_a_secret_file_holding_a_nul_byte_is_an_error() -> None:
+    read, _ = reader({"/s": "before\0after\n"})
+    resolved = resolve_secret_files({"PGPASSWORD_FILE": "/s"}, read)
+    assert resolved.values == {}
+    assert [error.split(":", 1)[0] for error in resolved.errors] == ["PGPASSWORD_FILE"]
+    assert "NUL" in resolved.errors[0] and "before" not in resolved.errors[0]
+
+
+def test_a_refused_secret_file_is_an_error_with_the_readers_reason() -> None:
+    def refuse(path: str) -> str:
+        raise SecretFileError("it is not a regular file but a FIFO")
+
+    resolved = resolve_secret_files({"PASSPHRASE_FILE": "/run/fifo"}, refuse)
+    assert resolved.errors == ["PASSPHRASE_FILE: cannot use /run/fifo: it is not a regular file but a FIFO"]
+
+
+def test_each_value_read_from_a_file_remembers_its_file_variable() -> None:
+    read, _ = reader({"/a": "first\n", "/b": "second"})
+    resolved = resolve_secret_files({"PASSPHRASE_FILE": "/a", "pgpassword_file": "/b"}, read)
+    assert resolved.sources == {"PASSPHRASE": "PASSPHRASE_FILE", "pgpassword": "pgpassword_file"}
 
 
 # --- which values are masked --------------------------------------------------------------------
