@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Task
-from .durations import parse_duration
+from .durations import DAY, MAX_WAIT, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
 from .tasks import parse_tasks
@@ -91,9 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONF_STOP_GRACE",
         "stop_grace",
-        parse_duration,
+        parse_wait,
         f"`{DEFAULT_STOP_GRACE:g}s`",
-        "how long `failed`/`finally` may run after SIGTERM",
+        f"how long `failed`/`finally` may run after SIGTERM (at most `{MAX_WAIT // DAY}d`)",
     ),
     Setting(
         "CONF_NOTIFY_URLS",
