@@ -125,7 +125,8 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "PING_URL",
-        "a healthchecks.io-style monitor URL (masked)",
+        "a healthchecks.io-style monitor URL (masked): http(s), a host and maybe a port, a path; no "
+        "query, fragment, user part, space or non-ASCII path (`/start` and `/fail` are appended)",
         "`https://hc-ping.com/<uuid>`",
         field="ping_url",
         parse=_plain(parse_ping_url),
