@@ -16,6 +16,7 @@ from ..model import Task
 from .durations import DAY, MAX_WAIT, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
+from .sizes import size_problems
 from .tasks import parse_tasks
 from .values import parse_absolute_path, parse_log_format, parse_notify_on, parse_port, split_urls
 
@@ -145,6 +146,7 @@ def parse_config(env: Mapping[str, str]) -> Config:
     problems: list[str] = []
     settings = parse_settings(env, problems)
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
+    problems += size_problems(env, tasks, settings.get("work_dir", PurePosixPath(DEFAULT_WORK_DIR)))
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, **settings)
