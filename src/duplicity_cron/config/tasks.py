@@ -53,6 +53,9 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
     """Every task defined in `env`; problems are appended to `problems`."""
     raw: dict[str, dict[str, tuple[str, str]]] = {}
     for name in sorted(env):
+        if not name.startswith(TASK_PREFIX) and name.upper().startswith(TASK_PREFIX):
+            # Keys are matched in any case, the prefix is not: `task_db_load` must not vanish in silence.
+            problems.append(f"{name}: a task variable starts with {TASK_PREFIX} in capitals")
         if not name.startswith(TASK_PREFIX) or name in RESERVED_VARIABLES:
             continue
         split = split_task_variable(name)
