@@ -82,8 +82,19 @@ def parse_log_format(value: str) -> str:
     return value.strip().lower()
 
 
+# Linux: NAME_MAX bytes per file name, PATH_MAX bytes per path; the folders' own length leaves 1 KiB
+# of PATH_MAX for what goes under them (`<id>/src/...`, `runs/<id>/<record>.json`).
+NAME_MAX = 255
+MAX_FOLDER_PATH = 3072
+
+
 def parse_absolute_path(value: str) -> PurePosixPath:
+    """An absolute folder path the file system can take, with room left under it."""
     path = PurePosixPath(value.strip())
     if not path.is_absolute():
         raise ValueError(f"{value!r} must be an absolute path")
+    if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in path.parts):
+        raise ValueError(f"has a folder name longer than {NAME_MAX} bytes")
+    if len(str(path).encode("utf-8", "surrogateescape")) > MAX_FOLDER_PATH:
+        raise ValueError(f"is longer than {MAX_FOLDER_PATH:,} bytes")
     return path

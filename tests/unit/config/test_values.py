@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from duplicity_cron.config import ConfigError, parse_config
-from duplicity_cron.config.values import parse_ping_url
+from duplicity_cron.config.values import MAX_FOLDER_PATH, NAME_MAX, parse_absolute_path, parse_ping_url
 
 TOKEN = "tok3n-0f6c1c2e"
 
@@ -65,3 +65,33 @@ def test_an_unusable_ping_url_names_its_variable(url: str) -> None:
         parse_config({"TASK_db_LOAD": "true", "TASK_db_PING_URL": url})
     [problem] = info.value.problems
     assert problem.startswith("TASK_db_PING_URL: ")
+
+
+# --- folder paths -------------------------------------------------------------------------------
+
+DEEP = "/" + "/".join(["d" * 99] * 30)  # 3,000 bytes
+
+
+@pytest.mark.parametrize(
+    "path", ["/" + "n" * NAME_MAX, "/" + "é" * (NAME_MAX // 2), DEEP + "/" + "e" * (MAX_FOLDER_PATH - 3001)]
+)
+def test_folder_paths_at_the_file_system_s_limits_are_accepted(path: str) -> None:
+    config = parse_config({"TASK_db_LOAD": "true", "CONF_WORK_DIR": path, "CONF_STATE_DIR": path})
+    assert str(config.work_dir) == str(config.state_dir) == path
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/" + "n" * (NAME_MAX + 1), "has a folder name longer than 255 bytes"),
+        ("/data/" + "é" * 128 + "/x", "has a folder name longer than 255 bytes"),
+        (DEEP + "/" + "e" * (MAX_FOLDER_PATH - 3000), "is longer than 3,072 bytes"),
+    ],
+)
+@pytest.mark.parametrize("name", ["CONF_WORK_DIR", "CONF_STATE_DIR"])
+def test_folder_paths_beyond_the_file_system_s_limits_are_rejected(name: str, path: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_absolute_path(path)
+    with pytest.raises(ConfigError) as info:
+        parse_config({"TASK_db_LOAD": "true", name: path})
+    assert info.value.problems == [f"{name}: {reason}"]
