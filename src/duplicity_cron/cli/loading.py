@@ -10,22 +10,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
-from ..config.environment import Environment, layer_environment, parse_env_file
+from ..config.environment import EnvFile, Environment, layer_environment, parse_env_file
 from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, SecretFileError
 from ..config.tasks import task_variables
 from ..config.values import split_urls
 from ..monitoring import notifications
 
 
-def read_env_file(path: str) -> dict[str, str]:
-    """Variables of a docker-style env file; ConfigError when it cannot be read."""
+def _env_file(path: str) -> EnvFile:
+    """The file's variables and problems: it cannot be read, or lines of it cannot be parsed."""
     if not Path(path).is_file():
-        raise ConfigError([f"--env-file {path}: no such file"])
+        return EnvFile({}, (f"--env-file {path}: no such file",))
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"--env-file {path}: cannot read it: {exc}"]) from exc
-    return parse_env_file(text)
+        return EnvFile({}, (f"--env-file {path}: cannot read it: {exc}",))
+    return parse_env_file(text, path)
+
+
+def read_env_file(path: str) -> dict[str, str]:
+    """Variables of a docker-style env file; ConfigError with every problem of the file."""
+    env_file = _env_file(path)
+    if env_file.problems:
+        raise ConfigError(list(env_file.problems))
+    return env_file.values
 
 
 _KINDS = (
@@ -65,18 +73,29 @@ def read_secret_file(path: str) -> str:
     return b"".join(chunks).decode("utf-8")
 
 
+def _layered(base: Mapping[str, str], env_files: Sequence[str]) -> tuple[Environment, list[str]]:
+    """The environment from the lines that could be used, and every problem of every env file."""
+    files = [_env_file(path) for path in env_files]
+    environment = layer_environment(base, [env_file.values for env_file in files], read_secret_file)
+    return environment, [problem for env_file in files for problem in env_file.problems]
+
+
 def build_environment(base: Mapping[str, str], env_files: Sequence[str] = ()) -> Environment:
     """Layer `env_files` (later ones win) over `base` and resolve secret `*_FILE` variables.
 
-    Raises ConfigError for an unreadable env file; unusable secret files are returned as problems.
+    Raises ConfigError with every env file problem; unusable secret files are returned as problems.
     """
-    return layer_environment(base, [read_env_file(path) for path in env_files], read_secret_file)
+    environment, problems = _layered(base, env_files)
+    if problems:
+        raise ConfigError(problems)
+    return environment
 
 
 def load(env_files: Sequence[str]) -> tuple[Environment, Config]:
-    """Environment and configuration, or ConfigError with every problem found."""
-    environment = build_environment(os.environ, env_files)
-    problems = list(environment.problems)
+    """Environment and configuration, or ConfigError with every problem found (env files' lines too:
+    the variables they lose would only show as puzzling problems of their own, or not at all)."""
+    environment, problems = _layered(os.environ, env_files)
+    problems += environment.problems
     config: Config | None = None
     try:
         config = parse_config(environment.values)

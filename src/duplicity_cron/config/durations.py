@@ -1,10 +1,19 @@
-"""Parsing of human durations (`45`, `90s`, `30m`, `2h`, `8d`, `1h30m`) used by TIMEOUT and grace periods."""
+"""Parsing of human durations (`45`, `90s`, `30m`, `2h`, `8d`, `1h30m`) used by TIMEOUT and grace periods.
+
+Every duration has an upper bound, so that a value accepted at start-up never overflows a timer later.
+"""
 
 from __future__ import annotations
 
 import re
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DAY = 86400
+# MAX_AGE: 10 years, five times the default of a yearly task, far inside what dates and clocks take.
+MAX_DURATION = 3650 * DAY
+# TIMEOUT and CONF_STOP_GRACE: the runner waits for them in epoll, whose timeout is an int of
+# milliseconds (at most 2**31 - 1 ms, 24.8 days); longer raises OverflowError in the middle of a run.
+MAX_WAIT = 24 * DAY
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 
 
@@ -12,11 +21,12 @@ class DurationError(ValueError):
     """A value that is not a positive duration."""
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, maximum: float = MAX_DURATION) -> float:
     """Return the number of seconds `text` stands for; a bare number is seconds.
 
     Units can be combined, largest first or not (`1h30m`). Zero and negative values are rejected:
-    every duration we accept bounds something that must be allowed to happen.
+    every duration we accept bounds something that must be allowed to happen; so are values above
+    `maximum` (whole days), which the code could not use.
     """
     value = text.strip().lower()
     if not value:
@@ -38,7 +48,14 @@ def parse_duration(text: str) -> float:
             )
     if seconds <= 0:
         raise DurationError(f"{text!r} must be greater than zero")
+    if seconds > maximum:
+        raise DurationError(f"{text!r} is too long: at most {maximum / DAY:g}d")
     return seconds
+
+
+def parse_wait(text: str) -> float:
+    """A duration the runner waits for (TIMEOUT, CONF_STOP_GRACE): at most MAX_WAIT."""
+    return parse_duration(text, MAX_WAIT)
 
 
 def format_duration(seconds: float) -> str:

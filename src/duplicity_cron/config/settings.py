@@ -6,6 +6,7 @@ Pure: takes an environment mapping, returns a `Config` or every problem found at
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
@@ -13,15 +14,17 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Task
-from .durations import parse_duration
+from .durations import DAY, MAX_WAIT, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
+from .sizes import size_problems
 from .tasks import parse_tasks
 from .values import parse_absolute_path, parse_log_format, parse_notify_on, parse_port, split_urls
 
 DEFAULT_WORK_DIR = "/workdir"
 DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
 DEFAULT_STOP_GRACE = 8.0
+CONF_PREFIX = "CONF_"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Setting:
     parse: Callable[[str], Any]
     default: str  # as the README shows it
     doc: str
+    empty_is_default: bool = False  # only TZ: an empty TZ is UTC for every program
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -72,6 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
         parse_timezone,
         "UTC",
         "default time zone of the schedules and of the log's timestamps",
+        empty_is_default=True,
     ),
     Setting(
         "CONF_WORK_DIR",
@@ -91,9 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONF_STOP_GRACE",
         "stop_grace",
-        parse_duration,
+        parse_wait,
         f"`{DEFAULT_STOP_GRACE:g}s`",
-        "how long `failed`/`finally` may run after SIGTERM",
+        f"how long `failed`/`finally` may run after SIGTERM (at most `{MAX_WAIT // DAY}d`)",
     ),
     Setting(
         "CONF_NOTIFY_URLS",
@@ -119,22 +124,45 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+KNOWN_SETTINGS = tuple(setting.variable for setting in SETTINGS if setting.variable.startswith(CONF_PREFIX))
+
+
 def parse_settings(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
-    """The `Config` fields the settings set (an unset or empty variable keeps the default)."""
+    """The `Config` fields the settings set. An unset variable keeps the default; an empty one is a
+    problem, as for task keys (`CONF_STATE_DIR=${UNSET}` must not write to the default in silence)."""
     values = {}
     for setting in SETTINGS:
-        if env.get(setting.variable, "").strip():
-            try:
-                values[setting.field] = setting.parse(env[setting.variable])
-            except ValueError as exc:
-                problems.append(f"{setting.variable}: {exc}")
+        if setting.variable not in env:
+            continue
+        if not env[setting.variable].strip():
+            if not setting.empty_is_default:
+                problems.append(
+                    f"{setting.variable}: is empty; give it a value or unset it for the default "
+                    f"({setting.default.strip('`')})"
+                )
+            continue
+        try:
+            values[setting.field] = setting.parse(env[setting.variable])
+        except ValueError as exc:
+            problems.append(f"{setting.variable}: {exc}")
     return values
+
+
+def unknown_setting_problems(env: Mapping[str, str]) -> list[str]:
+    """A problem for each `CONF_*` variable (in any case) that is no setting, with a hint for near misses."""
+    problems = []
+    for name in sorted(env):
+        if name.upper().startswith(CONF_PREFIX) and name not in KNOWN_SETTINGS:
+            close = difflib.get_close_matches(name.upper(), KNOWN_SETTINGS, n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"{name}: unknown setting{hint}; known settings: {', '.join(KNOWN_SETTINGS)}")
+    return problems
 
 
 def state_dir_of(env: Mapping[str, str]) -> PurePosixPath:
     """CONF_STATE_DIR alone, through its parser (for `healthcheck`, which validates nothing else)."""
     problems: list[str] = []
-    values = parse_settings({"CONF_STATE_DIR": env.get("CONF_STATE_DIR", "")}, problems)
+    values = parse_settings({name: env[name] for name in ("CONF_STATE_DIR",) if name in env}, problems)
     if problems:
         raise ConfigError(problems)
     return Config(tasks={}, **values).state_dir
@@ -142,9 +170,10 @@ def state_dir_of(env: Mapping[str, str]) -> PurePosixPath:
 
 def parse_config(env: Mapping[str, str]) -> Config:
     """Build the configuration from `env`, or raise ConfigError listing every problem."""
-    problems: list[str] = []
+    problems = unknown_setting_problems(env)
     settings = parse_settings(env, problems)
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
+    problems += size_problems(env, tasks, settings.get("work_dir", PurePosixPath(DEFAULT_WORK_DIR)))
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, **settings)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from .durations import parse_duration
+from .durations import DAY, MAX_DURATION, MAX_WAIT, parse_duration, parse_wait
 from .schedules import CronSchedule, parse_timezone
 from .values import parse_notify_on, parse_ping_url, split_urls
 
@@ -89,10 +89,10 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "TIMEOUT",
-        "limit for the run: a number of seconds or `s`/`m`/`h`/`d` units",
+        f"limit for the run: a number of seconds or `s`/`m`/`h`/`d` units, at most `{MAX_WAIT // DAY}d`",
         "`45`, `90s`, `30m`, `2h`, `1h30m`",
         field="timeout",
-        parse=_plain(parse_duration),
+        parse=_plain(parse_wait),
     ),
     TaskKey(
         "TZ",
@@ -103,7 +103,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     TaskKey(
         "MAX_AGE",
         "the oldest its last success may be before `healthcheck` says unhealthy "
-        "(default: twice the longest gap between due times)",
+        f"(default: twice the longest gap between due times); at most `{MAX_DURATION // DAY}d`",
         "`26h`, `8d`",
         field="max_age",
         parse=_plain(parse_duration),
@@ -125,7 +125,8 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "PING_URL",
-        "a healthchecks.io-style monitor URL (masked)",
+        "a healthchecks.io-style monitor URL (masked): http(s), a host and maybe a port, a path; no "
+        "query, fragment, user part, space or non-ASCII path (`/start` and `/fail` are appended)",
         "`https://hc-ping.com/<uuid>`",
         field="ping_url",
         parse=_plain(parse_ping_url),

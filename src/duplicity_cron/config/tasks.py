@@ -19,6 +19,9 @@ from .task_keys import KEYS, KEYS_BY_LENGTH, KEYS_BY_NAME, MAIN_STEPS, STEPS, TA
 # Exported to the steps by the runner itself; a nested `duplicity-cron` inside a step must not choke on it.
 RESERVED_VARIABLES = frozenset({"TASK_ID"})
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# The id names folders (`<work>/<id>/`, `<state>/runs/<id>/`): far below a file name's 255 bytes, and
+# short enough for the tables of `list` and `status`.
+MAX_TASK_ID = 64
 _SCHEDULE_KEYS = ("CRONTAB", "PERIODICITY")
 
 
@@ -50,6 +53,9 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
     """Every task defined in `env`; problems are appended to `problems`."""
     raw: dict[str, dict[str, tuple[str, str]]] = {}
     for name in sorted(env):
+        if not name.startswith(TASK_PREFIX) and name.upper().startswith(TASK_PREFIX):
+            # Keys are matched in any case, the prefix is not: `task_db_load` must not vanish in silence.
+            problems.append(f"{name}: a task variable starts with {TASK_PREFIX} in capitals")
         if not name.startswith(TASK_PREFIX) or name in RESERVED_VARIABLES:
             continue
         split = split_task_variable(name)
@@ -62,6 +68,9 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
                 f"{name}: task id {task_id!r} may only contain letters, digits, '_', '.' and '-', "
                 "and must start with a letter or digit"
             )
+            continue
+        if len(task_id) > MAX_TASK_ID:
+            problems.append(f"{name}: task id is {len(task_id)} characters long; at most {MAX_TASK_ID}")
             continue
         entries = raw.setdefault(task_id, {})
         if key in entries:
@@ -109,7 +118,7 @@ class _TaskParser:
             return None
         variable, value = self.entries[key]
         if not value.strip():
-            self.problems.append(f"{variable}: is empty")
+            self.problems.append(f"{variable}: is empty; give it a value or unset it")
             return None
         return variable, value
 
@@ -142,11 +151,9 @@ class _TaskParser:
             value = self.parsed(key.name, timezone)
             if value is not None:
                 fields[key.field] = value
-        steps = {
-            step: self.entries[step.upper()][1]
-            for step in STEPS
-            if step.upper() in self.entries and self.entries[step.upper()][1].strip()
-        }
+        # An empty step is an error like an empty setting: `TASK_db_EXTRACT=${UNSET}` must not back up
+        # an empty folder in silence.
+        steps = {step: entry[1] for step in STEPS if (entry := self.setting(step.upper())) is not None}
         task = Task(id=self.task_id, steps=steps, **fields)
         self._check_rules(task)
         return None if len(self.problems) > before else task
@@ -158,7 +165,7 @@ class _TaskParser:
                 f"{self.entries['RESTORE'][0]}: task {self.task_id!r} is a restore task "
                 "and cannot also have a schedule"
             )
-        if not task.steps:
+        if not any(step.upper() in self.entries for step in STEPS):  # an empty one is reported already
             examples = ", ".join(f"TASK_{self.task_id}_{step.upper()}" for step in MAIN_STEPS)
             self.problems.append(
                 f"TASK_{self.task_id}_*: task {self.task_id!r} defines no step; set one of {examples}"

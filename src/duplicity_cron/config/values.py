@@ -26,12 +26,48 @@ def parse_notify_on(value: str) -> str:
     return key
 
 
+# What http.client refuses in a URL (it raises InvalidURL, and every ping of every run would fail).
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+_HOST = re.compile(r"[A-Za-z0-9._-]+")
+
+
 def parse_ping_url(value: str) -> str:
+    """An http(s) URL that urllib can request with `/start` and `/fail` appended, as the pings do.
+
+    No message quotes any part of the URL: it carries the monitor's token.
+    """
     url = value.strip().rstrip("/")
-    parts = urlsplit(url)
+    if _URL_FORBIDDEN.search(url):
+        raise ValueError("contains a space or a control character; percent-encode it (%20)")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad IPv6 literal, a port that is no number or out of 0-65535
+        raise ValueError("is not a valid URL: check its host and port") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("is not an http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise ValueError("has a user part (user@host), which urllib does not send")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError("has a query or fragment (? or #): the pings append /start and /fail to the URL")
+    if not parts.path.isascii():
+        raise ValueError("has a non-ASCII character in its path; percent-encode it")
+    if port == 0:
+        raise ValueError("has port 0, which cannot be connected to")
+    _check_host(parts.hostname or "", bracketed=parts.netloc.startswith("["))
     return url
+
+
+def _check_host(host: str, bracketed: bool) -> None:
+    """A host name that the socket library can look up (IDNA-encoded, as it does), or an IPv6 literal."""
+    if bracketed and host:
+        return
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:  # an empty label (a..b) or one longer than 63 characters
+        encoded = ""
+    if not _HOST.fullmatch(encoded):
+        raise ValueError("has no valid host name")
 
 
 def parse_port(value: str) -> int:
@@ -46,8 +82,19 @@ def parse_log_format(value: str) -> str:
     return value.strip().lower()
 
 
+# Linux: NAME_MAX bytes per file name, PATH_MAX bytes per path; the folders' own length leaves 1 KiB
+# of PATH_MAX for what goes under them (`<id>/src/...`, `runs/<id>/<record>.json`).
+NAME_MAX = 255
+MAX_FOLDER_PATH = 3072
+
+
 def parse_absolute_path(value: str) -> PurePosixPath:
+    """An absolute folder path the file system can take, with room left under it."""
     path = PurePosixPath(value.strip())
     if not path.is_absolute():
         raise ValueError(f"{value!r} must be an absolute path")
+    if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in path.parts):
+        raise ValueError(f"has a folder name longer than {NAME_MAX} bytes")
+    if len(str(path).encode("utf-8", "surrogateescape")) > MAX_FOLDER_PATH:
+        raise ValueError(f"is longer than {MAX_FOLDER_PATH:,} bytes")
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from duplicity_cron.cli.loading import build_environment, read_env_file
+from duplicity_cron.cli.loading import build_environment, load, read_env_file
 from duplicity_cron.config import ConfigError
 from duplicity_cron.config.secrets import MASK, MAX_SECRET_FILE_BYTES
 
@@ -59,6 +59,44 @@ def test_missing_env_file_is_a_configuration_error(tmp_path: Path) -> None:
     assert str(missing) in info.value.problems[0]
     with pytest.raises(ConfigError):
         build_environment({}, [str(missing)])
+
+
+def test_env_file_syntax_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "env", "A=1\nexport\nB='open\nC=3\n")
+    with pytest.raises(ConfigError) as info:
+        read_env_file(path)
+    assert [problem.split(": ", 1)[0] for problem in info.value.problems] == [
+        f"--env-file {path}:2",
+        f"--env-file {path}:3",
+    ]
+
+
+def test_problems_of_every_env_file_are_reported_together(tmp_path: Path) -> None:
+    first = write(tmp_path / "first.env", "=x\n")
+    second = write(tmp_path / "second.env", "A=1\nB y\n")
+    missing = str(tmp_path / "missing.env")
+    with pytest.raises(ConfigError) as info:
+        build_environment({}, [first, missing, second])
+    assert [problem.split(": ", 1)[0] for problem in info.value.problems] == [
+        f"--env-file {first}:1",
+        f"--env-file {missing}",
+        f"--env-file {second}:2",
+    ]
+
+
+def test_load_reports_env_file_lines_with_the_other_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables of the good lines count: TASK_db_LOAD defines the task, whose CRONTAB is bad."""
+    path = write(tmp_path / "env", "TASK_db_LOAD=true\nTASK_db_CRONTAB=61 * * * *\nTASK_x_PREPARE='open\n")
+    monkeypatch.setattr(os, "environ", {"PASSPHRASE_FILE": str(tmp_path / "missing")})
+    with pytest.raises(ConfigError) as info:
+        load([path])
+    assert [problem.split(": ", 1)[0] for problem in info.value.problems] == [
+        f"--env-file {path}:3",
+        "PASSPHRASE_FILE",
+        "TASK_db_CRONTAB",
+    ]
 
 
 def test_env_file_wins_over_the_process_environment(tmp_path: Path) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from duplicity_cron.config.durations import DurationError, format_duration, parse_duration
+from duplicity_cron.config import ConfigError, parse_config
+from duplicity_cron.config.durations import (
+    MAX_DURATION,
+    MAX_WAIT,
+    DurationError,
+    format_duration,
+    parse_duration,
+    parse_wait,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +84,61 @@ def test_duration_error_is_a_value_error() -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+# --- upper bounds: nothing accepted may overflow a timer at run time -----------------------------
+
+
+def test_the_bounds_are_whole_days_far_above_real_use() -> None:
+    assert MAX_WAIT == 24 * 86400  # epoll takes at most 2**31 - 1 ms
+    assert MAX_WAIT * 1000 < 2**31 - 1
+    assert MAX_DURATION == 3650 * 86400
+
+
+@pytest.mark.parametrize("text", ["3650d", str(3650 * 86400), "3649d23h59m60s"])
+def test_a_duration_at_the_bound_is_accepted(text: str) -> None:
+    assert parse_duration(text) == MAX_DURATION
+
+
+@pytest.mark.parametrize(
+    "text", ["3650d1s", "3651d", str(3650 * 86400 + 1), "99999999999999999999d", "9" * 400, "1" + "0" * 400]
+)
+def test_a_duration_over_the_bound_is_rejected(text: str) -> None:
+    with pytest.raises(DurationError, match="is too long: at most 3650d"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["24d", "2073600", "23d24h"])
+def test_a_wait_at_the_bound_is_accepted(text: str) -> None:
+    assert parse_wait(text) == MAX_WAIT
+
+
+@pytest.mark.parametrize("text", ["24d1s", "2073600.5", "25d", "1000d"])
+def test_a_wait_over_the_bound_is_rejected(text: str) -> None:
+    with pytest.raises(DurationError, match="is too long: at most 24d"):
+        parse_wait(text)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TASK_x_TIMEOUT", "25d"),
+        ("CONF_STOP_GRACE", "24d1s"),
+        ("TASK_x_MAX_AGE", "3651d"),
+        ("TASK_x_MAX_AGE", "99999999999999999999d"),
+    ],
+)
+def test_a_too_long_duration_names_its_variable(variable: str, value: str) -> None:
+    env = {"TASK_x_LOAD": "true", "TASK_x_CRONTAB": "@daily", variable: value}
+    with pytest.raises(ConfigError) as info:
+        parse_config(env)
+    [problem] = info.value.problems
+    assert problem.startswith(f"{variable}: {value!r} is too long: at most ")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("TASK_x_TIMEOUT", "24d"), ("CONF_STOP_GRACE", "24d"), ("TASK_x_MAX_AGE", "3650d")],
+)
+def test_a_duration_at_its_bound_is_a_valid_setting(variable: str, value: str) -> None:
+    parse_config({"TASK_x_LOAD": "true", "TASK_x_CRONTAB": "@daily", variable: value})
