@@ -6,6 +6,7 @@ Each call: 5 s timeout per try, one retry; a dead monitor costs a run at most ab
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -38,7 +39,7 @@ def ping(url: str, on_problem: Callable[[str], None], body: bytes | None = None)
                 problem = f"HTTP {response.status}"
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code}"
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # InvalidURL is the last
             problem = str(getattr(exc, "reason", exc))
     on_problem(f"ping {url} failed after {TRIES} tries: {problem}")
     return False

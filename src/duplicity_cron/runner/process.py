@@ -24,6 +24,8 @@ from .lines import LineReader
 # How long output may keep coming after the step exited (a background job holding the pipe).
 _DRAIN_SECONDS = 1.0
 _POLL_SECONDS = 0.1  # only where pidfd_open is not allowed
+# Longest single wait: epoll takes at most 2**31-1 ms; deadlines further away are reached in steps.
+_MAX_WAIT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _supervise(
             signals, wake_at = escalation.update(time.monotonic(), cancel.interrupted, cancel.hard_deadline)
             for sig in signals:
                 signal_group(sig)
-            timeout = None if wake_at is None else max(0.0, wake_at - time.monotonic())
+            timeout = None if wake_at is None else min(_MAX_WAIT, max(0.0, wake_at - time.monotonic()))
             if pidfd is None:
                 timeout = _POLL_SECONDS if timeout is None else min(timeout, _POLL_SECONDS)
                 exited = _has_exited(proc.pid)
