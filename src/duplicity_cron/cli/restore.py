@@ -3,6 +3,7 @@ the first failure."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..model import Trigger
@@ -17,8 +18,13 @@ def main(args: list[str], loaded: Loaded) -> int:
     config, log = loaded.config, loaded.log
     tasks = config.restore_tasks
     if not tasks:
-        log.event("no restore task is defined (set TASK_<id>_RESTORE)", level="warning")
-        return EXIT_OK
+        # Automation must not take "nothing to do" for "restored".
+        print(
+            "duplicity-cron restore: no restore task is defined (set TASK_<id>_RESTORE on the tasks that "
+            "restore); nothing was run",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     log.event(f"restore order: {', '.join(task.id for task in tasks)}")
     succeeded = run_in_order(
         tasks,
