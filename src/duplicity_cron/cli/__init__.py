@@ -1,6 +1,7 @@
 """The `duplicity-cron` command: a thin dispatcher over one module per command.
 
-Exit codes: 0 ok, 1 a task failed, 2 usage or configuration error (the README's "Commands" has them all).
+Exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 a run not recorded (the README's
+"Commands" has them all).
 May import every other package; none imports it.
 """
 
@@ -37,7 +38,8 @@ options:
   --version           show the version
   --                  end of the options (what follows is the command)
 
-exit codes: 0 ok, 1 a task failed, 2 usage or configuration error
+exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 the tasks ran but a run could not be
+recorded (state folder unwritable or full); OTHER: its own, 126 when it cannot be executed, 127 not found
 """
 
 COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {

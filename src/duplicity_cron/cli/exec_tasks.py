@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..model import Trigger
-from ..monitoring.fanout import observers_for
-from ..runner.sequence import run_in_order
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
+from .common import EXIT_USAGE, Loaded, defined_tasks, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -25,14 +22,5 @@ def main(args: list[str], loaded: Loaded) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    succeeded = run_in_order(
-        [config.tasks[name] for name in options.tasks],
-        work_dir=Path(config.work_dir),
-        env=loaded.environment.values,
-        stop_grace=config.stop_grace,
-        log=loaded.log,
-        observer=observers_for(config, loaded.log),
-        trigger=Trigger.EXEC,
-        stop_at_failure=False,
-    )
-    return EXIT_OK if succeeded else EXIT_FAILED
+    tasks = [config.tasks[name] for name in options.tasks]
+    return run_now(loaded, tasks, Trigger.EXEC, stop_at_failure=False)

@@ -4,12 +4,9 @@ the first failure."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..model import Trigger
-from ..monitoring.fanout import observers_for
-from ..runner.sequence import run_in_order
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, parse, parser
+from .common import EXIT_USAGE, Loaded, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -26,14 +23,4 @@ def main(args: list[str], loaded: Loaded) -> int:
         )
         return EXIT_USAGE
     log.event(f"restore order: {', '.join(task.id for task in tasks)}")
-    succeeded = run_in_order(
-        tasks,
-        work_dir=Path(config.work_dir),
-        env=loaded.environment.values,
-        stop_grace=config.stop_grace,
-        log=log,
-        observer=observers_for(config, log),
-        trigger=Trigger.RESTORE,
-        stop_at_failure=True,
-    )
-    return EXIT_OK if succeeded else EXIT_FAILED
+    return run_now(loaded, tasks, Trigger.RESTORE, stop_at_failure=True)

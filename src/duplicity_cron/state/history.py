@@ -33,12 +33,15 @@ def record(state_dir: Path, result: RunResult, keep: int = KEEP_PER_TASK) -> Pat
     started = result.started.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     path = folder / f"{started}-{unique_suffix()}-{result.status}.json"
     write_json_atomically(path, result.to_dict())
-    records = _record_files(folder)
-    skips = [p for p in records if p.name.endswith(_SKIPPED_SUFFIX)]
-    runs = [p for p in records if not p.name.endswith(_SKIPPED_SUFFIX)]
-    for old in runs[:-keep] + skips[:-keep]:
-        with contextlib.suppress(FileNotFoundError):  # another process pruned it first
-            old.unlink()
+    # The run is recorded: a pruning that fails (another process pruned first, a folder that just went
+    # read-only) is no reason to call it lost; the next record prunes again.
+    with contextlib.suppress(OSError):
+        records = _record_files(folder)
+        skips = [p for p in records if p.name.endswith(_SKIPPED_SUFFIX)]
+        runs = [p for p in records if not p.name.endswith(_SKIPPED_SUFFIX)]
+        for old in runs[:-keep] + skips[:-keep]:
+            with contextlib.suppress(FileNotFoundError):  # another process pruned it first
+                old.unlink()
     return path
 
 
