@@ -1,5 +1,5 @@
-"""A command run with a full file system at a folder: a 64 KiB tmpfs, filled, mounted in a private mount
-namespace (`unshare -m` as root, `unshare -rm` otherwise), so nothing outside the test sees it."""
+"""A command run with a full or read-only file system at a folder: a 64 KiB tmpfs mounted in a private
+mount namespace (`unshare -m` as root, `unshare -rm` otherwise), so nothing outside the test sees it."""
 
 from __future__ import annotations
 
@@ -12,21 +12,32 @@ from .conftest import COMMAND, Completed, base_env, require
 
 _SCRIPT = """
 set -e
-mount -t tmpfs -o size=64k duplicity-cron-test "$1"
-cat /dev/zero > "$1/fill" 2>/dev/null || true
-shift
+folder=$1 seed=$2 how=$3
+shift 3
+mount -t tmpfs -o size=64k duplicity-cron-test "$folder"
+if [ -n "$seed" ]; then cp -a "$seed/." "$folder/"; fi
+case $how in
+  full) cat /dev/zero > "$folder/fill" 2>/dev/null || true ;;
+  read-only) mount -o remount,ro "$folder" ;;
+esac
 exec "$@"
 """
 
 
 def on_a_full_disk(
-    folder: Path, work_dir: Path, args: Sequence[str], env: Mapping[str, str] = ()
+    folder: Path,
+    work_dir: Path,
+    args: Sequence[str],
+    env: Mapping[str, str] = (),
+    seed: Path | None = None,
+    how: str = "full",
 ) -> Completed:
-    """Run `duplicity-cron ARGS` while `folder` is a full file system."""
+    """Run `duplicity-cron ARGS` while `folder` is a full (or, with how="read-only", a read-only) file
+    system holding a copy of `seed`'s files."""
     folder.mkdir(parents=True, exist_ok=True)
     unshare = [require("unshare"), "-m"] if os.geteuid() == 0 else [require("unshare"), "-rm"]
     proc = subprocess.run(
-        [*unshare, "sh", "-c", _SCRIPT, "sh", str(folder), COMMAND, *args],
+        [*unshare, "sh", "-c", _SCRIPT, "sh", str(folder), str(seed or ""), how, COMMAND, *args],
         env=base_env(work_dir, dict(env)),
         capture_output=True,
         text=True,
