@@ -194,12 +194,12 @@ class RunObserver(Protocol):
 
 # Control characters (C0 but tab, DEL, C1), line and paragraph separators and bidirectional overrides:
 # printed raw, a line could move the cursor, clear the screen, rewrite itself or pose as another line.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
     """`text` with those characters shown as escapes (`\\x1b`, `\\u202e`), for a terminal; tab is kept."""
-    return _UNPRINTABLE.sub(_escape, text)
+    return UNPRINTABLE.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
