@@ -73,3 +73,17 @@ def test_restore_without_restore_tasks_is_a_usage_error(cli, work_dir, tmp_path)
             "that restore); nothing was run\n"
         )
     assert not marker.exists()
+
+
+def test_what_the_user_typed_is_shown_escaped(cli):
+    result = cli("exec", "a\x1b[2Jb", env={"TASK_a_LOAD": "true"})
+    assert result.returncode == 2
+    assert result.stderr == "duplicity-cron exec: unknown task(s): a\\x1b[2Jb (defined: a)\n"
+    result = cli("status", "a\x1b[2Jb", env={"TASK_a_LOAD": "true"})
+    assert result.stderr == "duplicity-cron status: unknown task a\\x1b[2Jb (defined: a)\n"
+
+
+def test_configuration_errors_are_shown_escaped(cli):
+    result = cli("check", env={"TASK_x\x1b[2J_LOAD": "true"})
+    assert result.returncode == 2
+    assert "  - TASK_x\\x1b[2J_LOAD: task id" in result.stderr and "\x1b" not in result.stderr

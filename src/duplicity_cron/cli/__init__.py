@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from .. import __version__
 from ..config import ConfigError
 from ..log import Log
+from ..model import printable
 from . import check, exec_tasks, healthcheck, list_tasks, passthrough, restore, run, status
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, report_problems
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, error, report_problems
+from .last_resort import Masks, guarded
 from .loading import load
 
 USAGE = """\
@@ -105,15 +107,19 @@ def _command_word(argv: list[str]) -> str | None:
 
 def _usage_error(message: str, argv: list[str]) -> int:
     if _command_word(argv) == "healthcheck":  # a container's HEALTHCHECK knows only 0 and 1
-        print(f"unhealthy: {message}")
+        print(printable(f"unhealthy: {message}"))
         return EXIT_FAILED
-    print(f"duplicity-cron: {message}", file=sys.stderr)
-    print(USAGE.splitlines()[0], file=sys.stderr)
+    error(f"duplicity-cron: {message}")
+    error(USAGE.splitlines()[0])
     return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda masks: _main(args, masks), healthcheck=_command_word(args) == "healthcheck")
+
+
+def _main(args: list[str], masks: Masks) -> int:
     try:
         line = _split_global_options(args)
     except UsageError as exc:
@@ -131,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         environment, config = load(env_files)
     except ConfigError as exc:
         return report_problems(exc.problems)
+    masks.mask = environment.mask
 
     command, rest = (args[0], args[1:]) if args else ("run", [])
     log = Log(environment.mask, config.timezone, config.log_format)
@@ -138,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in _LOGGING_COMMANDS:
             log.event(warning, level="warning")
         else:  # keep stdout for the command's own output (list --json, status --json)
-            print(f"duplicity-cron: warning: {environment.mask(warning)}", file=sys.stderr)
+            error(f"duplicity-cron: warning: {environment.mask(warning)}")
     if command not in COMMANDS:
         return passthrough.main(args, environment)
     return COMMANDS[command](rest, Loaded(environment, config, log))

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Config
 from ..config.environment import Environment
 from ..log import Log
-from ..model import Task, Trigger
+from ..model import Task, Trigger, printable
 from ..monitoring.fanout import observers_for
 from ..runner.sequence import run_in_order
 
@@ -26,19 +26,25 @@ def parser(command: str) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(prog=f"duplicity-cron {command}", exit_on_error=False)
 
 
+def error(message: str) -> None:
+    """A line on stderr, with control characters escaped: what a user typed or a file held must not
+    drive the terminal."""
+    print(printable(message), file=sys.stderr)
+
+
 def parse(command_parser: argparse.ArgumentParser, args: list[str]) -> argparse.Namespace | None:
     """The options, or None after printing the usage error."""
     try:
         return command_parser.parse_args(args)
     except argparse.ArgumentError as exc:
-        print(f"{command_parser.prog}: {exc}", file=sys.stderr)
+        error(f"{command_parser.prog}: {exc}")
         return None
 
 
 def report_problems(problems: Sequence[str]) -> int:
-    print(f"duplicity-cron: {len(problems)} configuration error(s); nothing was run:", file=sys.stderr)
+    error(f"duplicity-cron: {len(problems)} configuration error(s); nothing was run:")
     for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
+        error(f"  - {problem}")
     return EXIT_USAGE
 
 

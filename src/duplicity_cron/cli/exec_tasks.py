@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..model import Trigger
-from .common import EXIT_USAGE, Loaded, defined_tasks, parse, parser, run_now
+from .common import EXIT_USAGE, Loaded, defined_tasks, error, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -17,10 +15,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     config = loaded.config
     unknown = [name for name in options.tasks if name not in config.tasks]
     if unknown:
-        print(
-            f"duplicity-cron exec: unknown task(s): {', '.join(unknown)} {defined_tasks(config.tasks)}",
-            file=sys.stderr,
-        )
+        error(f"duplicity-cron exec: unknown task(s): {', '.join(unknown)} {defined_tasks(config.tasks)}")
         return EXIT_USAGE
     tasks = [config.tasks[name] for name in options.tasks]
     return run_now(loaded, tasks, Trigger.EXEC, stop_at_failure=False)

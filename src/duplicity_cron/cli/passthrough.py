@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..config.environment import Environment
+from .common import error
 
 EXIT_NOT_FOUND, EXIT_CANNOT_EXECUTE = 127, 126
 
@@ -50,5 +51,5 @@ def _why(name: str, exc: OSError) -> str:
 def _fail(name: str, message: str, code: int) -> int:
     # An empty name, or one with control characters, is shown quoted: it stays visible and on one line.
     shown = name if name and name.isprintable() else repr(name)
-    print(f"duplicity-cron: {shown}: {message}", file=sys.stderr)
+    error(f"duplicity-cron: {shown}: {message}")
     return code

@@ -3,10 +3,8 @@ the first failure."""
 
 from __future__ import annotations
 
-import sys
-
 from ..model import Trigger
-from .common import EXIT_USAGE, Loaded, parse, parser, run_now
+from .common import EXIT_USAGE, Loaded, error, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -16,10 +14,9 @@ def main(args: list[str], loaded: Loaded) -> int:
     tasks = config.restore_tasks
     if not tasks:
         # Automation must not take "nothing to do" for "restored".
-        print(
+        error(
             "duplicity-cron restore: no restore task is defined (set TASK_<id>_RESTORE on the tasks that "
-            "restore); nothing was run",
-            file=sys.stderr,
+            "restore); nothing was run"
         )
         return EXIT_USAGE
     log.event(f"restore order: {', '.join(task.id for task in tasks)}")

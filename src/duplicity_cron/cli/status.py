@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..model import RunResult, printable
+from ..model import RunResult
 from ..state import files, history
 from ..views.status import status_details, status_entry, status_table
-from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
+from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -22,16 +21,13 @@ def main(args: list[str], loaded: Loaded) -> int:
         return EXIT_USAGE
     config = loaded.config
     if options.task is not None and options.task not in config.tasks:
-        print(
-            f"duplicity-cron status: unknown task {options.task} {defined_tasks(config.tasks)}",
-            file=sys.stderr,
-        )
+        error(f"duplicity-cron status: unknown task {options.task} {defined_tasks(config.tasks)}")
         return EXIT_USAGE
     now = datetime.now(UTC)
     names = [options.task] if options.task else sorted(config.tasks)
     histories, warnings = _histories(Path(config.state_dir), names)
     for warning in warnings:  # what can be shown still is: the table goes to stdout, exit 0
-        print(printable(f"duplicity-cron status: warning: {warning}"), file=sys.stderr)
+        error(f"duplicity-cron status: warning: {warning}")
     entries = [status_entry(config.tasks[name], histories[name], now, config.timezone) for name in names]
     if options.json:
         print(json.dumps({"tasks": entries}, indent=2))  # ASCII: JSON escapes every control character
