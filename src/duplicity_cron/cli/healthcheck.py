@@ -54,7 +54,7 @@ def reasons_of(state_dir: Path, now: datetime) -> list[str]:
     runs = {}
     for entry in beat.tasks if beat else ():
         read = history.read_history(state_dir, entry.task)
-        reasons += read.problems
+        reasons += [] if in_the_way else read.problems  # each would say the same as `in_the_way`
         runs[entry.task] = read.runs
     alive = heartbeat.writer_alive(beat) if beat is not None else None
     return reasons + judge(beat, runs, now, alive)

@@ -43,6 +43,5 @@ def _histories(state_dir: Path, names: list[str]) -> tuple[dict[str, list[RunRes
     if problem is not None:
         return {name: [] for name in names}, [f"no run history can be read: {problem}"]
     reads = {name: history.read_history(state_dir, name) for name in names}
-    return {name: read.runs for name, read in reads.items()}, [
-        p for read in reads.values() for p in read.problems
-    ]
+    warnings = [problem for read in reads.values() for problem in read.problems]
+    return {name: read.runs for name, read in reads.items()}, warnings
