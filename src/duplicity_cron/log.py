@@ -1,17 +1,21 @@
 """Log lines: every line the runner prints, its own or a step's, goes through `Log` to be masked and framed.
 
 Text: `2026-11-26T07:00:00+01:00 [task/step] message`. JSON: one object a line with the same fields.
+Control characters never reach the terminal raw: `\x1b` in text, `\u001b` in JSON.
 May import: `model`, `config` (it stands beside `state` and `views`, and imports neither).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, TextIO
+
+from .model import UNPRINTABLE, printable
 
 
 class Log:
@@ -37,7 +41,15 @@ class Log:
         return datetime.now(self._tz).isoformat(timespec="seconds")
 
     def _write(self, fields: dict[str, Any], text_line: str) -> None:
-        line = json.dumps(fields, ensure_ascii=False) if self._json else text_line
+        """Masked text arrives here; what a terminal would obey is escaped (`printable`), and masked
+        again when that changed the line, so that no secret shows in its escaped form either."""
+        if self._json:
+            # JSON escapes C0 itself; the rest (DEL, C1, separators, bidi) as \uXXXX: same value decoded.
+            line = UNPRINTABLE.sub(_json_escape, json.dumps(fields, ensure_ascii=False))
+        else:
+            line = printable(text_line)
+            if line != text_line:
+                line = self._mask(line)
         with self._lock:
             try:
                 self._stream.write(line + "\n")
@@ -96,3 +108,7 @@ class Log:
         time = self._now()
         line = {"time": time, "level": "info" if succeeded else "error", "task": task, "message": message}
         self._write({**line, **fields}, f"{time} [{task}] {message}")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"

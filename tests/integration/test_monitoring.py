@@ -219,9 +219,9 @@ def test_an_unwritable_state_folder_is_a_start_up_error_for_run(cli, tmp_path):
     env = {"CONF_STATE_DIR": str(blocker / "state"), "TASK_t_CRONTAB": "@daily", "TASK_t_LOAD": "true"}
     result = cli("run", env=env)
     assert result.returncode == 2 and "CONF_STATE_DIR: cannot write the heartbeat" in result.stderr
-    # exec still runs the task and says it could not record it.
+    # exec still runs the task and says it could not record it; exit 3 (was 0): the success is lost.
     result = cli("exec", "t", env=env)
-    assert result.returncode == 0 and "cannot record the run" in result.stdout
+    assert result.returncode == 3 and "cannot record the run" in result.stdout
 
 
 @pytest.mark.slow

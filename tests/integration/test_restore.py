@@ -53,5 +53,6 @@ def test_execute_restore_is_the_same_command(work_dir, tmp_path):
 
 def test_restore_without_restore_tasks_says_so(cli):
     result = cli("restore", env={"TASK_b_CRONTAB": "@daily", "TASK_b_LOAD": "true"})
-    assert result.returncode == 0
-    assert "no restore task is defined" in result.stdout
+    # Exit 2 and stderr (was 0 and stdout): automation must not believe a restore happened.
+    assert result.returncode == 2
+    assert "no restore task is defined" in result.stderr

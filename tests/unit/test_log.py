@@ -212,3 +212,47 @@ def test_closed_stream_does_not_raise() -> None:
     log, stream = make()
     stream.close()
     log.event("nobody listens", task="t")
+
+
+# --- control characters -------------------------------------------------------------------------
+
+NASTY = "a\x1b[2J\x1b]0;owned\x07b\rc\x08d\x00e\x7ff\x9bg\u202eh\u2028i\tj"
+SHOWN = r"a\x1b[2J\x1b]0;owned\x07b\x0dc\x08d\x00e\x7ff\x9bg\u202eh\u2028i" + "\tj"
+
+
+def test_text_output_and_events_escape_control_characters() -> None:
+    log, stream = make()
+    returned = log.output("t", "load", "stdout", NASTY)
+    log.event(NASTY, task="t", level="warning")
+    out, event = lines(stream)
+    assert out.endswith(f"[t/load] {SHOWN}"), out
+    assert event.endswith(f"[t] WARNING: {SHOWN}"), event
+    assert returned == NASTY  # the tail keeps the text as printed (masked); views escape it when shown
+    assert not any(c in stream.getvalue() for c in "\x1b\x00\r\x08\x7f\x9b\u202e\u2028")
+
+
+def test_json_lines_escape_control_characters_and_keep_the_text() -> None:
+    log, stream = make("json")
+    log.output("t", "load", "stderr", NASTY)
+    assert not any(c in stream.getvalue() for c in "\x1b\x00\r\x08\x7f\x9b\u202e\u2028")
+    [record] = records(stream)
+    assert record["message"] == NASTY
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_secret_with_control_characters_is_still_masked(fmt: str) -> None:
+    stream = io.StringIO()
+    log = Log(Masker(["hun\x1bter2", "pa\x00ss"]), ZONE, fmt, stream)
+    log.output("t", "load", "stdout", "x hun\x1bter2 y pa\x00ss z")
+    [line] = lines(stream)
+    message = json.loads(line)["message"] if fmt == "json" else line.split(" [t/load] ", 1)[1]
+    assert message == f"x {MASK} y {MASK} z"
+
+
+def test_a_secret_that_reads_like_an_escape_is_masked_in_the_escaped_line() -> None:
+    """Escaping the raw ESC would otherwise print the secret's very text."""
+    stream = io.StringIO()
+    log = Log(Masker([r"\x1bsecret"]), ZONE, "text", stream)
+    log.output("t", "load", "stdout", "a \x1bsecret b")
+    [line] = lines(stream)
+    assert line.endswith(f"[t/load] a {MASK} b"), line

@@ -1,6 +1,7 @@
 """The `duplicity-cron` command: a thin dispatcher over one module per command.
 
-Exit codes: 0 ok, 1 a task failed, 2 usage or configuration error.
+Exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 a run not recorded (the README's
+"Commands" has them all).
 May import every other package; none imports it.
 """
 
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .. import __version__
 from ..config import ConfigError
 from ..log import Log
+from ..model import printable
 from . import check, exec_tasks, healthcheck, list_tasks, passthrough, restore, run, status
-from .common import EXIT_OK, Loaded, report_problems
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, error, report_problems
+from .last_resort import Masks, guarded
 from .loading import load
 
 USAGE = """\
@@ -34,8 +38,10 @@ options:
   --env-file FILE     layer the variables of a docker-style env file over the environment (repeatable)
   -h, --help          show this help
   --version           show the version
+  --                  end of the options (what follows is the command)
 
-exit codes: 0 ok, 1 a task failed, 2 usage or configuration error
+exit codes: 0 ok, 1 a task failed, 2 usage or configuration error, 3 the tasks ran but a run could not be
+recorded (state folder unwritable or full); OTHER: its own, 126 when it cannot be executed, 127 not found
 """
 
 COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {
@@ -46,43 +52,92 @@ COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {
     "check": check.main,
     "status": status.main,
 }
+_OPTIONS = "--env-file FILE, -h, --help, --version"
 # Commands whose stdout is their own output (list --json, status --json): warnings go to stderr.
 _LOGGING_COMMANDS = ("run", "exec", "restore")
 
 
-def _split_global_options(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Take the leading `--env-file` options; the rest is the command and its arguments."""
+class UsageError(Exception):
+    """A command line this program cannot read: exit 2 with the message and the usage line."""
+
+
+@dataclass(frozen=True)
+class _CommandLine:
+    env_files: list[str]
+    args: list[str]  # the command and its arguments
+    show: str | None = None  # "help" or "version"
+
+
+def _split_global_options(argv: list[str]) -> _CommandLine:
+    """Take the options before the command (`--` ends them); the rest is the command and its arguments.
+
+    UsageError for an unknown option: `--foo check` is a typo to tell, not a command to look for.
+    """
     env_files: list[str] = []
     rest = list(argv)
-    while rest and rest[0].startswith("--env-file"):
+    while rest and rest[0].startswith("-"):
         option = rest.pop(0)
+        if option == "--":
+            break
+        if option in ("-h", "--help"):
+            return _CommandLine(env_files, rest, "help")
+        if option == "--version":
+            return _CommandLine(env_files, rest, "version")
         if option.startswith("--env-file="):
             env_files.append(option.split("=", 1)[1])
-        elif option == "--env-file" and rest:
+        elif option == "--env-file":
+            if not rest:
+                raise UsageError("--env-file needs a FILE")
             env_files.append(rest.pop(0))
         else:
-            raise ConfigError([f"{option}: expected --env-file FILE"])
-    return env_files, rest
+            raise UsageError(f"unknown option {option!r} (options before the command: {_OPTIONS})")
+    return _CommandLine(env_files, rest)
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The first word that is neither an option nor an option's value: the command meant."""
+    words = iter(argv)
+    for word in words:
+        if word == "--env-file":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _usage_error(message: str, argv: list[str]) -> int:
+    if _command_word(argv) == "healthcheck":  # a container's HEALTHCHECK knows only 0 and 1
+        print(printable(f"unhealthy: {message}"))
+        return EXIT_FAILED
+    error(f"duplicity-cron: {message}")
+    error(USAGE.splitlines()[0])
+    return EXIT_USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in ("-h", "--help", "help"):
+    return guarded(lambda masks: _main(args, masks), healthcheck=_command_word(args) == "healthcheck")
+
+
+def _main(args: list[str], masks: Masks) -> int:
+    try:
+        line = _split_global_options(args)
+    except UsageError as exc:
+        return _usage_error(str(exc), args)
+    if line.show == "help" or line.args[:1] == ["help"]:
         print(USAGE, end="")
         return EXIT_OK
-    if args and args[0] == "--version":
+    if line.show == "version":
         print(f"duplicity-cron {__version__}")
         return EXIT_OK
-    try:
-        env_files, args = _split_global_options(args)
-    except ConfigError as exc:
-        return report_problems(exc.problems)
+    env_files, args = line.env_files, line.args
     if args[:1] == ["healthcheck"]:
         return healthcheck.main(env_files, args[1:])
     try:
         environment, config = load(env_files)
     except ConfigError as exc:
         return report_problems(exc.problems)
+    masks.mask = environment.mask
 
     command, rest = (args[0], args[1:]) if args else ("run", [])
     log = Log(environment.mask, config.timezone, config.log_format)
@@ -90,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in _LOGGING_COMMANDS:
             log.event(warning, level="warning")
         else:  # keep stdout for the command's own output (list --json, status --json)
-            print(f"duplicity-cron: warning: {environment.mask(warning)}", file=sys.stderr)
+            error(f"duplicity-cron: warning: {environment.mask(warning)}")
     if command not in COMMANDS:
         return passthrough.main(args, environment)
     return COMMANDS[command](rest, Loaded(environment, config, log))

@@ -1,4 +1,5 @@
-"""What the commands share: exit codes, argument parsing that never exits, reporting problems."""
+"""What the commands share: exit codes, argument parsing that never exits, reporting problems, running
+tasks now (`exec`, `restore`)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,29 @@ import argparse
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import Config
 from ..config.environment import Environment
 from ..log import Log
+from ..model import Task, Trigger, printable
+from ..monitoring.fanout import observers_for
+from ..runner.sequence import run_in_order
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The tasks ran and succeeded, but a run could not be recorded (state folder unwritable or full):
+# `status`, `healthcheck` and the metrics will not see it, so the caller must not take it for a plain 0.
+EXIT_UNRECORDED = 3
 
 
 def parser(command: str) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(prog=f"duplicity-cron {command}", exit_on_error=False)
+
+
+def error(message: str) -> None:
+    """A line on stderr, with control characters escaped: what a user typed or a file held must not
+    drive the terminal."""
+    print(printable(message), file=sys.stderr)
 
 
 def parse(command_parser: argparse.ArgumentParser, args: list[str]) -> argparse.Namespace | None:
@@ -23,14 +37,14 @@ def parse(command_parser: argparse.ArgumentParser, args: list[str]) -> argparse.
     try:
         return command_parser.parse_args(args)
     except argparse.ArgumentError as exc:
-        print(f"{command_parser.prog}: {exc}", file=sys.stderr)
+        error(f"{command_parser.prog}: {exc}")
         return None
 
 
 def report_problems(problems: Sequence[str]) -> int:
-    print(f"duplicity-cron: {len(problems)} configuration error(s); nothing was run:", file=sys.stderr)
+    error(f"duplicity-cron: {len(problems)} configuration error(s); nothing was run:")
     for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
+        error(f"  - {problem}")
     return EXIT_USAGE
 
 
@@ -46,3 +60,31 @@ class Loaded:
     environment: Environment
     config: Config
     log: Log
+
+
+def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_failure: bool) -> int:
+    """Run `tasks` one after the other: 1 if one failed, else 3 if a run could not be recorded, else 0."""
+    config, log = loaded.config, loaded.log
+    observers = observers_for(config, log)
+    succeeded = run_in_order(
+        tasks,
+        work_dir=Path(config.work_dir),
+        state_dir=Path(config.state_dir),
+        env=loaded.environment.values,
+        stop_grace=config.stop_grace,
+        log=log,
+        observer=observers,
+        trigger=trigger,
+        stop_at_failure=stop_at_failure,
+    )
+    lost = observers.unrecorded
+    if lost:
+        code = f" (exit code {EXIT_UNRECORDED})" if succeeded else ""
+        log.event(
+            f"the run(s) of {', '.join(lost)} could not be recorded in {config.state_dir}: status, "
+            f"healthcheck and the metrics will not see them{code}",
+            level="error",
+        )
+    if not succeeded:
+        return EXIT_FAILED
+    return EXIT_UNRECORDED if lost else EXIT_OK

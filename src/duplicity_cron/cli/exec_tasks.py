@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from ..model import Trigger
-from ..monitoring.fanout import observers_for
-from ..runner.sequence import run_in_order
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
+from .common import EXIT_USAGE, Loaded, defined_tasks, error, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -20,20 +15,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     config = loaded.config
     unknown = [name for name in options.tasks if name not in config.tasks]
     if unknown:
-        print(
-            f"duplicity-cron exec: unknown task(s): {', '.join(unknown)} {defined_tasks(config.tasks)}",
-            file=sys.stderr,
-        )
+        error(f"duplicity-cron exec: unknown task(s): {', '.join(unknown)} {defined_tasks(config.tasks)}")
         return EXIT_USAGE
-    succeeded = run_in_order(
-        [config.tasks[name] for name in options.tasks],
-        work_dir=Path(config.work_dir),
-        state_dir=Path(config.state_dir),
-        env=loaded.environment.values,
-        stop_grace=config.stop_grace,
-        log=loaded.log,
-        observer=observers_for(config, loaded.log),
-        trigger=Trigger.EXEC,
-        stop_at_failure=False,
-    )
-    return EXIT_OK if succeeded else EXIT_FAILED
+    tasks = [config.tasks[name] for name in options.tasks]
+    return run_now(loaded, tasks, Trigger.EXEC, stop_at_failure=False)

@@ -1,7 +1,9 @@
 """`healthcheck`: is the scheduler running and are the backups fresh? One line on stdout.
 
 Judged from the state folder alone, and only ever exit 0 or 1: to a container's HEALTHCHECK, exit 2 is
-reserved. Only CONF_STATE_DIR is parsed: an invalid configuration stops `run`, which shows.
+reserved. Only CONF_STATE_DIR is parsed: an invalid configuration stops `run`, which shows. A damaged
+state (a file where a folder should be, a heartbeat or record that cannot be used) and a state folder
+that cannot be written (full, read-only) are reasons too: an old success must not look healthy then.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from pathlib import Path
 
 from ..config import ConfigError
 from ..config.settings import state_dir_of
+from ..model import printable
 from ..monitoring.health import judge
-from ..state import heartbeat, history
+from ..state import files, heartbeat, history
 from .common import EXIT_FAILED, EXIT_OK
 from .loading import build_environment
 
@@ -27,11 +30,31 @@ def main(env_files: Sequence[str], args: list[str]) -> int:
         environment = build_environment(os.environ, env_files)
         state_dir = Path(state_dir_of(environment.values))
     except ConfigError as exc:
-        print(f"unhealthy: {'; '.join(exc.problems)}")
+        print(printable(f"unhealthy: {'; '.join(exc.problems)}"))
         return EXIT_FAILED
-    beat = heartbeat.read(state_dir)
-    runs = {entry.task: history.load_runs(state_dir, entry.task) for entry in beat.tasks} if beat else {}
-    alive = heartbeat.writer_alive(beat) if beat is not None else None
-    reasons = judge(beat, runs, datetime.now(UTC), alive)
-    print(environment.mask("unhealthy: " + "; ".join(reasons)) if reasons else "healthy")
+    reasons = reasons_of(state_dir, datetime.now(UTC))
+    print(printable(environment.mask("unhealthy: " + "; ".join(reasons)) if reasons else "healthy"))
     return EXIT_FAILED if reasons else EXIT_OK
+
+
+def reasons_of(state_dir: Path, now: datetime) -> list[str]:
+    """Why the state folder says unhealthy: its own problems first, then the judgement of its content."""
+    problem = files.folder_problem(state_dir)
+    if problem is not None:
+        return [f"the state folder: {problem}"]
+    reasons = []
+    if state_dir.exists() and (why := files.write_problem(state_dir)) is not None:
+        reasons.append(f"the state folder {state_dir} cannot be written ({why}): runs are not recorded")
+    if (in_the_way := files.folder_problem(history.runs_root(state_dir))) is not None:
+        reasons.append(f"the run history: {in_the_way}: runs are not recorded")
+    try:
+        beat = heartbeat.read_checked(state_dir)
+    except files.Damaged as exc:
+        return [*reasons, str(exc)]
+    runs = {}
+    for entry in beat.tasks if beat else ():
+        read = history.read_history(state_dir, entry.task)
+        reasons += [] if in_the_way else read.problems  # each would say the same as `in_the_way`
+        runs[entry.task] = read.runs
+    alive = heartbeat.writer_alive(beat) if beat is not None else None
+    return reasons + judge(beat, runs, now, alive)

@@ -3,12 +3,8 @@ the first failure."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..model import Trigger
-from ..monitoring.fanout import observers_for
-from ..runner.sequence import run_in_order
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, parse, parser
+from .common import EXIT_USAGE, Loaded, error, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -17,18 +13,11 @@ def main(args: list[str], loaded: Loaded) -> int:
     config, log = loaded.config, loaded.log
     tasks = config.restore_tasks
     if not tasks:
-        log.event("no restore task is defined (set TASK_<id>_RESTORE)", level="warning")
-        return EXIT_OK
+        # Automation must not take "nothing to do" for "restored".
+        error(
+            "duplicity-cron restore: no restore task is defined (set TASK_<id>_RESTORE on the tasks that "
+            "restore); nothing was run"
+        )
+        return EXIT_USAGE
     log.event(f"restore order: {', '.join(task.id for task in tasks)}")
-    succeeded = run_in_order(
-        tasks,
-        work_dir=Path(config.work_dir),
-        state_dir=Path(config.state_dir),
-        env=loaded.environment.values,
-        stop_grace=config.stop_grace,
-        log=log,
-        observer=observers_for(config, log),
-        trigger=Trigger.RESTORE,
-        stop_at_failure=True,
-    )
-    return EXIT_OK if succeeded else EXIT_FAILED
+    return run_now(loaded, tasks, Trigger.RESTORE, stop_at_failure=True)

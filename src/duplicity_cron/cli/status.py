@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..state import history
+from ..model import RunResult
+from ..state import files, history
 from ..views.status import status_details, status_entry, status_table
-from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
+from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -21,22 +21,27 @@ def main(args: list[str], loaded: Loaded) -> int:
         return EXIT_USAGE
     config = loaded.config
     if options.task is not None and options.task not in config.tasks:
-        print(
-            f"duplicity-cron status: unknown task {options.task} {defined_tasks(config.tasks)}",
-            file=sys.stderr,
-        )
+        error(f"duplicity-cron status: unknown task {options.task} {defined_tasks(config.tasks)}")
         return EXIT_USAGE
     now = datetime.now(UTC)
     names = [options.task] if options.task else sorted(config.tasks)
-    state_dir = Path(config.state_dir)
-    entries = [
-        status_entry(config.tasks[name], history.load_runs(state_dir, name), now, config.timezone)
-        for name in names
-    ]
+    histories, warnings = _histories(Path(config.state_dir), names)
+    for warning in warnings:  # what can be shown still is: the table goes to stdout, exit 0
+        error(f"duplicity-cron status: warning: {warning}")
+    entries = [status_entry(config.tasks[name], histories[name], now, config.timezone) for name in names]
     if options.json:
-        print(json.dumps({"tasks": entries}, indent=2))
-    elif options.task:
-        print(status_details(entries[0]))
+        print(json.dumps({"tasks": entries}, indent=2))  # ASCII: JSON escapes every control character
     else:
-        print(status_table(entries))
+        text = status_details(entries[0]) if options.task else status_table(entries)
+        print(loaded.environment.mask(text))  # masked when recorded; again, with today's secrets
     return EXIT_OK
+
+
+def _histories(state_dir: Path, names: list[str]) -> tuple[dict[str, list[RunResult]], list[str]]:
+    """Each task's runs, and the warnings about a damaged state (told once for the whole folder)."""
+    problem = files.folder_problem(history.runs_root(state_dir))
+    if problem is not None:
+        return {name: [] for name in names}, [f"no run history can be read: {problem}"]
+    reads = {name: history.read_history(state_dir, name) for name in names}
+    warnings = [problem for read in reads.values() for problem in read.problems]
+    return {name: read.runs for name, read in reads.items()}, warnings

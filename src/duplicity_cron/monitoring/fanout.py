@@ -36,6 +36,11 @@ class Observers:
             except Exception as exc:
                 self._failed(observer, task, exc)
 
+    @property
+    def unrecorded(self) -> list[str]:
+        """The tasks whose run the history could not record, in the order they ran."""
+        return [task for o in self.observers if isinstance(o, HistoryRecorder) for task in o.unrecorded]
+
     def _failed(self, observer: RunObserver, task: Task, exc: Exception) -> None:
         self.log.event(f"internal error in {type(observer).__name__}: {exc!r}", task=task.id, level="error")
 

@@ -10,10 +10,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from ..config.durations import format_duration
-from ..model import RunResult, last_runs
+from ..model import PlannedTask, RunResult, last_runs
 from ..state.heartbeat import Heartbeat
 
 STALE_AFTER = 90.0  # seconds without a heartbeat
+# A time further ahead than this is a clock problem (a wrong clock here, or where it was written), not
+# freshness: a heartbeat or a success "from the future" would otherwise look healthy for ever.
+CLOCK_SKEW = 60.0
 
 
 def judge(
@@ -29,34 +32,54 @@ def judge(
     """
     if heartbeat is None:
         return ["no heartbeat: the scheduler is not running (or has never run with this state folder)"]
-    reasons = []
-    if heartbeat.stopped is not None:
-        reasons.append(f"the scheduler stopped at {heartbeat.stopped.isoformat(timespec='seconds')}")
-    elif process_alive is False:
-        reasons.append(f"the scheduler (pid {heartbeat.pid}) is not running")
-    else:
-        age = (now - heartbeat.updated).total_seconds()
-        if age > STALE_AFTER:
-            reasons.append(f"the heartbeat is {format_duration(age)} old (over {STALE_AFTER:g}s)")
+    reasons = _heartbeat_reasons(heartbeat, now, process_alive)
     for planned in heartbeat.tasks:
-        # Interrupted and skipped runs are no verdict: the age rule catches those.
-        last = last_runs(reversed(runs.get(planned.task, ())))
-        if last.verdict is not None and not last.verdict.succeeded:
-            where = f" at step {last.verdict.failed_step}" if last.verdict.failed_step else ""
-            reasons.append(
-                f"task {planned.task}: last run {last.verdict.status}{where} "
-                f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}"
-            )
-        limit = format_duration(planned.max_age)
-        if last.success is not None:
-            age = (now - last.success.ended).total_seconds()
-            if age > planned.max_age:
-                reasons.append(
-                    f"task {planned.task}: last success {format_duration(age)} ago, over its max age {limit}"
-                )
-        elif (now - planned.first_due).total_seconds() > planned.max_age:
-            reasons.append(
-                f"task {planned.task}: no successful run since it was first due at "
-                f"{planned.first_due.isoformat(timespec='seconds')}, over its max age {limit}"
-            )
+        reasons += _task_reasons(planned, runs.get(planned.task, ()), now)
     return reasons
+
+
+def _heartbeat_reasons(heartbeat: Heartbeat, now: datetime, process_alive: bool | None) -> list[str]:
+    if heartbeat.stopped is not None:
+        return [f"the scheduler stopped at {heartbeat.stopped.isoformat(timespec='seconds')}"]
+    if process_alive is False:
+        return [f"the scheduler (pid {heartbeat.pid}) is not running"]
+    age = (now - heartbeat.updated).total_seconds()
+    if age < -CLOCK_SKEW:
+        return [_from_the_future("the heartbeat was written", heartbeat.updated, age)]
+    if age > STALE_AFTER:
+        return [f"the heartbeat is {format_duration(age)} old (over {STALE_AFTER:g}s)"]
+    return []
+
+
+def _task_reasons(planned: PlannedTask, runs: Sequence[RunResult], now: datetime) -> list[str]:
+    reasons = []
+    # Interrupted and skipped runs are no verdict: the age rule catches those.
+    last = last_runs(reversed(runs))
+    if last.verdict is not None and not last.verdict.succeeded:
+        where = f" at step {last.verdict.failed_step}" if last.verdict.failed_step else ""
+        reasons.append(
+            f"task {planned.task}: last run {last.verdict.status}{where} "
+            f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}"
+        )
+    limit = format_duration(planned.max_age)
+    if last.success is not None:
+        age = (now - last.success.ended).total_seconds()
+        if age < -CLOCK_SKEW:
+            reasons.append(_from_the_future(f"task {planned.task}: last success", last.success.ended, age))
+        elif age > planned.max_age:
+            reasons.append(
+                f"task {planned.task}: last success {format_duration(age)} ago, over its max age {limit}"
+            )
+    elif (now - planned.first_due).total_seconds() > planned.max_age:
+        reasons.append(
+            f"task {planned.task}: no successful run since it was first due at "
+            f"{planned.first_due.isoformat(timespec='seconds')}, over its max age {limit}"
+        )
+    return reasons
+
+
+def _from_the_future(what: str, moment: datetime, age: float) -> str:
+    return (
+        f"{what} at {moment.isoformat(timespec='seconds')}, {format_duration(-age)} in the future: "
+        "a clock is wrong (this machine's now, or the writer's then)"
+    )

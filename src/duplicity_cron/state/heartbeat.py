@@ -6,6 +6,7 @@ that `healthcheck` judges what the daemon runs, not what its own environment hap
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from dataclasses import asdict, dataclass, replace
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import PlannedTask
-from .files import read_json, write_json_atomically
+from .files import UNREADABLE, Damaged, describe, folder_problem, parse_time, read_json, write_json_atomically
 
 FILE_NAME = "heartbeat.json"
 INTERVAL = 20.0  # seconds between writes; healthcheck calls a heartbeat older than 90 s stale
+PID_MAX = 2**22  # Linux's PID_MAX_LIMIT: no process id is larger
 
 
 @dataclass(frozen=True)
@@ -44,34 +46,78 @@ class Heartbeat:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Heartbeat:
+    def from_dict(cls, data: Any) -> Heartbeat:
+        """The inverse of `to_dict`; ValueError, KeyError or TypeError for what no daemon writes (a pid
+        that is no process id, a time without offset, a max age that is not a positive number...)."""
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        stopped = data.get("stopped")
         return cls(
-            pid=int(data["pid"]),
-            hostname=str(data["hostname"]),
-            started=datetime.fromisoformat(data["started"]),
-            updated=datetime.fromisoformat(data["updated"]),
-            stopped=datetime.fromisoformat(data["stopped"]) if data.get("stopped") else None,
+            pid=_pid(data["pid"]),
+            hostname=_string(data["hostname"], "hostname"),
+            started=parse_time(data["started"], "started"),
+            updated=parse_time(data["updated"], "updated"),
+            stopped=parse_time(stopped, "stopped") if stopped else None,
             tasks=tuple(
                 PlannedTask(
-                    task=t["task"],
-                    schedule=t["schedule"],
-                    max_age=float(t["max_age"]),
-                    first_due=datetime.fromisoformat(t["first_due"]),
+                    task=_string(t["task"], "task"),
+                    schedule=_string(t["schedule"], "schedule"),
+                    max_age=_max_age(t["max_age"]),
+                    first_due=parse_time(t["first_due"], "first_due"),
                 )
-                for t in data["tasks"]
+                for t in _list(data["tasks"])
             ),
         )
+
+
+def _pid(value: Any) -> int:
+    # Never 0 or negative: os.kill would signal a process group, or every process.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= PID_MAX:
+        raise ValueError(f"pid {value!r} is not a process id")
+    return value
+
+
+def _string(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is not a string")
+    return value
+
+
+def _list(value: Any) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, list | tuple):
+        raise TypeError("tasks is not a list")
+    return value
+
+
+def _max_age(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"max_age {value!r} is not a positive number of seconds")
+    return float(value)
 
 
 def write(state_dir: Path, heartbeat: Heartbeat) -> None:
     write_json_atomically(state_dir / FILE_NAME, heartbeat.to_dict())
 
 
+def read_checked(state_dir: Path) -> Heartbeat | None:
+    """The last heartbeat written, or None when there is none. Damaged when there is one that cannot be
+    used (a folder, not JSON, an absurd pid...), or when the state folder is not a folder."""
+    path = state_dir / FILE_NAME
+    try:
+        return Heartbeat.from_dict(read_json(path))
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise Damaged(f"the state folder: {folder_problem(state_dir) or state_dir}") from None
+    except UNREADABLE as exc:
+        raise Damaged(f"the heartbeat {path} cannot be used: {describe(exc)}") from None
+
+
 def read(state_dir: Path) -> Heartbeat | None:
     """The last heartbeat written, or None when there is none (or it cannot be read)."""
     try:
-        return Heartbeat.from_dict(read_json(state_dir / FILE_NAME))
-    except (OSError, ValueError, KeyError, TypeError):  # missing, or half-written by an old version
+        return read_checked(state_dir)
+    except Damaged:
         return None
 
 
@@ -80,10 +126,14 @@ def writer_alive(heartbeat: Heartbeat) -> bool | None:
     (written on another host, or in another PID namespace that shares the state folder)."""
     if heartbeat.hostname != socket.gethostname():
         return None
+    if not 0 < heartbeat.pid <= PID_MAX:
+        return False  # no process has it; and 0 or a negative pid would signal process groups
     try:
         os.kill(heartbeat.pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # it exists, under another user
+    except OSError:
+        return None
     return True

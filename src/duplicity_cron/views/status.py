@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..config.durations import format_duration
-from ..model import RunResult, Task, last_runs
+from ..model import RunResult, Task, last_runs, printable
 from .listing import describe_schedule
 from .text import table, zone_name
 
@@ -31,9 +31,13 @@ def _run_summary(run: RunResult, zone: tzinfo, with_output: bool = False) -> dic
 
 
 def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzinfo) -> dict[str, Any]:
-    """A task for `status`: schedule, last run (with its output tail), last success, next run, recent runs."""
+    """A task for `status`: schedule, last run (with its output tail), last success, next run, the recent
+    runs that ran (skipped occurrences must not push them out), and the skips since the last of them."""
     last = last_runs(reversed(runs))
-    last_success = last.success.ended.astimezone(zone).isoformat(timespec="seconds") if last.success else None
+    last_success = _time(last.success.ended, zone) if last.success else None
+    ran = [run for run in runs if run.status.is_run]
+    skipped = [run for run in runs if not run.status.is_run]
+    since = [run for run in skipped if not ran or run.started > ran[-1].started]
     return {
         "task": task.id,
         "schedule": task.schedule.describe() if task.schedule else None,
@@ -42,8 +46,14 @@ def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzi
         "next_run": task.schedule.next_after(now).astimezone(zone).isoformat() if task.schedule else None,
         "last_run": _run_summary(last.run, zone, with_output=True) if last.run else None,
         "last_success": last_success,
-        "recent_runs": [_run_summary(run, zone) for run in reversed(runs[-RECENT_RUNS:])],
+        "recent_runs": [_run_summary(run, zone) for run in reversed(ran[-RECENT_RUNS:])],
+        "skipped_since_last_run": len(since),
+        "last_skipped": _time(skipped[-1].started, zone) if skipped else None,
     }
+
+
+def _time(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def status_table(entries: Sequence[dict[str, Any]]) -> str:
@@ -57,15 +67,25 @@ def status_table(entries: Sequence[dict[str, Any]]) -> str:
     return table(rows)
 
 
+def _recent_line(run: dict[str, Any]) -> str:
+    failure = f" at {run['failed_step']}" if run["failed_step"] else ""
+    return (
+        f"  {run['started']}  {run['status']:<11} {format_duration(run['duration']):>8}  "
+        f"exit {run['exit_code']}{failure} ({run['trigger']})"
+    )
+
+
 def status_details(entry: dict[str, Any]) -> str:
-    """One task in full: the table row, then its recent runs and the last run's output."""
-    lines = [status_table([entry]), "", "recent runs:"]
-    for run in entry["recent_runs"] or []:
-        failure = f" at {run['failed_step']}" if run["failed_step"] else ""
+    """One task in full: the table row, then its recent runs and the last run's output, every line that
+    comes from the history shown with its control characters escaped."""
+    lines = ["recent runs:"]
+    skips = entry["skipped_since_last_run"]
+    if skips:  # never listed as runs, so never with an exit code: they did not run
         lines.append(
-            f"  {run['started']}  {run['status']:<11} {format_duration(run['duration']):>8}  "
-            f"exit {run['exit_code']}{failure} ({run['trigger']})"
+            f"  {skips} occurrence(s) skipped since the last run, the newest at {entry['last_skipped']} "
+            "(a run of the task was still going)"
         )
+    lines += [_recent_line(run) for run in entry["recent_runs"] or []]
     if not entry["recent_runs"]:
         lines.append("  none recorded")
     if entry["last_run"] and entry["last_run"]["output_tail"]:
@@ -74,4 +94,4 @@ def status_details(entry: dict[str, Any]) -> str:
             "output of the last run (tail):",
             *(f"  {line}" for line in entry["last_run"]["output_tail"]),
         ]
-    return "\n".join(lines)
+    return "\n".join([status_table([entry]), "", *(printable(line) for line in lines)])

@@ -6,6 +6,8 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from duplicity_cron.config import parse_config
 from duplicity_cron.log import Log
 from duplicity_cron.model import RunResult, Status, Task, Trigger
@@ -79,3 +81,34 @@ def test_the_history_recorder_records_and_survives_an_unwritable_state_folder(tm
     blocked.write_text("not a folder")
     HistoryRecorder(blocked, log).run_finished(TASK, RESULT)
     assert f"ERROR: cannot record the run in {blocked}" in stream.getvalue()
+
+
+def test_the_fan_out_tells_which_runs_the_history_could_not_record(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    log, _ = make_log()
+    recorders = [HistoryRecorder(tmp_path / "state", log), HistoryRecorder(blocked, log)]
+    fanout = Observers([*recorders, Recording("other", [], fail=True)], log)
+    assert fanout.unrecorded == []
+    fanout.run_finished(TASK, RESULT)
+    fanout.run_finished(Task("files", {"load": "true"}), RESULT)
+    assert recorders[0].unrecorded == []
+    assert recorders[1].unrecorded == ["db", "files"]
+    assert fanout.unrecorded == ["db", "files"]  # a failing observer that is no recorder does not count
+
+
+def test_a_failed_pruning_does_not_make_a_recorded_run_unrecorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, stream = make_log()
+    recorder = HistoryRecorder(tmp_path, log)
+
+    def no_listing(folder: Path) -> list[Path]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(history, "_record_files", no_listing)
+    recorder.run_finished(TASK, RESULT)
+    monkeypatch.undo()
+    assert recorder.unrecorded == []
+    assert history.load_runs(tmp_path, "db") == [RESULT]
+    assert stream.getvalue() == ""

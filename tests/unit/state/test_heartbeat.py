@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 
 from duplicity_cron.model import PlannedTask
 from duplicity_cron.state import heartbeat
+from duplicity_cron.state.files import Damaged
 from duplicity_cron.state.heartbeat import Heartbeat
 
 START = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
@@ -134,3 +138,89 @@ def test_read_of_a_corrupt_file_is_none(tmp_path: Path, content: str) -> None:
 def test_read_of_binary_garbage_is_none(tmp_path: Path) -> None:
     (tmp_path / heartbeat.FILE_NAME).write_bytes(b"\xff\xfe\x00garbage\x80")
     assert heartbeat.read(tmp_path) is None
+
+
+# --- a damaged heartbeat ------------------------------------------------------------------------
+
+
+def write_raw(folder: Path, **changes: object) -> None:
+    data = sample().to_dict()
+    data.update(changes)
+    (folder / heartbeat.FILE_NAME).write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize("pid", [0, -1, -4242, 2**22 + 1, 10**30, "4242", True, None, 4242.0])
+def test_a_pid_that_is_no_process_id_is_damage(tmp_path: Path, pid: object) -> None:
+    write_raw(tmp_path, pid=pid)
+    with pytest.raises(Damaged, match=rf"pid {re.escape(repr(pid))} is not a process id"):
+        heartbeat.read_checked(tmp_path)
+    assert heartbeat.read(tmp_path) is None
+
+
+@pytest.mark.parametrize("pid", [1, 4242, 2**22])
+def test_a_pid_in_range_is_read(tmp_path: Path, pid: int) -> None:
+    write_raw(tmp_path, pid=pid)
+    read = heartbeat.read_checked(tmp_path)
+    assert read is not None and read.pid == pid
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"updated": "2026-05-13T10:20:00"}, "updated 2026-05-13T10:20:00 has no UTC offset"),
+        ({"started": 1}, "started is not a string"),
+        ({"stopped": "0001-01-01T00:00:00+01:00"}, "out of range"),
+        ({"hostname": 7}, "hostname is not a string"),
+        ({"tasks": {"t": 1}}, "tasks is not a list"),
+        ({"tasks": [{"task": "t", "schedule": "s", "max_age": float("nan"), "first_due": "x"}]}, "max_age"),
+        ({"tasks": [{"task": "t", "schedule": "s", "max_age": float("inf"), "first_due": "x"}]}, "max_age"),
+        ({"tasks": [{"task": "t", "schedule": "s", "max_age": 0, "first_due": "x"}]}, "max_age"),
+        (
+            {"tasks": [{"task": "t", "schedule": "s", "max_age": 1, "first_due": "2026-05-13T10:20:00"}]},
+            "first_due 2026-05-13T10:20:00 has no UTC offset",
+        ),
+    ],
+)
+def test_a_heartbeat_no_daemon_writes_is_damage(tmp_path: Path, changes: dict[str, object], why: str) -> None:
+    write_raw(tmp_path, **changes)
+    with pytest.raises(Damaged, match=re.escape(why)):
+        heartbeat.read_checked(tmp_path)
+
+
+def test_a_heartbeat_that_is_a_folder_or_a_fifo_is_damage(tmp_path: Path) -> None:
+    (tmp_path / heartbeat.FILE_NAME).mkdir()
+    with pytest.raises(Damaged, match="not a regular file"):
+        heartbeat.read_checked(tmp_path)
+    other = tmp_path / "fifo"
+    other.mkdir()
+    os.mkfifo(other / heartbeat.FILE_NAME)
+    with pytest.raises(Damaged, match="not a regular file"):  # and it did not wait for a writer
+        heartbeat.read_checked(other)
+
+
+def test_a_state_folder_that_is_a_file_is_damage(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("x")
+    with pytest.raises(Damaged, match=f"the state folder: {tmp_path / 'state'} is not a folder"):
+        heartbeat.read_checked(tmp_path / "state")
+
+
+def test_no_heartbeat_is_none_not_damage(tmp_path: Path) -> None:
+    assert heartbeat.read_checked(tmp_path) is None
+    assert heartbeat.read_checked(tmp_path / "not" / "there") is None
+
+
+@pytest.mark.parametrize("pid", [0, -1, -4242, 2**22 + 1, 10**30])
+def test_writer_alive_never_signals_a_pid_that_is_no_process(
+    monkeypatch: pytest.MonkeyPatch, pid: int
+) -> None:
+    """0 would signal our own process group, -1 every process we may signal."""
+    calls: list[int] = []
+    monkeypatch.setattr(heartbeat.os, "kill", lambda pid, sig: calls.append(pid))
+    beat = Heartbeat(pid, socket.gethostname(), START, START, ())
+    assert heartbeat.writer_alive(beat) is False
+    assert calls == []
+
+
+def test_writer_alive_of_this_process_and_of_a_gone_one() -> None:
+    assert heartbeat.writer_alive(Heartbeat(os.getpid(), socket.gethostname(), START, START, ())) is True
+    assert heartbeat.writer_alive(Heartbeat(os.getpid(), "another-host", START, START, ())) is None

@@ -27,6 +27,8 @@ STATUS_KEYS = {
     "last_run",
     "last_success",
     "recent_runs",
+    "skipped_since_last_run",
+    "last_skipped",
 }
 RUN_KEYS = {"status", "trigger", "started", "ended", "duration", "exit_code", "failed_step"}
 
@@ -224,3 +226,75 @@ def test_status_details_without_runs() -> None:
     text = status.status_details(status.status_entry(scheduled(), [], NOW, UTC))
     assert "none recorded" in text
     assert "output" not in text
+
+
+# --- skipped occurrences ------------------------------------------------------------------------
+
+
+def skip(hours_ago: float) -> RunResult:
+    return run(hours_ago, Status.SKIPPED)
+
+
+def test_skipped_occurrences_do_not_push_the_runs_out_of_the_recent_list() -> None:
+    real = [run(hours, exit_code=index) for index, hours in enumerate(range(40, 28, -1))]  # 12 runs
+    skips = [skip(28 - minute / 60) for minute in range(1, 16)]  # 15 skips after the last run
+    entry = status.status_entry(scheduled(), real + skips, NOW, UTC)
+    assert [summary["exit_code"] for summary in entry["recent_runs"]] == list(range(11, 1, -1))
+    assert all(summary["status"] == "succeeded" for summary in entry["recent_runs"])
+    assert entry["skipped_since_last_run"] == 15
+    assert datetime.fromisoformat(entry["last_skipped"]) == skips[-1].started.replace(microsecond=0)
+    json.dumps(entry)
+
+
+def test_only_skips_after_the_last_run_are_counted() -> None:
+    runs = [run(10), skip(9), skip(8), run(5, Status.FAILED, exit_code=2), skip(4)]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert [summary["status"] for summary in entry["recent_runs"]] == ["failed", "succeeded"]
+    assert entry["skipped_since_last_run"] == 1
+    no_skip_since = status.status_entry(scheduled(), runs[:-1], NOW, UTC)
+    assert no_skip_since["skipped_since_last_run"] == 0
+    assert no_skip_since["last_skipped"] is not None  # there were skips, before the last run
+    never = status.status_entry(scheduled(), [run(1)], NOW, UTC)
+    assert (never["skipped_since_last_run"], never["last_skipped"]) == (0, None)
+
+
+def test_status_details_shows_skips_as_skipped_without_an_exit_code() -> None:
+    runs = [run(5), skip(4), skip(3), skip(2)]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    text = status.status_details(entry)
+    [skip_line] = [line for line in text.splitlines() if "skipped" in line]
+    assert skip_line.startswith("  3 occurrence(s) skipped since the last run, the newest at ")
+    assert entry["last_skipped"] in skip_line and "exit" not in skip_line
+    assert sum("exit 0" in line for line in text.splitlines()) == 1  # the one run that ran
+
+
+def test_status_details_of_only_skips() -> None:
+    entry = status.status_entry(scheduled(), [skip(2), skip(1)], NOW, UTC)
+    assert entry["recent_runs"] == [] and entry["skipped_since_last_run"] == 2
+    text = status.status_details(entry)
+    assert "2 occurrence(s) skipped" in text and "none recorded" in text and "exit" not in text
+
+
+# --- control characters -------------------------------------------------------------------------
+
+NASTY = "a\x1b[2J\x1b]0;owned\x07b\rc\x08d\x00e\x7ff\x9bg\u202eh\u2028i\tj"
+SHOWN = r"a\x1b[2J\x1b]0;owned\x07b\x0dc\x08d\x00e\x7ff\x9bg\u202eh\u2028i" + "\tj"
+
+
+def test_status_details_escapes_control_characters_of_the_history() -> None:
+    tail = (NASTY, "two\nlines")
+    runs = [run(1, Status.FAILED, tail=tail, exit_code=1, failed_step="lo\x1bad")]
+    entry = status.status_entry(scheduled(), runs, NOW, UTC)
+    assert entry["last_run"]["output_tail"] == list(tail)  # the JSON keeps the text as recorded
+    text = status.status_details(entry)
+    assert f"  {SHOWN}" in text.splitlines()
+    assert r"  two\x0alines" in text.splitlines()  # one line stays one line
+    assert r"at lo\x1bad" in text
+    assert not any((ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
+def test_status_table_escapes_control_characters() -> None:
+    runs = [run(1, tail=(NASTY,))]
+    entry = {**status.status_entry(scheduled(), runs, NOW, UTC), "task": "x\x1b[1m"}
+    [_, row] = status.status_table([entry]).splitlines()
+    assert row.startswith(r"x\x1b[1m  ")
