@@ -29,5 +29,5 @@ class HistoryRecorder:
         except OSError as exc:
             self.log.event(f"cannot record the run in {self.state_dir}: {exc}", task=task.id, level="error")
         finally:
-            if not recorded:
+            if not recorded and task.id not in self.unrecorded:  # a daemon on a full disk: once per task
                 self.unrecorded.append(task.id)

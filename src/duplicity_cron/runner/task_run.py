@@ -121,17 +121,19 @@ class _Tracker:
         self.task = task
         self.log = log
         self.record: inflight.InFlight | None = None
+        self.written = False
         self.failed = False
 
     def begin(self, trigger: Trigger, started: datetime) -> None:
-        self._write(inflight.InFlight.begin(self.task, trigger, started))
+        """Kept in memory until the first step starts: a runner that dies before has run nothing."""
+        self.record = inflight.InFlight.begin(self.task, trigger, started)
 
     def step(self, step: str) -> None:
         if self.record is not None:
             self._write(self.record.at_step(step, datetime.now(UTC)))
 
     def end(self) -> None:
-        if self.record is not None:
+        if self.written:
             with contextlib.suppress(OSError):
                 inflight.clear(self.state_dir, self.task)
 
@@ -139,6 +141,7 @@ class _Tracker:
         self.record = record
         try:
             inflight.write(self.state_dir, record)
+            self.written = True
         except OSError as exc:
             if not self.failed:
                 self.log.event(
