@@ -1,5 +1,5 @@
 """`restore` (also `execute-restore`): every restore task once, ordered by `<RESTORE>_<id>`; stop at
-the first failure."""
+the first failure. `restore TASK [...]` restores a backup task's TARGET instead (`restore_task`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from pathlib import Path
 from ..model import Trigger
 from ..monitoring.fanout import observers_for
 from ..runner.sequence import run_in_order
+from . import restore_task
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, parse, parser
 
 
 def main(args: list[str], loaded: Loaded) -> int:
+    if any(not arg.startswith("-") for arg in args):  # a TASK argument was given
+        return restore_task.main(args, loaded)
     if parse(parser("restore"), args) is None:
         return EXIT_USAGE
     config, log = loaded.config, loaded.log

@@ -1,0 +1,122 @@
+"""`restore TASK`: duplicity's restore of a backup task's TARGET, with a private GNUPGHOME, its output
+streamed through the log, and `--force` done here (duplicity 3.2.1 restores into nothing but an
+empty or missing folder, `--force` or not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from ..log import Log
+from ..model import Task
+from ..targets.duplicity import Command, restore_command
+from . import reaper
+from .builtin import archive_path, end_gpg_agent
+from .cancel import Cancel, on_stop_signals
+from .process import run_step
+
+STEP = "restore"
+KILL_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    destination: Path  # a folder: missing, empty, or (with force) anything
+    time: str | None = None  # a duplicity time; None: the latest backup
+    path: str | None = None  # relative to SOURCE; None: all of it
+    force: bool = False  # restore over what the destination holds
+
+
+def is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and next(path.iterdir(), None) is None
+
+
+def restore_backup(
+    task: Task,
+    request: RestoreRequest,
+    *,
+    work_dir: Path,
+    env: Mapping[str, str],
+    log: Log,
+    stop_grace: float,
+) -> int:
+    """Restore and return duplicity's exit code. Over a folder that holds something (`force`), the
+    backup is restored beside it first (`.restore-*` inside it), then moved in: a failed restore
+    leaves the folder as it was."""
+    task_dir = work_dir / task.id
+    task_dir.mkdir(parents=True, exist_ok=True)
+    gnupg = Path(tempfile.mkdtemp(prefix="gnupg-restore-", dir=task_dir))  # mode 700
+    staging: Path | None = None
+    try:
+        into = request.destination
+        if request.force and into.is_dir() and not is_empty_folder(into):
+            staging = into = Path(tempfile.mkdtemp(prefix=".restore-", dir=request.destination))
+        command = restore_command(
+            task,
+            destination=str(into / request.path if request.path else into),
+            archive=archive_path(task, env),
+            time=request.time,
+            path=request.path,
+        )
+        code = _run(task, command, {**env, **command.env, "GNUPGHOME": str(gnupg)}, work_dir, log, stop_grace)
+        if code == 0 and staging is not None:
+            merge_into(staging, request.destination)
+        return code
+    finally:
+        end_gpg_agent(gnupg)
+        shutil.rmtree(gnupg, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _run(
+    task: Task, command: Command, env: Mapping[str, str], work_dir: Path, log: Log, stop_grace: float
+) -> int:
+    """Duplicity in its own process group, its lines logged as step `restore`; SIGTERM/SIGINT stop it."""
+    reaper.start_reaper_if_pid1()
+    cancel = Cancel()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        cancel.interrupt(time.monotonic() + stop_grace)
+
+    def on_line(stream: str, text: str, cut: bool = False) -> None:
+        log.output(task.id, STEP, stream, text, cut=cut)
+
+    on_stop_signals(on_signal)
+    try:
+        outcome = run_step(
+            command.shell,
+            cwd=str(work_dir),
+            env=env,
+            on_line=on_line,
+            cancel=cancel,
+            kill_grace=KILL_GRACE,
+        )
+    finally:
+        cancel.close()
+    return outcome.exit_code or (1 if outcome.interrupted else 0)
+
+
+def merge_into(source: Path, destination: Path) -> None:
+    """Move what `source` holds into `destination`: a file or link replaces what has its name there,
+    a folder is merged into a folder of the same name (which keeps its own permissions)."""
+    for entry in source.iterdir():
+        there = destination / entry.name
+        if entry.is_dir() and not entry.is_symlink() and there.is_dir() and not there.is_symlink():
+            merge_into(entry, there)
+            entry.rmdir()
+            continue
+        if there.is_dir() and not there.is_symlink():
+            shutil.rmtree(there)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                there.unlink()
+        os.rename(entry, there)
