@@ -165,3 +165,23 @@ def split_url_password(url: str) -> tuple[str, str | None]:
 def same_place(url: str) -> str:
     """A target URL as compared with another: without its password and trailing slashes."""
     return split_url_password(url)[0].rstrip("/")
+
+
+# The built-in commands' GNUPGHOME, `<work>/<id>/gnupg` (a run and a `restore TASK` hold the task's
+# lock while they use it). gpg-agent listens on sockets in it, `S.gpg-agent.browser` the longest name,
+# and a longer path fails with a misleading pinentry error: measured with GnuPG 2.2.40, a home of 86
+# bytes works and one of 87 does not.
+GNUPG_FOLDER = "gnupg"
+_LONGEST_SOCKET = "S.gpg-agent.browser"
+MAX_SOCKET_PATH_BYTES = 106
+
+
+def gnupg_home_problem(work_dir: str, task_id: str) -> str | None:
+    """Why the GNUPGHOME of a task with TARGET would not work under `work_dir`, or None."""
+    home = f"{work_dir.rstrip('/')}/{task_id}/{GNUPG_FOLDER}"
+    if len(f"{home}/{_LONGEST_SOCKET}".encode()) <= MAX_SOCKET_PATH_BYTES:
+        return None
+    return (
+        f"gpg-agent's sockets in {home} would have paths longer than the {MAX_SOCKET_PATH_BYTES} bytes "
+        "gpg can use; use a shorter CONF_WORK_DIR or task id"
+    )

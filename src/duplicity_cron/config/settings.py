@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Task
+from .duplicity_values import gnupg_home_problem
 from .durations import parse_duration
 from .errors import ConfigError
 from .schedules import parse_timezone
@@ -145,6 +146,11 @@ def parse_config(env: Mapping[str, str]) -> Config:
     problems: list[str] = []
     settings = parse_settings(env, problems)
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
+    work_dir = str(settings.get("work_dir", DEFAULT_WORK_DIR))
+    for task in tasks.values():
+        problem = gnupg_home_problem(work_dir, task.id) if task.target is not None else None
+        if problem:
+            problems.append(f"TASK_{task.id}_TARGET: {problem}")
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, **settings)

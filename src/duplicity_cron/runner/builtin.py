@@ -14,11 +14,11 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..config.duplicity_values import GNUPG_FOLDER
 from ..model import Task
 from ..targets.duplicity import Step, archive_dir, builtin_step_commands
 from . import children
 
-GNUPG_FOLDER = "gnupg"
 GNUPG_MODE = 0o700
 _GPGCONF_SECONDS = 10.0
 
@@ -33,7 +33,8 @@ def archive_path(task: Task, env: Mapping[str, str]) -> str:
 
 
 def gnupg_home(work_dir: Path, task_id: str) -> Path:
-    """The run's GNUPGHOME: `<work>/<id>/gnupg` (short, so that gpg-agent's socket path fits)."""
+    """The run's GNUPGHOME: `<work>/<id>/gnupg` (short: gpg-agent's sockets live in it, and the
+    configuration refuses a work folder too long for their paths)."""
     return work_dir / task_id / GNUPG_FOLDER
 
 

@@ -127,3 +127,16 @@ def test_the_url_password_of_a_target_is_masked() -> None:
 
     environment = layer_environment({"TASK_home_TARGET": "sftp://u:canary-pw-1@host/x"}, [], str)
     assert environment.mask("sftp://u:canary-pw-1@host/x") == "sftp://u:***@host/x"
+
+
+def test_a_work_folder_too_long_for_gpg_agent_s_sockets_is_an_error() -> None:
+    # <work>/<id>/gnupg/S.gpg-agent.browser may hold 106 bytes (GnuPG 2.2.40): <work>/<id> 80 of them
+    fits = "/w" + "x" * (80 - len("/w/home"))
+    assert parse_config({**TARGET, "CONF_WORK_DIR": fits}).tasks["home"]
+    problems = problems_of({**TARGET, "CONF_WORK_DIR": fits + "x"})
+    assert problems == [
+        f"TASK_home_TARGET: gpg-agent's sockets in {fits}x/home/gnupg would have paths longer than the 106 "
+        "bytes gpg can use; use a shorter CONF_WORK_DIR or task id"
+    ]
+    # tasks without TARGET do not use it
+    assert parse_config({"TASK_home_LOAD": "true", "CONF_WORK_DIR": fits + "x"}).tasks["home"]
