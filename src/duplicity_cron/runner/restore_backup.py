@@ -1,6 +1,7 @@
-"""`restore TASK`: duplicity's restore of a backup task's TARGET, with a private GNUPGHOME, its output
-streamed through the log, and `--force` done here (duplicity 3.2.1 restores into nothing but an
-empty or missing folder, `--force` or not).
+"""`restore TASK`: duplicity's restore of a backup task's TARGET, under the task's lock (its runs and
+a restore share the task's GNUPGHOME and duplicity's archive folder), its output streamed through the
+log, and `--force` done here (duplicity 3.2.1 restores into nothing but an empty or missing folder,
+`--force` or not).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from ..log import Log
 from ..model import Task
 from ..targets.duplicity import Command, restore_command
 from . import reaper
-from .builtin import archive_path, end_gpg_agent
+from .builtin import archive_path, end_gpg_agent, gnupg_home, prepare_gnupg_home
 from .cancel import Cancel, on_stop_signals
+from .lock import TaskBusy, task_lock
 from .process import run_step
 
 STEP = "restore"
 KILL_GRACE = 5.0
+EXIT_BUSY = 1  # a run of the task holds its lock: nothing was restored
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,30 @@ def restore_backup(
     log: Log,
     stop_grace: float,
 ) -> int:
-    """Restore and return duplicity's exit code. Over a folder that holds something (`force`), the
-    backup is restored beside it first (`.restore-*` inside it), then moved in: a failed restore
-    leaves the folder as it was."""
-    task_dir = work_dir / task.id
-    task_dir.mkdir(parents=True, exist_ok=True)
-    gnupg = Path(tempfile.mkdtemp(prefix="gnupg-restore-", dir=task_dir))  # mode 700
+    """Restore and return duplicity's exit code (EXIT_BUSY while a run of the task goes on). Over a
+    folder that holds something (`force`), the backup is restored beside it first (`.restore-*` inside
+    it), then moved in: a failed restore leaves the folder as it was."""
+    try:
+        with task_lock(work_dir / task.id) as lock_fd:
+            return _restore(task, request, work_dir, env, log, stop_grace, lock_fd)
+    except TaskBusy:
+        log.event("the task is running in another process; nothing was restored", task=task.id, level="error")
+        return EXIT_BUSY
+
+
+def _restore(
+    task: Task,
+    request: RestoreRequest,
+    work_dir: Path,
+    env: Mapping[str, str],
+    log: Log,
+    stop_grace: float,
+    lock_fd: int,
+) -> int:
+    gnupg = gnupg_home(work_dir, task.id)
     staging: Path | None = None
     try:
+        prepare_gnupg_home(gnupg)
         into = request.destination
         if request.force and into.is_dir() and not is_empty_folder(into):
             staging = into = Path(tempfile.mkdtemp(prefix=".restore-", dir=request.destination))
@@ -66,21 +85,28 @@ def restore_backup(
             time=request.time,
             path=request.path,
         )
-        code = _run(task, command, {**env, **command.env, "GNUPGHOME": str(gnupg)}, work_dir, log, stop_grace)
+        env = {**env, **command.env, "GNUPGHOME": str(gnupg)}
+        code = _run(task, command, env, work_dir, log, stop_grace, lock_fd)
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         return code
     finally:
         end_gpg_agent(gnupg)
-        shutil.rmtree(gnupg, ignore_errors=True)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
 def _run(
-    task: Task, command: Command, env: Mapping[str, str], work_dir: Path, log: Log, stop_grace: float
+    task: Task,
+    command: Command,
+    env: Mapping[str, str],
+    work_dir: Path,
+    log: Log,
+    stop_grace: float,
+    lock_fd: int,
 ) -> int:
-    """Duplicity in its own process group, its lines logged as step `restore`; SIGTERM/SIGINT stop it."""
+    """Duplicity in its own process group, its lines logged as step `restore`; SIGTERM/SIGINT stop it.
+    It inherits the task lock, as a run's steps do (see runner.lock)."""
     reaper.start_reaper_if_pid1()
     cancel = Cancel()
 
@@ -99,6 +125,7 @@ def _run(
             on_line=on_line,
             cancel=cancel,
             kill_grace=KILL_GRACE,
+            keep_fds=(lock_fd,),
         )
     finally:
         cancel.close()
