@@ -93,3 +93,19 @@ def test_a_new_hostname_and_an_empty_cache_continue_the_chain(work_dir, tmp_path
     restored = in_uts_namespace("another-one", work_dir, env, "restore", "home", "--to", str(tmp_path / "r"))
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert tree_digest(tmp_path / "r") == tree_digest(where.data)
+
+
+def test_a_folder_restore_cannot_write_is_an_error_line_not_a_traceback(work_dir, tmp_path):
+    require("unshare")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    (folder / "a file").write_text("here\n")
+    env = {"TASK_home_TARGET": f"file://{tmp_path}/target", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    script = 'mount --bind -o ro "$1" "$1" && exec "$2" restore home --to "$1" --force'
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(folder), COMMAND],
+        env=base_env(work_dir, env), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[home] ERROR: cannot restore: [Errno 30] Read-only file system" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -28,6 +28,7 @@ from .process import run_step
 STEP = "restore"
 KILL_GRACE = 5.0
 EXIT_BUSY = 1  # a run of the task holds its lock: nothing was restored
+EXIT_FAILED = 1
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,19 @@ def restore_backup(
     log: Log,
     stop_grace: float,
 ) -> int:
-    """Restore and return duplicity's exit code (EXIT_BUSY while a run of the task goes on). Over a
-    folder that holds something (`force`), the backup is restored beside it first (`.restore-*` inside
-    it), then moved in: a failed restore leaves the folder as it was."""
+    """Restore and return duplicity's exit code (EXIT_BUSY while a run of the task goes on, EXIT_FAILED
+    when a folder cannot be used). Over a folder that holds something (`force`), the backup is
+    restored beside its content first (`.restore-*` inside it), then moved in: a failed restore leaves
+    the folder as it was."""
     try:
         with task_lock(work_dir / task.id) as lock_fd:
             return _restore(task, request, work_dir, env, log, stop_grace, lock_fd)
     except TaskBusy:
         log.event("the task is running in another process; nothing was restored", task=task.id, level="error")
         return EXIT_BUSY
+    except OSError as exc:  # the work folder, GNUPGHOME, the destination: never a traceback
+        log.event(f"cannot restore: {exc}", task=task.id, level="error")
+        return EXIT_FAILED
 
 
 def _restore(
