@@ -132,6 +132,7 @@ def test_a_failing_restore_exits_1_with_duplicity_s_message_and_leaves_no_folder
 
 def test_restore_usage_errors_run_nothing(cli, tmp_path):
     env = {
+        "PASSPHRASE": PASSPHRASE,
         "TASK_home_TARGET": f"file://{tmp_path}/target",
         "TASK_steps_LOAD": "true",
         "TASK_r_RESTORE": "1",
@@ -181,6 +182,7 @@ def test_restore_is_refused_while_a_run_of_the_task_goes_on(cli, daemon, tmp_pat
     """A run and a restore share the task's GNUPGHOME and cache: a restore during a run is refused."""
     started, release = tmp_path / "started", tmp_path / "release"
     env = {
+        "PASSPHRASE": PASSPHRASE,
         "TASK_home_TARGET": f"file://{tmp_path}/target",
         "TASK_home_LOAD": f"touch {started}; while [ ! -e {release} ]; do sleep 0.05; done",
     }
@@ -192,3 +194,14 @@ def test_restore_is_refused_while_a_run_of_the_task_goes_on(cli, daemon, tmp_pat
     assert "the task is running in another process; nothing was restored" in result.stdout
     assert not (tmp_path / "r").exists()
     assert run.proc.wait(60) == 0
+
+
+def test_a_backup_task_without_a_passphrase_is_a_start_up_error(cli, tmp_path):
+    """duplicity would fail asking for one, with a traceback (exit 30); nothing runs instead."""
+    env = {"TASK_home_TARGET": f"file://{tmp_path}/target", "TASK_home_SOURCE": str(tmp_path)}
+    result = cli("exec", "home", env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1].startswith(
+        "  - TASK_home_TARGET: duplicity needs PASSPHRASE (or PASSPHRASE_FILE) to encrypt the backup"
+    )
+    assert not (tmp_path / "target").exists()

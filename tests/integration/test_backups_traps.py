@@ -40,6 +40,7 @@ def test_a_cache_folder_that_cannot_be_written_is_one_start_up_error(work_dir, t
     cache = tmp_path / "cache"
     cache.mkdir()
     env = {
+        "PASSPHRASE": "a long secret",
         "XDG_CACHE_HOME": str(cache),
         "TASK_home_TARGET": f"file://{tmp_path}/target",
         "TASK_db_TARGET": f"file://{tmp_path}/target-db",
@@ -100,7 +101,11 @@ def test_a_folder_restore_cannot_write_is_an_error_line_not_a_traceback(work_dir
     folder = tmp_path / "read-only"
     folder.mkdir()
     (folder / "a file").write_text("here\n")
-    env = {"TASK_home_TARGET": f"file://{tmp_path}/target", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {
+        "PASSPHRASE": "a long secret",
+        "TASK_home_TARGET": f"file://{tmp_path}/target",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     script = 'mount --bind -o ro "$1" "$1" && exec "$2" restore home --to "$1" --force'
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", script, "sh", str(folder), COMMAND],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_FULL_EVERY = "1M"
@@ -184,4 +185,17 @@ def gnupg_home_problem(work_dir: str, task_id: str) -> str | None:
     return (
         f"gpg-agent's sockets in {home} would have paths longer than the {MAX_SOCKET_PATH_BYTES} bytes "
         "gpg can use; use a shorter CONF_WORK_DIR or task id"
+    )
+
+
+def passphrase_problem(options: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """Duplicity encrypts symmetrically with PASSPHRASE; without one it fails asking for it (with a
+    traceback, exit 30). Unless OPTIONS turn encryption off or to a public key."""
+    if env.get("PASSPHRASE", "").strip():
+        return None
+    if any(word == "--no-encryption" or word.startswith("--encrypt-key") for word in options):
+        return None
+    return (
+        "duplicity needs PASSPHRASE (or PASSPHRASE_FILE) to encrypt the backup, and there is no default; "
+        "set one, or add --no-encryption to OPTIONS"
     )

@@ -9,7 +9,7 @@ import pytest
 from duplicity_cron.config import ConfigError, parse_config
 from duplicity_cron.config.task_keys import CHAIN_STEPS, MAIN_STEPS, RETENTION_STEP, builtin_steps, run_steps
 
-TARGET = {"TASK_home_TARGET": "file:///backups/home"}
+TARGET = {"TASK_home_TARGET": "file:///backups/home", "PASSPHRASE": "a long secret"}
 
 
 def problems_of(env: dict[str, str]) -> list[str]:
@@ -28,6 +28,7 @@ def test_the_shortest_backup_task_is_a_schedule_a_source_and_a_target() -> None:
 
 def test_every_key_of_the_built_in_backup() -> None:
     env = {
+        "PASSPHRASE": "a long secret",
         "TASK_db_TARGET": "sftp://backup:pw@host//srv/db",
         "TASK_db_SOURCE": "/dumps",
         "TASK_db_FULL_EVERY": "2W",
@@ -77,6 +78,7 @@ def test_a_restore_task_with_target_is_an_error() -> None:
 
 def test_two_built_in_backups_into_one_target_are_an_error() -> None:
     env = {
+        "PASSPHRASE": "a long secret",
         "TASK_a_TARGET": "sftp://u:one@host/x",
         "TASK_b_TARGET": "sftp://u:two@host/x/",
         "TASK_c_TARGET": "sftp://u@host/x",
@@ -101,7 +103,7 @@ def test_two_built_in_backups_into_one_target_are_an_error() -> None:
     ],
 )
 def test_bad_values_name_their_variable(key: str, value: str, message: str) -> None:
-    env = {"TASK_home_TARGET": "file:///backups/home", f"TASK_home_{key}": value}
+    env = {**TARGET, f"TASK_home_{key}": value}
     problems = problems_of(env)
     assert len(problems) == 1, problems
     assert problems[0].startswith(message)
@@ -140,3 +142,14 @@ def test_a_work_folder_too_long_for_gpg_agent_s_sockets_is_an_error() -> None:
     ]
     # tasks without TARGET do not use it
     assert parse_config({"TASK_home_LOAD": "true", "CONF_WORK_DIR": fits + "x"}).tasks["home"]
+
+
+def test_a_task_with_target_needs_a_passphrase_unless_its_options_say_otherwise() -> None:
+    env = {"TASK_home_TARGET": "file:///backups/home", "TASK_db_TARGET": "file:///backups/db"}
+    problems = problems_of({**env, "PASSPHRASE": " "})
+    assert [problem.split(":")[0] for problem in problems] == ["TASK_db_TARGET", "TASK_home_TARGET"]
+    assert "duplicity needs PASSPHRASE (or PASSPHRASE_FILE)" in problems[0]
+    for options in ("--no-encryption", "--encrypt-key=ABCD1234", "--encrypt-key ABCD1234"):
+        both = {**env, "TASK_home_OPTIONS": options, "TASK_db_OPTIONS": options}
+        assert set(parse_config(both).tasks) == {"home", "db"}
+    assert parse_config({"TASK_x_LOAD": "duplicity ..."}).tasks["x"]  # step-based tasks: their business

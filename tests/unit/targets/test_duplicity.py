@@ -27,7 +27,8 @@ COMMON = [
 
 
 def task_of(**keys: str) -> Task:
-    env = {"TASK_home_TARGET": "file:///backups/home", **{f"TASK_home_{k}": v for k, v in keys.items()}}
+    env = {"TASK_home_TARGET": "file:///backups/home", "PASSPHRASE": "a long secret"}
+    env.update({f"TASK_home_{key}": value for key, value in keys.items()})
     return parse_config(env).tasks["home"]
 
 
@@ -62,7 +63,7 @@ def test_the_url_password_goes_to_backend_password_not_argv() -> None:
 
 
 def test_the_name_is_the_task_id() -> None:
-    task = parse_config({"TASK_my.db-1_TARGET": "file:///b"}).tasks["my.db-1"]
+    task = parse_config({"TASK_my.db-1_TARGET": "file:///b", "PASSPHRASE": "secret"}).tasks["my.db-1"]
     argv = backup_command(task, src="/s", archive=ARCHIVE).argv
     assert argv[argv.index("--name") + 1] == "my.db-1"
 

@@ -59,6 +59,11 @@ def test_list_table() -> None:
 def test_listing_shows_the_built_in_steps_of_a_task_with_target_in_run_order() -> None:
     from duplicity_cron.config import parse_config
 
-    env = {"TASK_h_TARGET": "file:///b", "TASK_h_KEEP_FULL": "2", "TASK_h_FINALLY": "true"}
+    env = {
+        "TASK_h_TARGET": "file:///b",
+        "TASK_h_KEEP_FULL": "2",
+        "TASK_h_FINALLY": "true",
+        "PASSPHRASE": "pw",
+    }
     entry = listing.listing_entry(parse_config(env).tasks["h"], NOW)
     assert entry["steps"] == ["load", "retention", "finally"]
