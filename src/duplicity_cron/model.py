@@ -84,6 +84,13 @@ class Task:
     notify_urls: tuple[str, ...] = ()  # in addition to CONF_NOTIFY_URLS
     notify_on: str | None = None  # None: CONF_NOTIFY_ON
     ping_url: str | None = None
+    # The built-in backup (see `targets.duplicity`): a duplicity URL, and how to back up into it.
+    target: str | None = None
+    source: str | None = None  # None: the run's $SRC
+    full_every: str | None = None  # None: the documented default
+    options: tuple[str, ...] = ()  # extra duplicity options, appended
+    keep_full: int | None = None  # full chains to keep
+    keep: str | None = None  # remove chains older than this duplicity interval
 
     @property
     def restore_order_key(self) -> str:

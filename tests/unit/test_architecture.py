@@ -16,6 +16,7 @@ LAYERS = {
     "__init__": -1,
     "model": 0,
     "config": 1,
+    "targets": 2,
     "log": 2,
     "state": 2,
     "views": 2,
@@ -25,7 +26,7 @@ LAYERS = {
     "cli": 5,
     "__main__": 6,
 }
-PURE = ("model", "config", "views")
+PURE = ("model", "config", "targets", "views")
 # Modules that start processes, threads or connections, handle signals, or touch the file system.
 SIDE_EFFECT_MODULES = {
     "fcntl", "http", "os", "select", "selectors", "shutil", "signal", "socket", "subprocess", "threading",

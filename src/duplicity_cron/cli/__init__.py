@@ -27,6 +27,8 @@ commands:
   run                 validate, print the plan, run tasks when due until SIGTERM/SIGINT (default)
   exec TASK [TASK...] run those tasks now, one after the other
   restore             run every restore task once, in order; stop at the first failure
+  restore TASK [--time T] [--to DIR] [--path P] [--force]
+                      restore the backup of a task with TARGET (the latest, or the one at T)
   list [--json]       tasks, schedule, time zone and next three run times
   check               validate the configuration; print every problem
   status [TASK] [--json]

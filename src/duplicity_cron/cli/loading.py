@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, Secret
 from ..config.tasks import task_variables
 from ..config.values import split_urls
 from ..monitoring import notifications
+from ..runner.builtin import home_of
+from ..targets.duplicity import archive_dir
 
 
 def _env_file(path: str) -> EnvFile:
@@ -109,6 +112,31 @@ def load(env_files: Sequence[str]) -> tuple[Environment, Config]:
     )
     for name, value in url_lists + task_variables(environment.values, "NOTIFY_URLS"):
         problems += notifications.url_problems(name, split_urls(value))
+    if config is not None:
+        problems += archive_dir_problems(config, environment.values)
     if problems or config is None:
         raise ConfigError([environment.mask(problem) for problem in problems])
     return environment, config
+
+
+def archive_dir_problems(config: Config, env: Mapping[str, str]) -> list[str]:
+    """One line per duplicity cache folder of the tasks with TARGET that cannot be written (created
+    when missing, as duplicity would): without it every built-in command would fail."""
+    folders: dict[str, tuple[str, list[str]]] = {}
+    for task in sorted(config.tasks.values(), key=lambda t: t.id):
+        if task.target is not None:
+            chosen = archive_dir(task, env, home_of(env))
+            folders.setdefault(chosen.path, (chosen.variable, []))[1].append(task.id)
+    problems = []
+    for folder, (variable, tasks) in folders.items():
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            problems.append(
+                f"{variable}: duplicity's cache folder {folder} is not writable ({reason}); "
+                f"needed by task(s) {', '.join(tasks)}"
+            )
+    return problems

@@ -1,13 +1,16 @@
 """`restore` (also `execute-restore`): every restore task once, ordered by `<RESTORE>_<id>`; stop at
-the first failure."""
+the first failure. `restore TASK [...]` restores a backup task's TARGET instead (`restore_task`)."""
 
 from __future__ import annotations
 
 from ..model import Trigger
+from . import restore_task
 from .common import EXIT_USAGE, Loaded, error, parse, parser, run_now
 
 
 def main(args: list[str], loaded: Loaded) -> int:
+    if any(not arg.startswith("-") for arg in args):  # a TASK argument was given
+        return restore_task.main(args, loaded)
     if parse(parser("restore"), args) is None:
         return EXIT_USAGE
     config, log = loaded.config, loaded.log

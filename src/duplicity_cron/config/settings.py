@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Task
+from .duplicity_values import gnupg_home_problem, passphrase_problem
 from .durations import DAY, MAX_WAIT, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
@@ -168,12 +169,24 @@ def state_dir_of(env: Mapping[str, str]) -> PurePosixPath:
     return Config(tasks={}, **values).state_dir
 
 
+def _target_problems(tasks: Mapping[str, Task], work_dir: str, env: Mapping[str, str]) -> list[str]:
+    """What the built-in commands of the tasks with TARGET need from the rest of the configuration."""
+    problems = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        if task.target is not None:
+            for problem in (gnupg_home_problem(work_dir, task.id), passphrase_problem(task.options, env)):
+                if problem:
+                    problems.append(f"TASK_{task.id}_TARGET: {problem}")
+    return problems
+
+
 def parse_config(env: Mapping[str, str]) -> Config:
     """Build the configuration from `env`, or raise ConfigError listing every problem."""
     problems = unknown_setting_problems(env)
     settings = parse_settings(env, problems)
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
     problems += size_problems(env, tasks, settings.get("work_dir", PurePosixPath(DEFAULT_WORK_DIR)))
+    problems += _target_problems(tasks, str(settings.get("work_dir", DEFAULT_WORK_DIR)), env)
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, **settings)

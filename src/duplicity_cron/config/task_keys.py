@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from ..model import Task
+from .duplicity_values import (
+    DEFAULT_FULL_EVERY,
+    parse_interval,
+    parse_keep_full,
+    parse_options,
+    parse_source,
+    parse_target_url,
+)
 from .durations import DAY, MAX_DURATION, MAX_WAIT, parse_duration, parse_wait
 from .schedules import CronSchedule, parse_timezone
 from .values import parse_notify_on, parse_ping_url, split_urls
@@ -21,6 +30,11 @@ TASK_PREFIX = "TASK_"
 MAIN_STEPS = ("prepare", "extract", "transform", "load", "succeed")
 HOOK_STEPS = ("failed", "finally")
 STEPS = MAIN_STEPS + HOOK_STEPS
+# A step of the runner's own, not a key: KEEP_FULL/KEEP retention, after LOAD, before SUCCEED.
+RETENTION_STEP = "retention"
+CHAIN_STEPS = ("prepare", "extract", "transform", "load", RETENTION_STEP, "succeed")
+# The keys that only mean something with a TARGET.
+TARGET_OPTION_KEYS = ("SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP")
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -132,6 +146,55 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         parse=_plain(parse_ping_url),
         secret=True,
     ),
+    TaskKey(
+        "TARGET",
+        "a duplicity URL: the runner backs up SOURCE into it (its LOAD, unless the task has its own) and "
+        "`restore TASK` restores from it; a password in it goes to duplicity as `BACKEND_PASSWORD`, out "
+        "of the command line",
+        "`file:///backups/home`, `sftp://user:pw@host//srv/backups/home`, `s3:///bucket/home`",
+        field="target",
+        parse=_plain(parse_target_url),
+    ),
+    TaskKey(
+        "SOURCE",
+        "the folder the built-in backup backs up (absolute; default `$SRC`, so what EXTRACT writes "
+        "there is backed up)",
+        "`/data`",
+        field="source",
+        parse=_plain(parse_source),
+    ),
+    TaskKey(
+        "FULL_EVERY",
+        f"a new full backup when the last one is older (duplicity's `--full-if-older-than`; default "
+        f"`{DEFAULT_FULL_EVERY}`); units s, m (minutes), h, D, W, M (months), Y",
+        "`7D`, `2W`, `1M`",
+        field="full_every",
+        parse=_plain(parse_interval),
+    ),
+    TaskKey(
+        "OPTIONS",
+        "extra duplicity options for the built-in commands, split as a shell would and appended (so "
+        "they win over the runner's)",
+        "`--exclude '**/.cache' --volsize 500`",
+        field="options",
+        parse=_plain(parse_options),
+    ),
+    TaskKey(
+        "KEEP_FULL",
+        "after a successful LOAD, step `retention` keeps the N newest full chains "
+        "(`remove-all-but-n-full N --force`, then `cleanup --force`)",
+        "`3`",
+        field="keep_full",
+        parse=_plain(parse_keep_full),
+    ),
+    TaskKey(
+        "KEEP",
+        "after a successful LOAD, step `retention` removes the backups older than this duplicity interval "
+        "(`remove-older-than T --force`, then `cleanup --force`), never one that a newer backup needs",
+        "`6M`, `90D`",
+        field="keep",
+        parse=_plain(parse_interval),
+    ),
 )
 
 KEYS_BY_NAME = {key.name: key for key in TASK_KEYS}
@@ -139,3 +202,20 @@ KEYS = tuple(KEYS_BY_NAME)
 # Longest first, so that a key that ends with another key wins (NOTIFY_ON before ON).
 KEYS_BY_LENGTH = sorted(KEYS, key=len, reverse=True)
 SECRET_KEYS = tuple(key.name for key in TASK_KEYS if key.secret)
+
+
+def builtin_steps(task: Task) -> tuple[str, ...]:
+    """The steps the runner builds from TARGET: the backup as LOAD when the task has no LOAD of its
+    own, and `retention` when KEEP_FULL or KEEP is set."""
+    if task.target is None:
+        return ()
+    steps: tuple[str, ...] = () if "load" in task.steps else ("load",)
+    if task.keep_full is not None or task.keep is not None:
+        steps += (RETENTION_STEP,)
+    return steps
+
+
+def run_steps(task: Task) -> tuple[str, ...]:
+    """Every step a run of `task` may go through, its own and the built-in ones, in run order."""
+    present = set(task.steps) | set(builtin_steps(task))
+    return tuple(step for step in (*CHAIN_STEPS, *HOOK_STEPS) if step in present)

@@ -14,7 +14,18 @@ from datetime import tzinfo
 from typing import Any
 
 from ..model import Task
-from .task_keys import KEYS, KEYS_BY_LENGTH, KEYS_BY_NAME, MAIN_STEPS, STEPS, TASK_KEYS, TASK_PREFIX
+from .duplicity_values import same_place
+from .task_keys import (
+    KEYS,
+    KEYS_BY_LENGTH,
+    KEYS_BY_NAME,
+    MAIN_STEPS,
+    STEPS,
+    TARGET_OPTION_KEYS,
+    TASK_KEYS,
+    TASK_PREFIX,
+    builtin_steps,
+)
 
 # Exported to the steps by the runner itself; a nested `duplicity-cron` inside a step must not choke on it.
 RESERVED_VARIABLES = frozenset({"TASK_ID"})
@@ -83,7 +94,26 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
         task = _TaskParser(task_id, entries, problems).parse(default_tz)
         if task is not None:
             tasks[task_id] = task
+    _check_targets(tasks, problems)
     return tasks
+
+
+def _check_targets(tasks: Mapping[str, Task], problems: list[str]) -> None:
+    """Two built-in backups into one target would mix their chains: duplicity's own check of that
+    (hostname and folder) is off for them, see `targets.duplicity`."""
+    backing_up: dict[str, str] = {}
+    for task_id in sorted(tasks):
+        task = tasks[task_id]
+        if task.target is None or "load" not in builtin_steps(task):
+            continue
+        place = same_place(task.target)
+        if place in backing_up:
+            problems.append(
+                f"TASK_{task_id}_TARGET: task {backing_up[place]!r} already backs up into this target; "
+                "two backups in one target mix their chains, give each task a folder of its own"
+            )
+        else:
+            backing_up[place] = task_id
 
 
 def _unknown_key_problem(name: str) -> str:
@@ -165,7 +195,9 @@ class _TaskParser:
                 f"{self.entries['RESTORE'][0]}: task {self.task_id!r} is a restore task "
                 "and cannot also have a schedule"
             )
-        if not any(step.upper() in self.entries for step in STEPS):  # an empty one is reported already
+        self._check_target_keys(task)
+        # an empty step is reported already; a task with TARGET has its built-in backup
+        if not any(step.upper() in self.entries for step in STEPS) and "TARGET" not in self.entries:
             examples = ", ".join(f"TASK_{self.task_id}_{step.upper()}" for step in MAIN_STEPS)
             self.problems.append(
                 f"TASK_{self.task_id}_*: task {self.task_id!r} defines no step; set one of {examples}"
@@ -173,4 +205,19 @@ class _TaskParser:
         if task.max_age is not None and task.schedule is None:
             self.problems.append(
                 f"{self.entries['MAX_AGE'][0]}: task {self.task_id!r} has no schedule to age"
+            )
+
+    def _check_target_keys(self, task: Task) -> None:
+        """The keys of the built-in backup need TARGET; a restore task restores through its steps."""
+        if "TARGET" not in self.entries:
+            for key in TARGET_OPTION_KEYS:
+                if key in self.entries:
+                    self.problems.append(
+                        f"{self.entries[key][0]}: only means something with TASK_{self.task_id}_TARGET, "
+                        "which is not set"
+                    )
+        elif task.restore is not None:
+            self.problems.append(
+                f"{self.entries['TARGET'][0]}: task {self.task_id!r} is a restore task (RESTORE); a task "
+                "with TARGET is a backup, restored with `duplicity-cron restore TASK`"
             )

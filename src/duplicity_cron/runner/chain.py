@@ -1,5 +1,6 @@
-"""The step chain of one run: prepare → extract → transform → load → succeed, stopping at the first
-failure, then the hooks `failed` (after a failure) and `finally` (always).
+"""The step chain of one run: prepare → extract → transform → load → retention → succeed, stopping at
+the first failure, then the hooks `failed` (after a failure) and `finally` (always). `retention` is a
+built-in step (KEEP_FULL/KEEP), the others the task's own or, for `load`, the built-in backup.
 
 Pure: running a step is a function passed in, so the order and the resulting status are unit-tested
 without processes.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from ..config.task_keys import HOOK_STEPS, MAIN_STEPS
+from ..config.task_keys import CHAIN_STEPS, HOOK_STEPS
 from ..model import EXIT_TERMINATED, Status
 from .process import StepOutcome
 
@@ -32,7 +33,7 @@ def run_main_steps(
     steps: Collection[str], run: StepRunner, deadline: float | None, interrupted: Callable[[], bool]
 ) -> ChainResult:
     """The main chain, in order, until a step fails, times out or is interrupted."""
-    for step in MAIN_STEPS:
+    for step in CHAIN_STEPS:
         if step not in steps:
             continue
         if interrupted():

@@ -17,6 +17,7 @@ from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
 from ..views.summary import summary_fields, summary_text
+from .builtin import end_gpg_agent, gnupg_home, prepare_gnupg_home, run_steps_of
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
@@ -172,13 +173,21 @@ class _Run:
         self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
         self.tracker = tracker
+        self.commands = run_steps_of(task, work_dir, env)  # the task's steps and the built-in ones
 
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
+        try:
+            return self._chain()
+        finally:
+            if self.task.target is not None:
+                end_gpg_agent(gnupg_home(self.work_dir, self.task.id))
+
+    def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()
         if outcome.status is Status.SUCCEEDED:
             outcome = run_main_steps(
-                self.task.steps, self._step, self._deadline(), lambda: self.cancel.interrupted
+                self.commands, self._step, self._deadline(), lambda: self.cancel.interrupted
             )
         self.env.update(
             RUN_STATUS=str(outcome.status),
@@ -186,7 +195,7 @@ class _Run:
             RUN_EXIT_CODE=str(outcome.exit_code),
         )
         # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
-        return run_hooks(self.task.steps, self._step, outcome, self._deadline(), self._warn)
+        return run_hooks(self.commands, self._step, outcome, self._deadline(), self._warn)
 
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
@@ -196,6 +205,8 @@ class _Run:
         try:
             empty_dir(src)
             empty_dir(dst)
+            if self.task.target is not None:
+                prepare_gnupg_home(gnupg_home(self.work_dir, self.task.id))
         except OSError as exc:
             self.log.event(f"cannot prepare the work folders: {exc}", task=self.task.id, level="error")
             return ChainResult(Status.FAILED, "setup", 1)
@@ -214,10 +225,11 @@ class _Run:
             self.tail.append(masked)
 
         self.tracker.step(step)
+        command = self.commands[step]
         outcome = run_step(
-            self.task.steps[step],
+            command.command,
             cwd=str(self.work_dir),
-            env=self.env,
+            env={**self.env, **command.env},
             on_line=on_line,
             cancel=self.cancel,
             deadline=deadline,

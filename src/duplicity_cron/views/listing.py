@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ..config.task_keys import run_steps
 from ..model import Task
 from .text import table, zone_name
 
@@ -23,7 +24,7 @@ def listing_entry(task: Task, now: datetime, count: int = 3) -> dict[str, Any]:
         "next_runs": next_runs,
         "restore": task.restore,
         "timeout": task.timeout,
-        "steps": list(task.steps),
+        "steps": list(run_steps(task)),  # the built-in ones (TARGET) too
     }
 
 

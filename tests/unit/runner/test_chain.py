@@ -111,3 +111,18 @@ def test_a_failing_finally_fails_a_successful_run(outcome: StepOutcome, expected
 def test_no_hook_defined_keeps_the_result() -> None:
     failure = ChainResult(Status.TIMED_OUT, "load", 143)
     assert run_hooks({"load": "x"}, FakeSteps(), failure, None, lambda *w: None) == failure
+
+
+def test_retention_runs_between_load_and_succeed_and_a_failing_one_fails_the_run() -> None:
+    steps = FakeSteps(retention=StepOutcome(50))
+    chain = {"load": "x", "retention": "x", "succeed": "x", "prepare": "x"}
+    result = run_main_steps(chain, steps, None, never)
+    assert result == ChainResult(Status.FAILED, "retention", 50)
+    assert steps.order == ["prepare", "load", "retention"]
+
+
+def test_retention_does_not_run_after_a_failed_load() -> None:
+    steps = FakeSteps(load=StepOutcome(23))
+    result = run_main_steps({"load": "x", "retention": "x"}, steps, None, never)
+    assert result == ChainResult(Status.FAILED, "load", 23)
+    assert steps.order == ["load"]

@@ -54,3 +54,16 @@ def test_list_table() -> None:
     assert "exec only" in lines[2]
     assert lines[3].startswith("db_restore")
     assert "restore" in lines[3]
+
+
+def test_listing_shows_the_built_in_steps_of_a_task_with_target_in_run_order() -> None:
+    from duplicity_cron.config import parse_config
+
+    env = {
+        "TASK_h_TARGET": "file:///b",
+        "TASK_h_KEEP_FULL": "2",
+        "TASK_h_FINALLY": "true",
+        "PASSPHRASE": "pw",
+    }
+    entry = listing.listing_entry(parse_config(env).tasks["h"], NOW)
+    assert entry["steps"] == ["load", "retention", "finally"]

@@ -1,0 +1,123 @@
+"""`restore TASK [--time T] [--to DIR] [--path P] [--force]`: restore the backup of a task with TARGET,
+the latest or the one at a point in time, into a fresh folder under the work folder (or DIR).
+
+Exit codes: 0 restored (the folder's path is the last line), 1 duplicity failed (its message is in
+the output), 2 a usage error (nothing was run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from ..config.duplicity_values import parse_time, split_url_password
+from ..model import Task
+from ..runner.restore_backup import RestoreRequest, is_empty_folder, restore_backup
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
+
+RESTORES_FOLDER = "restores"
+
+
+class UsageError(Exception):
+    """A reason not to run at all; printed as `duplicity-cron restore: <message>`."""
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    command_parser = parser("restore")
+    command_parser.add_argument("task", metavar="TASK", help="a task with TARGET")
+    command_parser.add_argument("--time", help="a duplicity time (default: the latest backup)")
+    command_parser.add_argument("--to", metavar="DIR", help="restore into DIR (missing or empty)")
+    command_parser.add_argument("--path", help="restore only this file or folder, relative to SOURCE")
+    command_parser.add_argument("--force", action="store_true", help="restore into a folder that holds files")
+    return command_parser
+
+
+def _task(loaded: Loaded, name: str) -> Task:
+    tasks = loaded.config.tasks
+    if name not in tasks:
+        raise UsageError(f"unknown task {name} {defined_tasks(tasks)}")
+    task = tasks[name]
+    if task.target is None:
+        with_target = [t.id for t in tasks.values() if t.target is not None]
+        raise UsageError(
+            f"task {name} has no TARGET: `restore TASK` restores a backup task's TARGET "
+            f"{defined_tasks(with_target)}; `restore` alone runs the restore tasks"
+        )
+    return task
+
+
+def _relative_path(value: str) -> str:
+    path = PurePosixPath(value.strip())
+    if not value.strip() or path.is_absolute() or ".." in path.parts:
+        raise UsageError(f"--path {value!r}: expected a path inside the backup, relative to its SOURCE")
+    return str(path)
+
+
+def _destination(value: str | None, force: bool, work_dir: Path, task: Task) -> tuple[Path, bool]:
+    """The folder to restore into, and whether it is a fresh one made here."""
+    if value is None:
+        return _fresh_folder(work_dir / task.id / RESTORES_FOLDER), True
+    folder = Path(os.path.abspath(value))
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--to {folder}: is not a folder")
+    if folder.is_dir() and not is_empty_folder(folder) and not force:
+        raise UsageError(f"--to {folder}: is not empty; add --force to restore over what it holds")
+    return folder, False
+
+
+def _fresh_folder(parent: Path) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for count in range(1, 1000):
+        folder = parent / (stamp if count == 1 else f"{stamp}-{count}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise UsageError(f"cannot make a fresh folder in {parent}")
+
+
+def main(args: list[str], loaded: Loaded) -> int:
+    options = parse(_command_parser(), args)
+    if options is None:
+        return EXIT_USAGE
+    config, log = loaded.config, loaded.log
+    try:
+        task = _task(loaded, options.task)
+        when = None if options.time is None else _time(options.time)
+        path = None if options.path is None else _relative_path(options.path)
+        destination, fresh = _destination(options.to, options.force, Path(config.work_dir), task)
+    except (UsageError, OSError) as exc:
+        print(f"duplicity-cron restore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    log.event(
+        f"restoring the {'backup at ' + when if when else 'latest backup'}"
+        f"{' of ' + path if path else ''} from {split_url_password(task.target or '')[0]} into {destination}",
+        task=task.id,
+    )
+    request = RestoreRequest(destination, when, path, options.force)
+    code = restore_backup(
+        task, request, work_dir=Path(config.work_dir), env=loaded.environment.values, log=log,
+        stop_grace=config.stop_grace,
+    )  # fmt: skip
+    if code != 0:
+        if fresh:
+            shutil.rmtree(destination, ignore_errors=True)
+        log.event(f"restore failed: duplicity exited with code {code}", task=task.id, level="error")
+        return EXIT_FAILED
+    log.event(f"restored into {destination}", task=task.id, event="restored", path=str(destination))
+    if config.log_format == "text":
+        print(destination)  # alone on the last line, for scripts
+    return EXIT_OK
+
+
+def _time(value: str) -> str:
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise UsageError(f"--time: {exc}") from None

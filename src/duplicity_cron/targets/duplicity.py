@@ -1,0 +1,164 @@
+"""Duplicity 3.2.1 as a backup target: the argv of `backup`, of the retention commands and of `restore`
+for a task with TARGET, each with the environment it adds (the URL's password as BACKEND_PASSWORD).
+
+Pure, like borgmatic's `borg/prune.py`: building a command line is separate from running it
+(`runner.builtin`, `cli.restore_task`). What each option is for, measured on 3.2.1:
+
+- `--name TASK`: the archive cache (`<archive-dir>/<name>`) is keyed by the task, not by a hash of
+  the URL: it survives a changed password or host alias, and two tasks never share one.
+- `--allow-source-mismatch` (backup only): duplicity writes the hostname and the source folder into
+  every manifest and refuses an incremental when either changed (exit 3), to catch two machines
+  writing into one target. A re-created container has a new hostname every time, so that check would
+  fail every backup after it; 3.2.1 has no option to set the hostname. The runner guards the same
+  mistake where it can see it: two tasks that back up into one TARGET are a configuration error.
+- `-v warning`: warnings and errors only, without the stray `DEBUG:` notices 3.2.1 prints at its
+  default verbosity; the statistics block after a backup is printed at any verbosity.
+- `--num-retries 3 --backend-retry-delay 30`: three attempts 30 s apart, so a dead backend fails the
+  run in about a minute (duplicity's own 5 and 30 s take two); OPTIONS can change them.
+- OPTIONS come after the runner's options: in duplicity's argparse the later option wins.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..config.duplicity_values import DEFAULT_FULL_EVERY, split_url_password
+from ..config.task_keys import RETENTION_STEP, builtin_steps
+from ..model import Task
+
+PROGRAM = "duplicity"
+NUM_RETRIES = 3
+BACKEND_RETRY_DELAY = 30  # seconds
+VERBOSITY = "warning"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One duplicity command: its argv, and what it adds to the environment (for it alone)."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shell(self) -> str:
+        """The argv as one `bash -c` command line, each word quoted."""
+        return shlex.join(self.argv)
+
+
+@dataclass(frozen=True)
+class ArchiveDir:
+    """Duplicity's archive (cache) folder for a task, and the variable that chose it."""
+
+    path: str
+    variable: str
+
+
+def archive_dir(task: Task, env: Mapping[str, str], home: str) -> ArchiveDir:
+    """`--archive-dir` of OPTIONS (the last one, as duplicity reads it), else duplicity's own default:
+    `$XDG_CACHE_HOME/duplicity`, or `~/.cache/duplicity` (`home` is `~`)."""
+    chosen: str | None = None
+    words = list(task.options)
+    for index, word in enumerate(words):
+        if word == "--archive-dir" and index + 1 < len(words):
+            chosen = words[index + 1]
+        elif word.startswith("--archive-dir="):
+            chosen = word.split("=", 1)[1]
+    if chosen:
+        return ArchiveDir(chosen, f"TASK_{task.id}_OPTIONS")
+    if env.get("XDG_CACHE_HOME", "").strip():
+        return ArchiveDir(env["XDG_CACHE_HOME"].rstrip("/") + "/duplicity", "XDG_CACHE_HOME")
+    return ArchiveDir(home.rstrip("/") + "/.cache/duplicity", "HOME")
+
+
+def _target(task: Task) -> tuple[str, dict[str, str]]:
+    """The URL to write in argv, without its password, and BACKEND_PASSWORD carrying it."""
+    if task.target is None:
+        raise ValueError(f"task {task.id} has no TARGET")
+    url, password = split_url_password(task.target)
+    return url, ({} if password is None else {"BACKEND_PASSWORD": password})
+
+
+def _common(task: Task, archive: str) -> list[str]:
+    return [
+        "--name", task.id,
+        "--archive-dir", archive,
+        "-v", VERBOSITY,
+        "--num-retries", str(NUM_RETRIES),
+        "--backend-retry-delay", str(BACKEND_RETRY_DELAY),
+    ]  # fmt: skip
+
+
+def backup_command(task: Task, *, src: str, archive: str) -> Command:
+    """`duplicity backup` of SOURCE (default `src`, the run's $SRC): full when the last full is older
+    than FULL_EVERY, incremental otherwise."""
+    url, env = _target(task)
+    argv = [
+        PROGRAM, "backup", *_common(task, archive),
+        "--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY,
+        "--allow-source-mismatch",
+        *task.options,
+        task.source or src, url,
+    ]  # fmt: skip
+    return Command(argv, env)
+
+
+def retention_commands(task: Task, *, archive: str) -> list[Command]:
+    """KEEP_FULL's `remove-all-but-n-full N --force`, KEEP's `remove-older-than T --force`, then
+    `cleanup --force` (the files of a run cut short). Empty when neither is set.
+
+    Duplicity never removes a set that a newer one depends on: the chain of the newest backup stays.
+    """
+    url, env = _target(task)
+    commands = []
+    if task.keep_full is not None:
+        commands.append(["remove-all-but-n-full", str(task.keep_full), "--force"])
+    if task.keep is not None:
+        commands.append(["remove-older-than", task.keep, "--force"])
+    if commands:
+        commands.append(["cleanup", "--force"])
+    return [
+        Command([PROGRAM, *words, *_common(task, archive), *task.options, url], env) for words in commands
+    ]
+
+
+def restore_command(
+    task: Task, *, destination: str, archive: str, time: str | None = None, path: str | None = None
+) -> Command:
+    """`duplicity restore` of the latest backup, or of the one at `time`; only `path` (relative to
+    SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else."""
+    url, env = _target(task)
+    argv = [PROGRAM, "restore", *_common(task, archive)]
+    if time is not None:
+        argv += ["--time", time]
+    if path is not None:
+        argv += ["--path-to-restore", path]
+    return Command([*argv, *task.options, url, destination], env)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A built-in step as the chain runs it: a `bash -c` command and its own environment additions."""
+
+    command: str
+    env: dict[str, str]
+
+
+def _joined(commands: Sequence[Command]) -> Step:
+    env: dict[str, str] = {}
+    for command in commands:
+        env.update(command.env)
+    return Step(" && ".join(command.shell for command in commands), env)
+
+
+def builtin_step_commands(task: Task, *, src: str, archive: str) -> dict[str, Step]:
+    """The built-in steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup) and
+    `retention` (its commands one after the other, stopping at the first that fails)."""
+    steps = {}
+    for name in builtin_steps(task):
+        if name == RETENTION_STEP:
+            steps[name] = _joined(retention_commands(task, archive=archive))
+        else:
+            steps[name] = _joined([backup_command(task, src=src, archive=archive)])
+    return steps

@@ -1,0 +1,157 @@
+"""The duplicity command lines of a task with TARGET, built without running anything: backup,
+retention, restore, the built-in steps, and the archive folder."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from duplicity_cron.config import parse_config
+from duplicity_cron.model import Task
+from duplicity_cron.targets.duplicity import (
+    ArchiveDir,
+    Step,
+    archive_dir,
+    backup_command,
+    builtin_step_commands,
+    restore_command,
+    retention_commands,
+)
+
+ARCHIVE = "/cache/duplicity"
+COMMON = [
+    "--name", "home", "--archive-dir", ARCHIVE, "-v", "warning", "--num-retries", "3",
+    "--backend-retry-delay", "30",
+]  # fmt: skip
+
+
+def task_of(**keys: str) -> Task:
+    env = {"TASK_home_TARGET": "file:///backups/home", "PASSPHRASE": "a long secret"}
+    env.update({f"TASK_home_{key}": value for key, value in keys.items()})
+    return parse_config(env).tasks["home"]
+
+
+def test_backup_of_src_by_default_with_the_defaults() -> None:
+    command = backup_command(task_of(), src="/workdir/home/src", archive=ARCHIVE)
+    assert command.argv == [
+        "duplicity", "backup", *COMMON, "--full-if-older-than", "1M", "--allow-source-mismatch",
+        "/workdir/home/src", "file:///backups/home",
+    ]  # fmt: skip
+    assert command.env == {}
+
+
+def test_backup_of_source_with_full_every_and_options_appended_last() -> None:
+    task = task_of(SOURCE="/data", FULL_EVERY="7D", OPTIONS="--num-retries 1 --exclude '**/a b'")
+    argv = backup_command(task, src="/workdir/home/src", archive=ARCHIVE).argv
+    assert argv[-6:] == ["--num-retries", "1", "--exclude", "**/a b", "/data", "file:///backups/home"]
+    assert argv[argv.index("--full-if-older-than") + 1] == "7D"
+    # duplicity's argparse takes the last value of an option: OPTIONS' --num-retries wins
+    assert argv.index("--num-retries", argv.index("--num-retries") + 1) > argv.index("--num-retries")
+
+
+def test_the_url_password_goes_to_backend_password_not_argv() -> None:
+    task = task_of(TARGET="sftp://backup:s3cr%2Ft@host:2222//srv/home")
+    for command in (
+        backup_command(task, src="/s", archive=ARCHIVE),
+        *retention_commands(task_of(TARGET=task.target or "", KEEP_FULL="2"), archive=ARCHIVE),
+        restore_command(task, destination="/r", archive=ARCHIVE),
+    ):
+        assert "sftp://backup@host:2222//srv/home" in command.argv
+        assert not any("s3cr" in word for word in command.argv)
+        assert command.env == {"BACKEND_PASSWORD": "s3cr/t"}
+
+
+def test_the_name_is_the_task_id() -> None:
+    task = parse_config({"TASK_my.db-1_TARGET": "file:///b", "PASSPHRASE": "secret"}).tasks["my.db-1"]
+    argv = backup_command(task, src="/s", archive=ARCHIVE).argv
+    assert argv[argv.index("--name") + 1] == "my.db-1"
+
+
+def test_retention_of_keep_full() -> None:
+    commands = retention_commands(task_of(KEEP_FULL="3"), archive=ARCHIVE)
+    assert [c.argv for c in commands] == [
+        ["duplicity", "remove-all-but-n-full", "3", "--force", *COMMON, "file:///backups/home"],
+        ["duplicity", "cleanup", "--force", *COMMON, "file:///backups/home"],
+    ]
+
+
+def test_retention_of_keep_and_keep_full_with_options() -> None:
+    commands = retention_commands(
+        task_of(KEEP_FULL="2", KEEP="6M", OPTIONS="--ssh-options=-p22"), archive=ARCHIVE
+    )
+    assert [c.argv[1:4] for c in commands] == [
+        ["remove-all-but-n-full", "2", "--force"],
+        ["remove-older-than", "6M", "--force"],
+        ["cleanup", "--force", "--name"],
+    ]
+    assert all(c.argv[-2:] == ["--ssh-options=-p22", "file:///backups/home"] for c in commands)
+
+
+def test_no_retention_without_keep() -> None:
+    assert retention_commands(task_of(), archive=ARCHIVE) == []
+
+
+def test_restore_latest() -> None:
+    command = restore_command(task_of(OPTIONS="-v info"), destination="/restored", archive=ARCHIVE)
+    assert command.argv == [
+        "duplicity",
+        "restore",
+        *COMMON,
+        "-v",
+        "info",
+        "file:///backups/home",
+        "/restored",
+    ]
+
+
+def test_restore_at_a_time_and_one_path() -> None:
+    argv = restore_command(
+        task_of(), destination="/r/etc/hosts", archive=ARCHIVE, time="3D", path="etc/hosts"
+    ).argv
+    assert argv[len(COMMON) + 2 :] == [
+        "--time", "3D", "--path-to-restore", "etc/hosts", "file:///backups/home", "/r/etc/hosts",
+    ]  # fmt: skip
+
+
+def test_a_task_without_target_has_no_command() -> None:
+    task = parse_config({"TASK_x_LOAD": "true"}).tasks["x"]
+    with pytest.raises(ValueError, match="no TARGET"):
+        backup_command(task, src="/s", archive=ARCHIVE)
+    assert builtin_step_commands(task, src="/s", archive=ARCHIVE) == {}
+
+
+def test_built_in_steps_are_the_argv_joined_for_bash() -> None:
+    task = task_of(TARGET="sftp://u:pw@h/x", KEEP_FULL="2", SOURCE="/my data")
+    steps = builtin_step_commands(task, src="/s", archive=ARCHIVE)
+    assert set(steps) == {"load", "retention"}
+    backup = backup_command(task, src="/s", archive=ARCHIVE)
+    assert steps["load"] == Step(shlex.join(backup.argv), {"BACKEND_PASSWORD": "pw"})
+    assert shlex.split(steps["load"].command) == backup.argv  # "/my data" stays one word
+    retention = retention_commands(task, archive=ARCHIVE)
+    assert steps["retention"].command == " && ".join(shlex.join(c.argv) for c in retention)
+
+
+def test_an_own_load_keeps_only_the_retention_step() -> None:
+    steps = builtin_step_commands(task_of(LOAD="my-backup", KEEP="1Y"), src="/s", archive=ARCHIVE)
+    assert list(steps) == ["retention"]
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "expected"),
+    [
+        ("", {"XDG_CACHE_HOME": "/cache"}, ArchiveDir("/cache/duplicity", "XDG_CACHE_HOME")),
+        ("", {"XDG_CACHE_HOME": "/cache/"}, ArchiveDir("/cache/duplicity", "XDG_CACHE_HOME")),
+        ("", {"XDG_CACHE_HOME": " "}, ArchiveDir("/home/u/.cache/duplicity", "HOME")),
+        ("", {}, ArchiveDir("/home/u/.cache/duplicity", "HOME")),
+        (
+            "--archive-dir /a --archive-dir=/b",
+            {"XDG_CACHE_HOME": "/c"},
+            ArchiveDir("/b", "TASK_home_OPTIONS"),
+        ),
+        ("--archive-dir /a", {}, ArchiveDir("/a", "TASK_home_OPTIONS")),
+    ],
+)
+def test_archive_dir(options: str, env: dict[str, str], expected: ArchiveDir) -> None:
+    task = task_of(OPTIONS=options) if options else task_of()
+    assert archive_dir(task, env, "/home/u") == expected
