@@ -49,31 +49,54 @@ def run_task(
     cancel: Cancel | None = None,
     observer: RunObserver | None = None,
 ) -> RunResult:
-    """Run `task` once and return what happened. Never raises for a failing step."""
+    """Run `task` once and return what happened. Never raises for a failing step.
+
+    The result is told to the observers (recorded) while the task's lock is still held, and the
+    in-progress record is cleared after that but before the lock goes: a process that takes the lock
+    next never mistakes a finished run for a lost one, and a crash in between leaves a record, never none.
+    """
     started = datetime.now(UTC)
     own_cancel = cancel is None
     cancel = cancel or Cancel()
-    tracker = _Tracker(state_dir, task.id, log)
-    tail: tuple[str, ...] = ()
     try:
-        with task_lock(work_dir / task.id) as lock_fd:
+        lock = contextlib.ExitStack()
+        try:
+            lock_fd = lock.enter_context(task_lock(work_dir / task.id))
+        except TaskBusy:
+            log.event(
+                "skipped: this task is already running in another process", task=task.id, level="warning"
+            )
+            return _finish(task, trigger, started, ChainResult(Status.SKIPPED), (), log, observer)
+        except OSError as exc:
+            log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
+            return _finish(task, trigger, started, ChainResult(Status.FAILED, "setup", 1), (), log, observer)
+        with lock:
             record_lost_run(task, state_dir, log, observer)
+            tracker = _Tracker(state_dir, task.id, log)
             tracker.begin(trigger, started)
             log.event(f"run started ({trigger})", task=task.id)
             if observer is not None:
                 observer.run_started(task)
             run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker)
             outcome = run.steps()
-            tail = tuple(run.tail)
-    except TaskBusy:
-        log.event("skipped: this task is already running in another process", task=task.id, level="warning")
-        outcome = ChainResult(Status.SKIPPED)
-    except OSError as exc:
-        log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
-        outcome = ChainResult(Status.FAILED, "setup", 1)
+            result = _finish(task, trigger, started, outcome, tuple(run.tail), log, observer)
+            tracker.end()
+            return result
     finally:
         if own_cancel:
             cancel.close()
+
+
+def _finish(
+    task: Task,
+    trigger: Trigger,
+    started: datetime,
+    outcome: ChainResult,
+    tail: tuple[str, ...],
+    log: Log,
+    observer: RunObserver | None,
+) -> RunResult:
+    """The run's result, its summary line, and the observers told."""
     result = RunResult(
         task=task.id,
         status=outcome.status,
@@ -87,7 +110,6 @@ def run_task(
     log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
     if observer is not None:
         observer.run_finished(task, result)
-    tracker.end()  # after the result is recorded: a crash in between leaves a record, never none
     return result
 
 
