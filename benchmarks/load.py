@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from idle_daemon import read_stat
 from report import load_average, table
 
 DEFAULT_RUNNER = str(Path(sys.executable).parent / "duplicity-cron")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SKIP_PREFIX = "skipped the run due at "
 
 
@@ -53,9 +53,7 @@ class Round:
 
 
 def daemon_cpu(pid: int) -> float:
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return read_stat(pid).cpu
 
 
 def environment(folder: Path, tasks: int, starts: Path) -> dict[str, str]:
