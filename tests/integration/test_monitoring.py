@@ -178,6 +178,10 @@ def test_metrics_are_served_and_follow_the_runs(daemon, tmp_path):
     d = daemon(env)
     d.wait_for("[t] run succeeded")
     d.wait_for("[slow] WARNING: skipped")
+    # A skip is logged by the scheduling loop and counted by the observers on a thread of their own,
+    # after its history record: the count follows the log line by a moment.
+    skipped = ("duplicity_cron_runs_total", (("status", "skipped"), ("task", "slow")))
+    wait_until(lambda: scrape(port).get(skipped, 0) >= 1, what="the skip counted")
     m = scrape(port)
     t = (("task", "t"),)
     assert m[("duplicity_cron_up", ())] == 1
