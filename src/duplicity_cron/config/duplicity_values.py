@@ -14,6 +14,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
+from .values import split_authority
+
 DEFAULT_FULL_EVERY = "1M"
 
 # Schemes duplicity 3.2.1 registers whose URL names a host (its `uses_netloc` list).
@@ -148,17 +150,15 @@ def parse_source(value: str) -> str:
 def split_url_password(url: str) -> tuple[str, str | None]:
     """(the URL without its password, the password percent-decoded as duplicity reads it, or None).
 
-    The userinfo ends at the authority's last `@` and the password starts at its first `:`, as
-    urllib.parse (and so duplicity) reads them.
+    The authority is read by `values.split_authority`, as `secrets.url_passwords` reads it.
     """
     scheme, separator, rest = url.partition("://")
     if not separator:
         return url, None
     end = min((i for i in (rest.find(c) for c in "/?#") if i != -1), default=len(rest))
     authority, tail = rest[:end], rest[end:]
-    userinfo, at, host = authority.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not (at and colon and password):
+    user, password, host = split_authority(authority)
+    if password is None:
         return url, None
     return f"{scheme}://{user + '@' if user else ''}{host}{tail}", unquote(password)
 

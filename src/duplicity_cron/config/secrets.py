@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from .task_keys import SECRET_KEYS, TASK_PREFIX
-from .values import split_urls
+from .values import split_authority, split_urls
 
 MASK = "***"
 # Shorter values are not masked: `***` in place of every `a` or `12` garbles all output, and the
@@ -62,15 +62,13 @@ def is_maskable(value: str) -> bool:
 def url_passwords(text: str) -> list[str]:
     """The password of every `scheme://user:password@host` URL in `text`, as written and percent-decoded.
 
-    The userinfo ends at the authority's last `@` and the password starts at its first `:`, as
-    urllib.parse reads them, so an unencoded `@` or `:` belongs to the password. Text that is not a URL
-    (`a:b@c`, `user@host:path`) has no password; neither has `https://host/path?q=a:b@c`.
+    The authority is read by `values.split_authority`. Text that is not a URL (`a:b@c`,
+    `user@host:path`) has no password; neither has `https://host/path?q=a:b@c`.
     """
     found = []
     for url in _URL.finditer(text):
-        userinfo, at, _host = url.group(1).rpartition("@")
-        _user, colon, password = userinfo.partition(":")
-        if at and colon and password:
+        _user, password, _host = split_authority(url.group(1))
+        if password is not None:
             found.append(password)
             if unquote(password) != password:
                 found.append(unquote(password))  # what a tool that decodes the URL prints

@@ -38,15 +38,20 @@ def gnupg_home(work_dir: Path, task_id: str) -> Path:
     return work_dir / task_id / GNUPG_FOLDER
 
 
-def prepare_gnupg_home(path: Path) -> None:
-    """An empty folder of mode 700 (gpg refuses a home others can read); its content goes."""
+def empty_dir(path: Path) -> None:
+    """Make `path` an empty folder. Its content goes, the folder itself stays (it may be a mount point)."""
     path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, GNUPG_MODE)
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def prepare_gnupg_home(path: Path) -> None:
+    """An empty folder of mode 700 (gpg refuses a home others can read); its content goes."""
+    empty_dir(path)
+    os.chmod(path, GNUPG_MODE)
 
 
 def end_gpg_agent(path: Path) -> None:

@@ -6,7 +6,6 @@ that one whose runner died is recorded as lost by the next process that takes th
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -17,7 +16,7 @@ from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
 from ..views.summary import summary_fields, summary_text
-from .builtin import end_gpg_agent, gnupg_home, prepare_gnupg_home, run_steps_of
+from .builtin import empty_dir, end_gpg_agent, gnupg_home, prepare_gnupg_home, run_steps_of
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
@@ -26,16 +25,6 @@ from .process import StepOutcome, run_step
 OUTPUT_TAIL_LINES = 50
 TAIL_LINE_CHARS = 1000
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
-
-
-def empty_dir(path: Path) -> None:
-    """Make `path` an empty folder. Its content goes, the folder itself stays (it may be a mount point)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for child in path.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
 
 
 def run_task(

@@ -19,8 +19,8 @@ def _run_summary(run: RunResult, zone: tzinfo, with_output: bool = False) -> dic
     summary = {
         "status": str(run.status),
         "trigger": str(run.trigger),
-        "started": run.started.astimezone(zone).isoformat(timespec="seconds"),
-        "ended": run.ended.astimezone(zone).isoformat(timespec="seconds"),
+        "started": _time(run.started, zone),
+        "ended": _time(run.ended, zone),
         "duration": round(run.duration, 3),
         "exit_code": run.exit_code,
         "failed_step": run.failed_step,
