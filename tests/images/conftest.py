@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from .util import REPO, Engine
+from .util import IMAGE_PREFIX, REPO, Engine
 
 _ENGINE: Engine | None = None
 
@@ -70,7 +70,7 @@ def pytest_terminal_summary(terminalreporter):
                 "inspect",
                 "--format",
                 "{{.Size}}",
-                f"localhost/duplicity-cron-test:{target}",
+                f"{IMAGE_PREFIX}:{target}",
                 check=False,
             ).stdout.strip()
             size_mb = f"{int(size) / 1e6:.0f} MB" if size.isdigit() else "?"

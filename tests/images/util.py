@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 TARGETS = ("duplicity", "cron", "mariadb", "postgres", "docker")
 CRON_TARGETS = ("cron", "mariadb", "postgres", "docker")
-IMAGE_PREFIX = "localhost/duplicity-cron-test"
+# Another name keeps the images of a second checkout (a branch under test) apart from these.
+IMAGE_PREFIX = os.environ.get("DUPLICITY_CRON_TEST_IMAGE", "localhost/duplicity-cron-test")
 # Options that keep duplicity quick and quiet in tests (no stray DEBUG lines, no 30 s retries).
 DUP_OPTS = ["--num-retries", "1", "--backend-retry-delay", "1", "-v", "warning", "--no-print-statistics"]
 PASSPHRASE = "correct horse battery staple"
