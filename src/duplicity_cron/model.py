@@ -48,6 +48,7 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     EXEC = "exec"
     RESTORE = "restore"
+    VERIFY = "verify"  # a drill: `verify TASK`, or TASK_<id>_VERIFY's schedule
 
 
 class Schedule(Protocol):
@@ -113,6 +114,43 @@ def default_max_age(longest_gap: float) -> float:
 
 
 @dataclass(frozen=True)
+class BackupStats:
+    """What duplicity's "Backup Statistics" block says of one backup (`targets.statistics` reads it).
+
+    `source_bytes` counts what duplicity read: regular files, links, and each folder's own size.
+    """
+
+    source_files: int  # files, folders and links in the backup, the top folder included
+    source_bytes: int
+    new_files: int
+    new_bytes: int
+    changed_files: int
+    changed_bytes: int
+    deleted_files: int
+    raw_delta_bytes: int  # what the backup carried before compression and encryption
+    destination_change_bytes: int  # what the target grew by
+    errors: int  # files duplicity could not read
+    elapsed: float  # seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BackupStats:
+        """The inverse of `to_dict`; KeyError, ValueError or TypeError for a record it cannot read."""
+        values: dict[str, Any] = {}
+        for name, kind in _STATS_FIELDS.items():
+            value = data[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} is not a number")
+            values[name] = kind(value)
+        return cls(**values)
+
+
+_STATS_FIELDS = {name: (float if name == "elapsed" else int) for name in BackupStats.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What happened in one run. `exit_code` is the failing step's (128+N when killed by signal N)."""
 
@@ -124,6 +162,7 @@ class RunResult:
     exit_code: int = 0
     failed_step: str | None = None
     output_tail: tuple[str, ...] = field(default=())
+    backup: BackupStats | None = None  # the built-in backup's statistics, when it ran
 
     @property
     def succeeded(self) -> bool:
@@ -141,6 +180,7 @@ class RunResult:
         data["ended"] = self.ended.isoformat()
         data["duration"] = round(self.duration, 3)
         data["output_tail"] = list(self.output_tail)
+        data["backup"] = None if self.backup is None else self.backup.to_dict()
         return data
 
     @classmethod
@@ -155,6 +195,7 @@ class RunResult:
             exit_code=int(data["exit_code"]),
             failed_step=data.get("failed_step"),
             output_tail=tuple(data.get("output_tail", ())),
+            backup=None if data.get("backup") is None else BackupStats.from_dict(data["backup"]),
         )
 
 

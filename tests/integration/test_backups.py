@@ -205,3 +205,23 @@ def test_a_backup_task_without_a_passphrase_is_a_start_up_error(cli, tmp_path):
         "  - TASK_home_TARGET: duplicity needs PASSPHRASE (or PASSPHRASE_FILE) to encrypt the backup"
     )
     assert not (tmp_path / "target").exists()
+
+
+def test_each_backup_records_duplicity_statistics(two_backups):
+    """The history keeps what each built-in backup did: the full backed up every entry of the tree,
+    the incremental one changed file, one new and one deleted, and the target grew both times."""
+    from duplicity_cron.state.history import load_runs
+
+    where, env, _first, _second, _full = two_backups
+    state_dir = where.cache.parent / "state"  # base_env: the state folder beside the work folder
+    runs = sorted(load_runs(state_dir, "home"), key=lambda run: run.started)
+    assert [run.status for run in runs] == ["succeeded", "succeeded"]
+    full, incremental = (run.backup for run in runs)
+    assert full is not None and incremental is not None
+    entries = sum(1 for _ in where.data.rglob("*")) + 1  # and the top folder
+    assert full.source_files == full.new_files == entries  # "empty" then, "new file" now
+    assert (incremental.source_files, incremental.deleted_files) == (entries, 1)
+    # as duplicity 3.2.1 counts this change (measured): 2 new, 1 changed
+    assert (incremental.new_files, incremental.changed_files) == (2, 1), incremental
+    assert full.destination_change_bytes > 0 and incremental.destination_change_bytes > 0
+    assert full.errors == incremental.errors == 0

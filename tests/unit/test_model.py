@@ -78,6 +78,7 @@ def test_to_dict_is_json_ready_and_complete() -> None:
         "exit_code": 3,
         "failed_step": "load",
         "output_tail": ["line 1", "line 2"],
+        "backup": None,
     }
 
 

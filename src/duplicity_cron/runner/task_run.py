@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..config.task_keys import builtin_steps
 from ..log import Log
-from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
+from ..targets.statistics import StatisticsReader
 from ..views.summary import summary_fields, summary_text
 from .builtin import empty_dir, end_gpg_agent, gnupg_home, prepare_gnupg_home, run_steps_of
 from .cancel import Cancel
@@ -68,7 +70,9 @@ def run_task(
                 observer.run_started(task)
             run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker)
             outcome = run.steps()
-            result = _finish(task, trigger, started, outcome, tuple(run.tail), log, observer)
+            result = _finish(
+                task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
+            )
             tracker.end()
             return result
     finally:
@@ -84,6 +88,7 @@ def _finish(
     tail: tuple[str, ...],
     log: Log,
     observer: RunObserver | None,
+    backup: BackupStats | None = None,
 ) -> RunResult:
     """The run's result, its summary line, and the observers told."""
     result = RunResult(
@@ -95,6 +100,7 @@ def _finish(
         exit_code=outcome.exit_code,
         failed_step=outcome.failed_step,
         output_tail=tail,
+        backup=backup,
     )
     log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
     if observer is not None:
@@ -185,6 +191,9 @@ class _Run:
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
         self.tracker = tracker
         self.commands = run_steps_of(task, work_dir, env)  # the task's steps and the built-in ones
+        # The built-in backup's statistics block, read from its output as it comes.
+        self.statistics = StatisticsReader()
+        self.builtin_load = "load" in builtin_steps(task)
 
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
@@ -228,7 +237,11 @@ class _Run:
         return time.monotonic() + self.task.timeout if self.task.timeout else None
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
+        reads_statistics = step == "load" and self.builtin_load
+
         def on_line(stream: str, text: str, cut: bool = False) -> None:
+            if reads_statistics and stream == "stdout":
+                self.statistics.feed(text)
             masked = self.log.output(self.task.id, step, stream, text, cut=cut)
             # The tail travels in history files, notifications and ping bodies: keep its lines short.
             if len(masked) > TAIL_LINE_CHARS:
