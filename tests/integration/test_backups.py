@@ -212,7 +212,7 @@ def test_each_backup_records_duplicity_statistics(two_backups):
     the incremental one changed file, one new and one deleted, and the target grew both times."""
     from duplicity_cron.state.history import load_runs
 
-    where, env, _first, _second, _full = two_backups
+    where, _env, _first, _second, _full = two_backups
     state_dir = where.cache.parent / "state"  # base_env: the state folder beside the work folder
     runs = sorted(load_runs(state_dir, "home"), key=lambda run: run.started)
     assert [run.status for run in runs] == ["succeeded", "succeeded"]
