@@ -174,7 +174,10 @@ def _target_problems(tasks: Mapping[str, Task], work_dir: str, env: Mapping[str,
     problems = []
     for task in sorted(tasks.values(), key=lambda t: t.id):
         if task.target is not None:
-            for problem in (gnupg_home_problem(work_dir, task.id), passphrase_problem(task.options, env)):
+            for problem in (
+                gnupg_home_problem(work_dir, task.id),
+                passphrase_problem(task.options, env, public_key=task.encrypt_key is not None),
+            ):
                 if problem:
                     problems.append(f"TASK_{task.id}_TARGET: {problem}")
     return problems
