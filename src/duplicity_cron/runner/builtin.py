@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from . import children
 GNUPG_MODE = 0o700
 _GPGCONF_SECONDS = 10.0
 _GPG_SECONDS = 60.0  # an import of a key takes milliseconds; a gpg that hangs must not hold the run
+# gpg's lines that say nothing about a failed import: its counts, new files, each skipped character.
+_GPG_CHATTER = re.compile(r"^gpg: +[A-Za-z ]+: +\d+$|created$|invalid radix64 character")
 
 
 class KeyringError(Exception):
@@ -142,8 +145,8 @@ def _gpg(home: Path, env: Mapping[str, str], args: list[str], stdin: bytes = b""
 def _import_key(home: Path, env: Mapping[str, str], key: str, variable: str) -> None:
     code, _out, err = _gpg(home, env, ["--import"], key.encode())
     if code != 0:
-        lines = [line for line in err.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {code}"
+        lines = [line.strip() for line in err.splitlines() if line.strip() and not _GPG_CHATTER.search(line)]
+        reason = "; ".join(lines[-2:]) or f"exit code {code}"
         raise KeyringError(f"gpg cannot import {variable}: {reason}")
 
 

@@ -20,7 +20,7 @@ from ..log import Log
 from ..model import Task
 from ..targets.duplicity import Command, restore_command
 from . import reaper
-from .builtin import KeyringError, archive_path, end_gpg_agent, gnupg_home, prepare_keyring
+from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel, on_stop_signals
 from .lock import TaskBusy, task_lock
 from .process import run_step
@@ -97,6 +97,8 @@ def _restore(
         return code
     finally:
         end_gpg_agent(gnupg)
+        with contextlib.suppress(OSError):
+            empty_dir(gnupg)  # the private key imported into it does not stay on disk
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 
