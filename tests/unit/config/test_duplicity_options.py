@@ -5,6 +5,7 @@ warning for FTP_PASSWORD. Every entry of the table is tried in both places."""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,9 @@ def test_ftp_password_is_a_warning_naming_backend_password() -> None:
 def test_a_clean_configuration_has_no_warning() -> None:
     env = {**BASE, "TASK_home_OPTIONS": "--gpg-options=--compress-level=1", "TASK_x_LOAD": "duplicity a b"}
     assert parse_config(env).warnings == ()
+
+
+def test_the_readme_lists_every_old_option() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for option in OLD_OPTIONS:
+        assert f"| `{option.name}` | " in readme and option.instead in readme, option.name
