@@ -92,6 +92,11 @@ class Task:
     options: tuple[str, ...] = ()  # extra duplicity options, appended
     keep_full: int | None = None  # full chains to keep
     keep: str | None = None  # remove chains older than this duplicity interval
+    # Public-key encryption (see `config.encryption`): the fingerprint, and the armored keys, kept out
+    # of the repr so that no traceback or debug print shows key material.
+    encrypt_key: str | None = None
+    public_key: str | None = field(default=None, repr=False)
+    private_key: str | None = field(default=None, repr=False)
 
     @property
     def restore_order_key(self) -> str:

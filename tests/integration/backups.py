@@ -77,3 +77,37 @@ def duplicity(*args: str, where: Places, name: str = "home", current_time: int |
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
     finally:
         subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "gpg-agent"], check=False, env=env)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An OpenPGP key made for a test: its fingerprint and its armored public and private key files."""
+
+    fingerprint: str
+    public: Path
+    private: Path
+
+
+def make_key_pair(folder: Path, passphrase: str = "", name: str = "Backup Test") -> KeyPair:
+    """A real ed25519 key with a cv25519 encryption subkey (gpg 2.2, fast to make), protected by
+    `passphrase` when given, exported armored as `gpg --export --armor` and `--export-secret-keys`."""
+    gnupg = folder / "keygen-gnupg"
+    gnupg.mkdir(mode=0o700, parents=True)
+    env = {"PATH": base_env_path(), "GNUPGHOME": str(gnupg), "HOME": str(gnupg)}
+    secret = ["--pinentry-mode", "loopback", "--passphrase", passphrase]
+
+    def gpg(*args: str) -> str:
+        done = subprocess.run(["gpg", "--batch", *args], env=env, check=True, capture_output=True, timeout=60)
+        return done.stdout.decode()
+
+    try:
+        gpg(*secret, "--quick-gen-key", f"{name} <backup@example.invalid>", "ed25519", "cert", "never")
+        listing = gpg("--with-colons", "--list-keys")
+        fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+        gpg(*secret, "--quick-add-key", fingerprint, "cv25519", "encr", "never")
+        public, private = folder / f"{name}.pub.asc", folder / f"{name}.key.asc"
+        public.write_text(gpg("--armor", "--export", fingerprint))
+        private.write_text(gpg(*secret, "--armor", "--export-secret-keys", fingerprint))
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "gpg-agent"], check=False, env=env)
+    return KeyPair(fingerprint, public, private)

@@ -143,7 +143,7 @@ def _main(args: list[str], masks: Masks) -> int:
 
     command, rest = (args[0], args[1:]) if args else ("run", [])
     log = Log(environment.mask, config.timezone, config.log_format)
-    for warning in environment.warnings:
+    for warning in (*environment.warnings, *config.warnings):
         if command in _LOGGING_COMMANDS:
             log.event(warning, level="warning")
         else:  # keep stdout for the command's own output (list --json, status --json)

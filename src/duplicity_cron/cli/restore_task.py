@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from ..config.duplicity_values import parse_time, split_url_password
+from ..config.encryption import restore_key_problem
 from ..model import Task
 from ..runner.restore_backup import RestoreRequest, is_empty_folder, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
@@ -89,6 +90,9 @@ def main(args: list[str], loaded: Loaded) -> int:
     config, log = loaded.config, loaded.log
     try:
         task = _task(loaded, options.task)
+        if (problem := restore_key_problem(task)) is not None:  # before a folder is made, or duplicity runs
+            log.event(f"cannot restore: {problem}", task=task.id, level="error")
+            return EXIT_FAILED
         when = None if options.time is None else _time(options.time)
         path = None if options.path is None else _relative_path(options.path)
         destination, fresh = _destination(options.to, options.force, Path(config.work_dir), task)

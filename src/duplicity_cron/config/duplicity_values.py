@@ -188,14 +188,17 @@ def gnupg_home_problem(work_dir: str, task_id: str) -> str | None:
     )
 
 
-def passphrase_problem(options: Sequence[str], env: Mapping[str, str]) -> str | None:
+def passphrase_problem(
+    options: Sequence[str], env: Mapping[str, str], *, public_key: bool = False
+) -> str | None:
     """Duplicity encrypts symmetrically with PASSPHRASE; without one it fails asking for it (with a
-    traceback, exit 30). Unless OPTIONS turn encryption off or to a public key."""
-    if env.get("PASSPHRASE", "").strip():
+    traceback, exit 30). Unless the task encrypts to a public key (ENCRYPT_KEY: a backup needs no
+    passphrase), or OPTIONS turn encryption off or to a public key."""
+    if public_key or env.get("PASSPHRASE", "").strip():
         return None
     if any(word == "--no-encryption" or word.startswith("--encrypt-key") for word in options):
         return None
     return (
         "duplicity needs PASSPHRASE (or PASSPHRASE_FILE) to encrypt the backup, and there is no default; "
-        "set one, or add --no-encryption to OPTIONS"
+        "set one, encrypt to a public key (ENCRYPT_KEY), or add --no-encryption to OPTIONS"
     )

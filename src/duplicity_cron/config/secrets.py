@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from .task_keys import SECRET_KEYS, TASK_PREFIX
+from .task_keys import FILE_KEYS, SECRET_URL_KEYS, TASK_PREFIX
 from .values import split_authority, split_urls
 
 MASK = "***"
@@ -24,9 +24,11 @@ MIN_MASKED_LENGTH = 4
 MAX_SECRET_FILE_BYTES = 1024 * 1024
 MAX_SECRET_FILE_TEXT = "1 MiB"
 _SECRET_WORDS = ("PASSPHRASE", "PASSWORD", "SECRET", "TOKEN")
-# The secret task keys (notification and ping URLs: tokens in their paths and user parts) are secret
+# The secret URL keys (notification and ping URLs: tokens in their paths and user parts) are secret
 # whatever their prefix: CONF_NOTIFY_URLS too.
-_SECRET_URL_SUFFIXES = SECRET_KEYS
+_SECRET_URL_SUFFIXES = SECRET_URL_KEYS
+# The task keys that may be read from a file: `TASK_<id>_PUBLIC_KEY_FILE` gives `TASK_<id>_PUBLIC_KEY`.
+_TASK_FILE_KEYS = tuple("_" + key for key in FILE_KEYS)
 _FILE_SUFFIX = "_FILE"
 # Where a URL starts in a longer text: a scheme (RFC 3986 §3.1) not preceded by a scheme character, then
 # "//". Its authority, read ahead without consuming it (`sftp://h,s3://k:p@b` holds two URLs), ends at
@@ -89,14 +91,17 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
     """Give `NAME` the content of the file named by `NAME_FILE` for secret-looking NAMEs.
 
     Other `*_FILE` variables (SSL_CERT_FILE, TF_CLI_CONFIG_FILE...) belong to other programs and are
-    left alone: real environments carry them, some pointing at missing or very large files.
+    left alone: real environments carry them, some pointing at missing or very large files. Of the task
+    variables, only the keys that take a file (`task_keys.FILE_KEYS`) are read.
     `read_file` returns the file's text or raises OSError, UnicodeDecodeError or SecretFileError.
     """
     resolved = ResolvedSecrets()
     for var in sorted(env):
-        if not var.upper().endswith(_FILE_SUFFIX) or var.upper().startswith(TASK_PREFIX):
+        if not var.upper().endswith(_FILE_SUFFIX):
             continue
         name = var[: -len(_FILE_SUFFIX)]
+        if var.upper().startswith(TASK_PREFIX) and not name.upper().endswith(_TASK_FILE_KEYS):
+            continue
         if not name or not looks_secret(name):
             continue
         if env.get(name):
@@ -111,9 +116,14 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
         except SecretFileError as exc:
             resolved.errors.append(f"{var}: cannot use {path}: {exc}")
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            resolved.errors.append(f"{var}: cannot read {path}: {reason}")
+        except UnicodeDecodeError:
+            resolved.errors.append(
+                f"{var}: cannot use {path}: it is not UTF-8 text (a binary file? a key must be "
+                "ASCII-armored: gpg --armor)"
+            )
+            continue
+        except OSError as exc:
+            resolved.errors.append(f"{var}: cannot read {path}: {exc.strerror or exc}")
             continue
         problem = _content_problem(content)
         if problem:

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..model import Task
+from .duplicity_options import options_problems, step_warnings, variable_warnings
 from .duplicity_values import gnupg_home_problem, passphrase_problem
 from .durations import DAY, MAX_WAIT, parse_wait
 from .errors import ConfigError
@@ -39,6 +40,8 @@ class Config:
     notify_urls: tuple[str, ...] = ()
     notify_on: str = "failure"
     metrics_port: int | None = None
+    # Start-up warnings of the configuration (old duplicity options in steps): printed, never fatal.
+    warnings: tuple[str, ...] = ()
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -174,10 +177,27 @@ def _target_problems(tasks: Mapping[str, Task], work_dir: str, env: Mapping[str,
     problems = []
     for task in sorted(tasks.values(), key=lambda t: t.id):
         if task.target is not None:
-            for problem in (gnupg_home_problem(work_dir, task.id), passphrase_problem(task.options, env)):
+            for problem in (
+                gnupg_home_problem(work_dir, task.id),
+                passphrase_problem(task.options, env, public_key=task.encrypt_key is not None),
+            ):
                 if problem:
                     problems.append(f"TASK_{task.id}_TARGET: {problem}")
     return problems
+
+
+def _old_duplicity_findings(tasks: Mapping[str, Task], env: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for duplicity 0.8's options: in OPTIONS (errors, but what 3.x only warns
+    about) and in the steps' duplicity command lines (warnings), and its renamed variables."""
+    errors: list[str] = []
+    warnings = variable_warnings(env)
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        found_errors, found_warnings = options_problems(f"TASK_{task.id}_OPTIONS", task.options)
+        errors += found_errors
+        warnings += found_warnings
+        for step, command in task.steps.items():
+            warnings += step_warnings(f"TASK_{task.id}_{step.upper()}", command)
+    return errors, warnings
 
 
 def parse_config(env: Mapping[str, str]) -> Config:
@@ -187,6 +207,8 @@ def parse_config(env: Mapping[str, str]) -> Config:
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
     problems += size_problems(env, tasks, settings.get("work_dir", PurePosixPath(DEFAULT_WORK_DIR)))
     problems += _target_problems(tasks, str(settings.get("work_dir", DEFAULT_WORK_DIR)), env)
+    old_errors, warnings = _old_duplicity_findings(tasks, env)
+    problems += old_errors
     if problems:
         raise ConfigError(problems)
-    return Config(tasks=tasks, **settings)
+    return Config(tasks=tasks, warnings=tuple(warnings), **settings)

@@ -21,6 +21,7 @@ from .duplicity_values import (
     parse_target_url,
 )
 from .durations import DAY, MAX_DURATION, MAX_WAIT, parse_duration, parse_wait
+from .encryption import parse_fingerprint, parse_private_key, parse_public_key
 from .schedules import CronSchedule, parse_timezone
 from .values import parse_notify_on, parse_ping_url, split_urls
 
@@ -34,7 +35,13 @@ STEPS = MAIN_STEPS + HOOK_STEPS
 RETENTION_STEP = "retention"
 CHAIN_STEPS = ("prepare", "extract", "transform", "load", RETENTION_STEP, "succeed")
 # The keys that only mean something with a TARGET.
-TARGET_OPTION_KEYS = ("SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP")
+TARGET_OPTION_KEYS = (
+    "SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "ENCRYPT_KEY", "PUBLIC_KEY", "PRIVATE_KEY",
+)  # fmt: skip
+# The keys that only mean something with ENCRYPT_KEY.
+ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
+# `TASK_<id>_<KEY>_FILE` names a file that holds the key's value (read like any secret `*_FILE`).
+FILE_SUFFIX = "_FILE"
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -52,6 +59,8 @@ class TaskKey:
     field: str | None = None  # the `Task` field it sets; None for steps (`Task.steps`) and TZ
     parse: KeyParser | None = None
     secret: bool = False  # its value is masked in every output, like a password
+    urls: bool = False  # a list of URLs: each one is masked on its own too
+    from_file: bool = False  # may be given as `TASK_<id>_<KEY>_FILE`, the path of a file holding it
 
     @property
     def is_step(self) -> bool:
@@ -129,6 +138,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         field="notify_urls",
         parse=_plain(split_urls),
         secret=True,
+        urls=True,
     ),
     TaskKey(
         "NOTIFY_ON",
@@ -145,6 +155,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         field="ping_url",
         parse=_plain(parse_ping_url),
         secret=True,
+        urls=True,
     ),
     TaskKey(
         "TARGET",
@@ -195,6 +206,36 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         field="keep",
         parse=_plain(parse_interval),
     ),
+    TaskKey(
+        "ENCRYPT_KEY",
+        "public-key encryption instead of PASSPHRASE: the full fingerprint (40 hex digits, spaces "
+        "allowed) of the key the built-in commands encrypt to (`--encrypt-key`); needs PUBLIC_KEY. "
+        "Masked, like every `*_KEY`",
+        "`251AC574D792116C2CFCC38225F0F14E0950CA11`",
+        field="encrypt_key",
+        parse=_plain(parse_fingerprint),
+        secret=True,
+    ),
+    TaskKey(
+        "PUBLIC_KEY",
+        "the ASCII-armored public key of ENCRYPT_KEY (`gpg --export --armor FPR`), usually as "
+        "`TASK_<id>_PUBLIC_KEY_FILE`; imported into the run's own keyring at every run",
+        "`TASK_home_PUBLIC_KEY_FILE=/run/secrets/backup.pub`",
+        field="public_key",
+        parse=_plain(parse_public_key),
+        secret=True,
+        from_file=True,
+    ),
+    TaskKey(
+        "PRIVATE_KEY",
+        "the ASCII-armored private key of ENCRYPT_KEY (`gpg --export-secret-keys --armor FPR`), as "
+        "`TASK_<id>_PRIVATE_KEY_FILE`; needed only by `restore TASK` (its passphrase, if any: PASSPHRASE)",
+        "`TASK_home_PRIVATE_KEY_FILE=/run/secrets/backup.key`",
+        field="private_key",
+        parse=_plain(parse_private_key),
+        secret=True,
+        from_file=True,
+    ),
 )
 
 KEYS_BY_NAME = {key.name: key for key in TASK_KEYS}
@@ -202,6 +243,8 @@ KEYS = tuple(KEYS_BY_NAME)
 # Longest first, so that a key that ends with another key wins (NOTIFY_ON before ON).
 KEYS_BY_LENGTH = sorted(KEYS, key=len, reverse=True)
 SECRET_KEYS = tuple(key.name for key in TASK_KEYS if key.secret)
+SECRET_URL_KEYS = tuple(key.name for key in TASK_KEYS if key.secret and key.urls)
+FILE_KEYS = tuple(key.name for key in TASK_KEYS if key.from_file)
 
 
 def builtin_steps(task: Task) -> tuple[str, ...]:

@@ -15,7 +15,11 @@ from typing import Any
 
 from ..model import Task
 from .duplicity_values import same_place
+from .encryption import conflicting_options
 from .task_keys import (
+    ENCRYPTION_KEYS,
+    FILE_KEYS,
+    FILE_SUFFIX,
     KEYS,
     KEYS_BY_LENGTH,
     KEYS_BY_NAME,
@@ -49,6 +53,15 @@ def split_task_variable(name: str) -> tuple[str, str] | None:
     return None
 
 
+def file_variable(name: str) -> tuple[str, str] | None:
+    """(id, KEY) of `TASK_<id>_<KEY>_FILE` for a KEY that takes a file: the environment layer has read
+    the file into `TASK_<id>_<KEY>` (`secrets.resolve_secret_files`)."""
+    if not name.upper().endswith(FILE_SUFFIX):
+        return None
+    split = split_task_variable(name[: -len(FILE_SUFFIX)])
+    return split if split is not None and split[1] in FILE_KEYS else None
+
+
 def task_variables(env: Mapping[str, str], key: str) -> list[tuple[str, str]]:
     """(variable, value) of every `TASK_<id>_<key>` in `env`, whatever else is wrong with the tasks."""
     found = []
@@ -63,11 +76,15 @@ def task_variables(env: Mapping[str, str], key: str) -> list[tuple[str, str]]:
 def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str]) -> dict[str, Task]:
     """Every task defined in `env`; problems are appended to `problems`."""
     raw: dict[str, dict[str, tuple[str, str]]] = {}
+    files: dict[str, set[str]] = {}  # task id -> the keys given as TASK_<id>_<KEY>_FILE
     for name in sorted(env):
         if not name.startswith(TASK_PREFIX) and name.upper().startswith(TASK_PREFIX):
             # Keys are matched in any case, the prefix is not: `task_db_load` must not vanish in silence.
             problems.append(f"{name}: a task variable starts with {TASK_PREFIX} in capitals")
         if not name.startswith(TASK_PREFIX) or name in RESERVED_VARIABLES:
+            continue
+        if (from_file := file_variable(name)) is not None:
+            files.setdefault(from_file[0], set()).add(from_file[1])
             continue
         split = split_task_variable(name)
         if split is None:
@@ -89,9 +106,15 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
             continue
         entries[key] = (name, env[name])
 
+    for task_id, keys in files.items():
+        for key in keys & set(raw.get(task_id, {})):
+            # The value was read from the file (or the variable is set too, and start-up warns that
+            # the file is ignored): name the variable the user wrote.
+            name, value = raw[task_id][key]
+            raw[task_id][key] = (name + FILE_SUFFIX, value)
     tasks: dict[str, Task] = {}
     for task_id, entries in raw.items():
-        task = _TaskParser(task_id, entries, problems).parse(default_tz)
+        task = _TaskParser(task_id, entries, problems, files.get(task_id, set())).parse(default_tz)
         if task is not None:
             tasks[task_id] = task
     _check_targets(tasks, problems)
@@ -137,10 +160,13 @@ def _unknown_key_problem(name: str) -> str:
 class _TaskParser:
     """The variables of one task, checked one key at a time."""
 
-    def __init__(self, task_id: str, entries: dict[str, tuple[str, str]], problems: list[str]) -> None:
+    def __init__(
+        self, task_id: str, entries: dict[str, tuple[str, str]], problems: list[str], files: set[str]
+    ) -> None:
         self.task_id = task_id
         self.entries = entries
         self.problems = problems
+        self.files = files  # keys given as files: a file that cannot be read is reported already
 
     def setting(self, key: str) -> tuple[str, str] | None:
         """The (variable, value) of a setting; an empty value is a problem, not a silent default."""
@@ -220,4 +246,31 @@ class _TaskParser:
             self.problems.append(
                 f"{self.entries['TARGET'][0]}: task {self.task_id!r} is a restore task (RESTORE); a task "
                 "with TARGET is a backup, restored with `duplicity-cron restore TASK`"
+            )
+        else:
+            self._check_encryption_keys(task)
+
+    def _check_encryption_keys(self, task: Task) -> None:
+        """ENCRYPT_KEY needs its public key, the keys need ENCRYPT_KEY, and OPTIONS leave the
+        encryption to it."""
+        prefix = f"TASK_{self.task_id}_"
+        if "ENCRYPT_KEY" not in self.entries:
+            for key in ENCRYPTION_KEYS:
+                if key in self.entries or key in self.files:
+                    name = self.entries[key][0] if key in self.entries else prefix + key + FILE_SUFFIX
+                    self.problems.append(
+                        f"{name}: only means something with {prefix}ENCRYPT_KEY, which is not set"
+                    )
+            return
+        variable = self.entries["ENCRYPT_KEY"][0]
+        if "PUBLIC_KEY" not in self.entries and "PUBLIC_KEY" not in self.files:
+            self.problems.append(
+                f"{variable}: needs the public key of that fingerprint: set {prefix}PUBLIC_KEY_FILE to "
+                "a file of `gpg --export --armor FINGERPRINT`"
+            )
+        conflicts = sorted({word.split("=", 1)[0] for word in conflicting_options(task.options)})
+        if conflicts:
+            self.problems.append(
+                f"{self.entries['OPTIONS'][0]}: {', '.join(conflicts)} cannot go with {prefix}ENCRYPT_KEY, "
+                "which chooses the encryption (the run's keyring holds its public key alone)"
             )

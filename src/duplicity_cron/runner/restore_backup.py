@@ -20,7 +20,7 @@ from ..log import Log
 from ..model import Task
 from ..targets.duplicity import Command, restore_command
 from . import reaper
-from .builtin import archive_path, end_gpg_agent, gnupg_home, prepare_gnupg_home
+from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel, on_stop_signals
 from .lock import TaskBusy, task_lock
 from .process import run_step
@@ -62,7 +62,7 @@ def restore_backup(
     except TaskBusy:
         log.event("the task is running in another process; nothing was restored", task=task.id, level="error")
         return EXIT_BUSY
-    except OSError as exc:  # the work folder, GNUPGHOME, the destination: never a traceback
+    except (OSError, KeyringError) as exc:  # the work folder, the keys, the destination: no traceback
         log.event(f"cannot restore: {exc}", task=task.id, level="error")
         return EXIT_FAILED
 
@@ -79,7 +79,7 @@ def _restore(
     gnupg = gnupg_home(work_dir, task.id)
     staging: Path | None = None
     try:
-        prepare_gnupg_home(gnupg)
+        keyring = prepare_keyring(task, gnupg, env, secret=True)  # the private key too: it decrypts
         into = request.destination
         if request.force and into.is_dir() and not is_empty_folder(into):
             staging = into = Path(tempfile.mkdtemp(prefix=".restore-", dir=request.destination))
@@ -90,13 +90,15 @@ def _restore(
             time=request.time,
             path=request.path,
         )
-        env = {**env, **command.env, "GNUPGHOME": str(gnupg)}
+        env = {**env, **command.env, **keyring}
         code = _run(task, command, env, work_dir, log, stop_grace, lock_fd)
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         return code
     finally:
         end_gpg_agent(gnupg)
+        with contextlib.suppress(OSError):
+            empty_dir(gnupg)  # the private key imported into it does not stay on disk
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 

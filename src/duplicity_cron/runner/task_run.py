@@ -18,7 +18,7 @@ from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
 from ..targets.statistics import StatisticsReader
 from ..views.summary import summary_fields, summary_text
-from .builtin import empty_dir, end_gpg_agent, gnupg_home, prepare_gnupg_home, run_steps_of
+from .builtin import KeyringError, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring, run_steps_of
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
@@ -225,10 +225,15 @@ class _Run:
         try:
             empty_dir(src)
             empty_dir(dst)
-            if self.task.target is not None:
-                prepare_gnupg_home(gnupg_home(self.work_dir, self.task.id))
+            if self.task.target is not None:  # the public key only: a run cannot read old backups
+                prepare_keyring(self.task, gnupg_home(self.work_dir, self.task.id), self.env, secret=False)
         except OSError as exc:
             self.log.event(f"cannot prepare the work folders: {exc}", task=self.task.id, level="error")
+            return ChainResult(Status.FAILED, "setup", 1)
+        except KeyringError as exc:
+            message = f"cannot prepare the keyring: {exc}"
+            self.log.event(message, task=self.task.id, level="error")
+            self.tail.append(self.log.mask(message))
             return ChainResult(Status.FAILED, "setup", 1)
         self.env.update(SRC=str(src), DST=str(dst), TASK_ID=self.task.id)
         return SUCCEEDED
@@ -250,6 +255,9 @@ class _Run:
 
         self.tracker.step(step)
         command = self.commands[step]
+        if command.notice:
+            self.log.event(command.notice, task=self.task.id, step=step, level="warning")
+            self.tail.append(self.log.mask(command.notice))
         outcome = run_step(
             command.command,
             cwd=str(self.work_dir),

@@ -16,6 +16,9 @@ Pure, like borgmatic's `borg/prune.py`: building a command line is separate from
 - `--num-retries 3 --backend-retry-delay 30`: three attempts 30 s apart, so a dead backend fails the
   run in about a minute (duplicity's own 5 and 30 s take two); OPTIONS can change them.
 - OPTIONS come after the runner's options: in duplicity's argparse the later option wins.
+- `--encrypt-key FPR` (with ENCRYPT_KEY, every command): encrypt to that public key, imported into
+  the run's GNUPGHOME by `runner.builtin.prepare_keyring`. No trust option is needed: 3.2.1 calls gpg
+  with `--always-trust` (its `gpg.py`, GPGFile), measured: a key imported without ownertrust works.
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ def _target(task: Task) -> tuple[str, dict[str, str]]:
     return url, ({} if password is None else {"BACKEND_PASSWORD": password})
 
 
+def encryption_options(task: Task) -> list[str]:
+    """`--encrypt-key FPR` for a task with ENCRYPT_KEY; none for PASSPHRASE's symmetric encryption."""
+    return [] if task.encrypt_key is None else ["--encrypt-key", task.encrypt_key]
+
+
 def _common(task: Task, archive: str) -> list[str]:
     return [
         "--name", task.id,
@@ -87,20 +95,19 @@ def _common(task: Task, archive: str) -> list[str]:
         "-v", VERBOSITY,
         "--num-retries", str(NUM_RETRIES),
         "--backend-retry-delay", str(BACKEND_RETRY_DELAY),
+        *encryption_options(task),
     ]  # fmt: skip
 
 
-def backup_command(task: Task, *, src: str, archive: str) -> Command:
+def backup_command(task: Task, *, src: str, archive: str, full: bool = False) -> Command:
     """`duplicity backup` of SOURCE (default `src`, the run's $SRC): full when the last full is older
-    than FULL_EVERY, incremental otherwise."""
+    than FULL_EVERY, incremental otherwise; `duplicity full` with `full` (a new chain)."""
     url, env = _target(task)
-    argv = [
-        PROGRAM, "backup", *_common(task, archive),
-        "--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY,
-        "--allow-source-mismatch",
-        *task.options,
-        task.source or src, url,
-    ]  # fmt: skip
+    when = ["full"] if full else ["backup"]
+    argv = [PROGRAM, *when, *_common(task, archive)]
+    if not full:
+        argv += ["--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY]
+    argv += ["--allow-source-mismatch", *task.options, task.source or src, url]
     return Command(argv, env)
 
 
@@ -139,10 +146,12 @@ def restore_command(
 
 @dataclass(frozen=True)
 class Step:
-    """A built-in step as the chain runs it: a `bash -c` command and its own environment additions."""
+    """A built-in step as the chain runs it: a `bash -c` command and its own environment additions,
+    and a warning to log when it starts."""
 
     command: str
     env: dict[str, str]
+    notice: str | None = None
 
 
 def _joined(commands: Sequence[Command]) -> Step:
@@ -152,13 +161,26 @@ def _joined(commands: Sequence[Command]) -> Step:
     return Step(" && ".join(command.shell for command in commands), env)
 
 
-def builtin_step_commands(task: Task, *, src: str, archive: str) -> dict[str, Step]:
+# Why a backup with ENCRYPT_KEY is a new full chain when the cache holds none (see `new_chain_notice`).
+NEW_CHAIN_NOTICE = (
+    "a full backup, a new chain: duplicity's cache {cache} holds no backup chain of this task, and with "
+    "ENCRYPT_KEY the signatures of one in TARGET cannot be read without the private key (duplicity would "
+    "fail, exit 31); keep the cache on a volume to keep making incrementals"
+)
+
+
+def builtin_step_commands(task: Task, *, src: str, archive: str, new_chain: bool = False) -> dict[str, Step]:
     """The built-in steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup) and
-    `retention` (its commands one after the other, stopping at the first that fails)."""
+    `retention` (its commands one after the other, stopping at the first that fails).
+
+    `new_chain`: the load is `duplicity full`, with a notice saying why (`NEW_CHAIN_NOTICE`).
+    """
     steps = {}
     for name in builtin_steps(task):
         if name == RETENTION_STEP:
             steps[name] = _joined(retention_commands(task, archive=archive))
         else:
-            steps[name] = _joined([backup_command(task, src=src, archive=archive)])
+            step = _joined([backup_command(task, src=src, archive=archive, full=new_chain)])
+            notice = NEW_CHAIN_NOTICE.format(cache=f"{archive}/{task.id}") if new_chain else None
+            steps[name] = Step(step.command, step.env, notice)
     return steps
