@@ -92,6 +92,11 @@ class Task:
     options: tuple[str, ...] = ()  # extra duplicity options, appended
     keep_full: int | None = None  # full chains to keep
     keep: str | None = None  # remove chains older than this duplicity interval
+    # The built-in dump (see `sources`): a database server's URL, which databases, and the password.
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
+    database_password: str | None = field(default=None, repr=False)
+    database_password_file: str | None = None  # where database_password was read from
 
     @property
     def restore_order_key(self) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from .task_keys import SECRET_KEYS, TASK_PREFIX
+from .task_keys import FILE_KEYS, SECRET_KEYS, TASK_PREFIX
 from .values import split_authority, split_urls
 
 MASK = "***"
@@ -94,7 +94,7 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
     """
     resolved = ResolvedSecrets()
     for var in sorted(env):
-        if not var.upper().endswith(_FILE_SUFFIX) or var.upper().startswith(TASK_PREFIX):
+        if not var.upper().endswith(_FILE_SUFFIX) or _other_task_variable(var):
             continue
         name = var[: -len(_FILE_SUFFIX)]
         if not name or not looks_secret(name):
@@ -122,6 +122,15 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
         resolved.values[name] = content
         resolved.sources[name] = var
     return resolved
+
+
+def _other_task_variable(var: str) -> bool:
+    """A `TASK_*_FILE` that is not one of the task keys read from a file (`TASK_<id>_DATABASE_PASSWORD
+    _FILE`): its `TASK_*` twin would be no task key."""
+    upper = var.upper()
+    if not upper.startswith(TASK_PREFIX):
+        return False
+    return not any(upper.endswith(f"_{key}{_FILE_SUFFIX}") for key in FILE_KEYS)
 
 
 def _strip_one_newline(text: str) -> str:
