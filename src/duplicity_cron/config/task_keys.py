@@ -223,7 +223,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     TaskKey(
         "DATABASE_URL",
         "a database server to dump: without an EXTRACT of the task's own, EXTRACT is the built-in dump of "
-        'its databases into `$SRC` (see "Database backups"); a password in it is masked and passed to '
+        'its databases into `$SRC` (see "Backing up databases"); a password in it is masked and passed to '
         "the client out of its command line",
         "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`",
         field="database_url",
