@@ -119,17 +119,18 @@ ENTRYPOINT ["tini", "--", "duplicity-cron"]
 CMD ["run"]
 
 # ---------------------------------------------------------------------------------------------
-# mariadb: adds Debian's MariaDB client (mariadb, mariadb-dump / mysqldump)
+# mariadb: adds Debian's MariaDB client (mariadb, mariadb-dump / mysqldump), and zstd for the built-in dump
 FROM cron AS mariadb
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-client \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-client zstd \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
 
 # ---------------------------------------------------------------------------------------------
-# postgres: adds Debian's PostgreSQL client (psql, pg_dump, pg_dumpall, pg_restore)
+# postgres: adds Debian's PostgreSQL client (psql, pg_dump, pg_dumpall, pg_restore), and zstd for the
+# built-in dump
 FROM cron AS postgres
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client zstd \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
-# (apt: gnupg, util-linux, procps; pip: this package with its test extras, and duplicity),
+# (apt: gnupg, util-linux, procps, the PostgreSQL and MariaDB servers and zstd; pip: this package with its test extras, and duplicity),
 # runs ruff and mypy, the runner's tests (tests/unit, tests/integration), then the image tests
 # (scripts/images/test.sh: container engine, images built and run, servers started by the tests).
 # Extra arguments go to the runner's pytest, e.g. `scripts/test.sh -k daemon`;
@@ -12,6 +12,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends gnupg util-linux procps bash ca-certificates >/dev/null
+  # the database tests start Debian's servers themselves: no service starts in the package scripts
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends postgresql mariadb-server zstd >/dev/null
+  rm -f /usr/sbin/policy-rc.d
   python3 -m venv --help >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
 fi
 

@@ -97,6 +97,10 @@ class Task:
     encrypt_key: str | None = None
     public_key: str | None = field(default=None, repr=False)
     private_key: str | None = field(default=None, repr=False)
+    # The built-in dump (see `sources`): a database server's URL, which databases, and the password.
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
+    database_password: str | None = field(default=None, repr=False)
 
     @property
     def restore_order_key(self) -> str:

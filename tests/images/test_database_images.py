@@ -4,19 +4,12 @@ with duplicity; a restore task restores it and loads it into a fresh database; t
 
 from __future__ import annotations
 
-import glob
 import hashlib
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
-from .util import DUP_OPTS, PASSPHRASE, free_port, open_dir, wait_for_port
+from ..database_servers import MariaDB, Postgres
+from .util import DUP_OPTS, PASSPHRASE, open_dir
 
 DUP = " ".join(DUP_OPTS)
 ROWS = 3000
@@ -48,91 +41,14 @@ def _digest(text: str) -> str:
 # --- MariaDB ----------------------------------------------------------------------------------
 
 
-class _Server:
-    """A database server the tests started: its client runs statements; stop() ends it."""
-
-    proc: subprocess.Popen
-
-    @staticmethod
-    def _client(args: list[str], statements: str) -> str:
-        proc = subprocess.run(
-            args, input=statements, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert proc.returncode == 0, proc.stderr
-        return proc.stdout
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-class MariaDB(_Server):
-    def __init__(self, base: Path):
-        self.base = base
-        self.port = free_port()
-        self.socket = base / "mysqld.sock"
-        data = base / "data"
-        shutil.chown(base, "mysql", "mysql")
-        subprocess.run(
-            [
-                "mariadb-install-db",
-                "--no-defaults",
-                f"--datadir={data}",
-                "--user=mysql",
-                "--auth-root-authentication-method=socket",
-                "--skip-test-db",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        self.proc = subprocess.Popen(
-            [
-                "mariadbd",
-                "--no-defaults",
-                f"--datadir={data}",
-                f"--port={self.port}",
-                "--bind-address=127.0.0.1",
-                f"--socket={self.socket}",
-                f"--pid-file={base}/mysqld.pid",
-                "--user=mysql",
-                "--skip-log-bin",
-            ],
-            stdout=(base / "server.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, 60)
-        self.sql("CREATE USER 'backup'@'%' IDENTIFIED BY 'db-s3cret'; GRANT ALL ON *.* TO 'backup'@'%';")
-
-    def sql(self, statements: str, database: str = "") -> str:
-        return self._client(
-            [
-                "mariadb",
-                "--no-defaults",
-                "-uroot",
-                f"--socket={self.socket}",
-                "-N",
-                "-B",
-                *([database] if database else []),
-            ],
-            statements,
-        )
-
-
 @pytest.fixture(scope="module")
 def mariadb():
     # not under pytest's basetemp: that is mode 700 root, and the server runs as mysql
-    base = Path(tempfile.mkdtemp(prefix="dct-mariadb-"))
-    server = MariaDB(base)
+    server = MariaDB()
     server.sql("CREATE DATABASE shop;")
     server.sql(_rows_sql("mariadb"), "shop")
     yield server
     server.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def _mariadb_rows(server: MariaDB, database: str) -> str:
@@ -182,99 +98,13 @@ def test_mariadb_image_has_the_client_tools(engine):
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
-    if not found:
-        pytest.fail("PostgreSQL server not installed (scripts/images/test.sh installs Debian's postgresql)")
-    return found[-1]
-
-
-class Postgres(_Server):
-    def __init__(self, base: Path):
-        self.base = base
-        self.port = free_port()
-        self.data = base / "data"
-        postgres = pwd.getpwnam("postgres")
-        os.chown(base, postgres.pw_uid, postgres.pw_gid)
-        pwfile = base / "pw"
-        pwfile.write_text("pg-s3cret\n")
-        os.chown(pwfile, postgres.pw_uid, postgres.pw_gid)
-        subprocess.run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                _pg_bin("initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                "postgres",
-                "--auth-host=scram-sha-256",
-                "--auth-local=trust",
-                f"--pwfile={pwfile}",
-                "-E",
-                "UTF8",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        self.proc = subprocess.Popen(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                _pg_bin("postgres"),
-                "-D",
-                str(self.data),
-                "-p",
-                str(self.port),
-                "-k",
-                str(base),
-                "-c",
-                "listen_addresses=127.0.0.1",
-            ],
-            stdout=(base / "server.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, 60)
-        time.sleep(0.5)
-
-    def sql(self, statements: str, database: str = "postgres") -> str:
-        return self._client(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                _pg_bin("psql"),
-                "-h",
-                str(self.base),
-                "-p",
-                str(self.port),
-                "-d",
-                database,
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-A",
-                "-t",
-            ],
-            statements,
-        )
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    base = Path(tempfile.mkdtemp(prefix="dct-postgres-"))
-    server = Postgres(base)
+    server = Postgres()
     server.sql("CREATE DATABASE shop;")
     server.sql(_rows_sql("postgres"), "shop")
     yield server
     server.stop()
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def _pg_rows(server: Postgres, database: str) -> str:

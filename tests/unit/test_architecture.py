@@ -17,6 +17,7 @@ LAYERS = {
     "model": 0,
     "config": 1,
     "targets": 2,
+    "sources": 2,
     "log": 2,
     "state": 2,
     "views": 2,
@@ -26,7 +27,7 @@ LAYERS = {
     "cli": 5,
     "__main__": 6,
 }
-PURE = ("model", "config", "targets", "views")
+PURE = ("model", "config", "targets", "sources", "views")
 # Modules that start processes, threads or connections, handle signals, or touch the file system.
 SIDE_EFFECT_MODULES = {
     "fcntl", "http", "os", "select", "selectors", "shutil", "signal", "socket", "subprocess", "threading",

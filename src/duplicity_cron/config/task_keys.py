@@ -12,6 +12,7 @@ from datetime import tzinfo
 from typing import Any
 
 from ..model import Task
+from .database_url import parse_database_url
 from .duplicity_values import (
     DEFAULT_FULL_EVERY,
     parse_interval,
@@ -42,6 +43,8 @@ TARGET_OPTION_KEYS = (
 ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
 # `TASK_<id>_<KEY>_FILE` names a file that holds the key's value (read like any secret `*_FILE`).
 FILE_SUFFIX = "_FILE"
+# The keys that only mean something with a DATABASE_URL.
+DATABASE_OPTION_KEYS = ("DATABASES", "DATABASE_PASSWORD")
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -49,6 +52,26 @@ KeyParser = Callable[[str, tzinfo], Any]
 
 def _plain(parse: Callable[[str], Any]) -> KeyParser:
     return lambda value, _timezone: parse(value)
+
+
+def _database_url(value: str) -> str:
+    parse_database_url(value)
+    return value.strip()
+
+
+def _database_names(value: str) -> tuple[str, ...]:
+    """Names separated by spaces or commas; `!name` excludes one."""
+    names = tuple(split_urls(value))
+    for name in names:
+        if name in ("!", ""):
+            raise ValueError("a lone '!' names no database; write !name")
+    return names
+
+
+def _password(value: str) -> str:
+    if "\n" in value or "\0" in value:
+        raise ValueError("holds a line break or a NUL character, which no client's password can")
+    return value
 
 
 @dataclass(frozen=True)
@@ -236,6 +259,32 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         secret=True,
         from_file=True,
     ),
+    TaskKey(
+        "DATABASE_URL",
+        "a database server to dump: without an EXTRACT of the task's own, EXTRACT is the built-in dump of "
+        'its databases into `$SRC` (see "Backing up databases"); a password in it is masked and passed to '
+        "the client out of its command line",
+        "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`",
+        field="database_url",
+        parse=_plain(_database_url),
+    ),
+    TaskKey(
+        "DATABASES",
+        "the databases the built-in dump dumps: names, or `!name` to leave one out (default: the URL's "
+        "database, else all but templates and system schemas)",
+        "`shop wiki`, `!scratch`",
+        field="databases",
+        parse=_plain(_database_names),
+    ),
+    TaskKey(
+        "DATABASE_PASSWORD",
+        "the database password of the built-in dump (masked; wins over the URL's)",
+        "`s3cret`",
+        field="database_password",
+        parse=_plain(_password),
+        secret=True,
+        from_file=True,
+    ),
 )
 
 KEYS_BY_NAME = {key.name: key for key in TASK_KEYS}
@@ -248,14 +297,24 @@ FILE_KEYS = tuple(key.name for key in TASK_KEYS if key.from_file)
 
 
 def builtin_steps(task: Task) -> tuple[str, ...]:
-    """The steps the runner builds from TARGET: the backup as LOAD when the task has no LOAD of its
-    own, and `retention` when KEEP_FULL or KEEP is set."""
+    """The steps the runner builds: from DATABASE_URL the dump as EXTRACT when the task has no EXTRACT
+    of its own; from TARGET the backup as LOAD when the task has no LOAD of its own, and `retention`
+    when KEEP_FULL or KEEP is set."""
+    steps: tuple[str, ...] = ()
+    if dumps_databases(task):
+        steps += ("extract",)
     if task.target is None:
-        return ()
-    steps: tuple[str, ...] = () if "load" in task.steps else ("load",)
+        return steps
+    steps += () if "load" in task.steps else ("load",)
     if task.keep_full is not None or task.keep is not None:
         steps += (RETENTION_STEP,)
     return steps
+
+
+def dumps_databases(task: Task) -> bool:
+    """The task's EXTRACT is the built-in dump (compressed already: the built-in backup does not
+    compress it again)."""
+    return task.database_url is not None and "extract" not in task.steps
 
 
 def run_steps(task: Task) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from ..model import Task
 from .duplicity_values import same_place
 from .encryption import conflicting_options
 from .task_keys import (
+    DATABASE_OPTION_KEYS,
     ENCRYPTION_KEYS,
     FILE_KEYS,
     FILE_SUFFIX,
@@ -222,8 +223,10 @@ class _TaskParser:
                 "and cannot also have a schedule"
             )
         self._check_target_keys(task)
-        # an empty step is reported already; a task with TARGET has its built-in backup
-        if not any(step.upper() in self.entries for step in STEPS) and "TARGET" not in self.entries:
+        self._check_database_keys(task)
+        # an empty step is reported already; a task with TARGET or DATABASE_URL has its built-in steps
+        builtin = ("TARGET", "DATABASE_URL")
+        if not any(key in self.entries for key in (*(step.upper() for step in STEPS), *builtin)):
             examples = ", ".join(f"TASK_{self.task_id}_{step.upper()}" for step in MAIN_STEPS)
             self.problems.append(
                 f"TASK_{self.task_id}_*: task {self.task_id!r} defines no step; set one of {examples}"
@@ -231,6 +234,21 @@ class _TaskParser:
         if task.max_age is not None and task.schedule is None:
             self.problems.append(
                 f"{self.entries['MAX_AGE'][0]}: task {self.task_id!r} has no schedule to age"
+            )
+
+    def _check_database_keys(self, task: Task) -> None:
+        """The keys of the built-in dump need DATABASE_URL; a restore task does not dump."""
+        if "DATABASE_URL" not in self.entries:
+            for key in DATABASE_OPTION_KEYS:
+                if key in self.entries:
+                    self.problems.append(
+                        f"{self.entries[key][0]}: only means something with "
+                        f"TASK_{self.task_id}_DATABASE_URL, which is not set"
+                    )
+        elif task.restore is not None:
+            self.problems.append(
+                f"{self.entries['DATABASE_URL'][0]}: task {self.task_id!r} is a restore task (RESTORE); "
+                "the task that dumps the databases is the one to give DATABASE_URL"
             )
 
     def _check_target_keys(self, task: Task) -> None:

@@ -9,18 +9,23 @@ The command lines themselves are `targets.duplicity`'s; this module gives them t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..config.duplicity_values import GNUPG_FOLDER
 from ..config.encryption import restore_key_problem
+from ..config.task_keys import dumps_databases
 from ..model import Task
 from ..targets.duplicity import Step, archive_dir, builtin_step_commands
 from . import children
+from .dump_manifest import DUMP_VARIABLE
 
 GNUPG_MODE = 0o700
 _GPGCONF_SECONDS = 10.0
@@ -209,4 +214,18 @@ def run_steps_of(task: Task, work_dir: Path, env: Mapping[str, str]) -> dict[str
     gnupg = {"GNUPGHOME": str(gnupg_home(work_dir, task.id))}
     for name, step in builtin.items():
         steps[name] = Step(step.command, {**step.env, **gnupg}, step.notice)
+    if dumps_databases(task):
+        steps["extract"] = dump_step(task)
     return steps
+
+
+def dump_step(task: Task) -> Step:
+    """The built-in EXTRACT: `runner.dump` run by this Python, told what to dump in its environment
+    (the URL and the password never in a command line)."""
+    request = {
+        "url": task.database_url,
+        "databases": list(task.databases),
+        "password": task.database_password,
+    }
+    command = shlex.join([sys.executable, "-m", "duplicity_cron.runner.dump"])
+    return Step(f"exec {command}", {DUMP_VARIABLE: json.dumps(request)})

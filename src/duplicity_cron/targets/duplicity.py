@@ -15,6 +15,9 @@ Pure, like borgmatic's `borg/prune.py`: building a command line is separate from
   default verbosity; the statistics block after a backup is printed at any verbosity.
 - `--num-retries 3 --backend-retry-delay 30`: three attempts 30 s apart, so a dead backend fails the
   run in about a minute (duplicity's own 5 and 30 s take two); OPTIONS can change them.
+- `--gpg-options=--compress-algo=none` when the task's EXTRACT is the built-in dump
+  (`config.task_keys.dumps_databases`): its files are compressed already, and gpg compressing them again
+  cost 7 of the 9.5 s of a 1 GB PostgreSQL backup (measured; `../shared/notes/databases.md`).
 - OPTIONS come after the runner's options: in duplicity's argparse the later option wins.
 - `--encrypt-key FPR` (with ENCRYPT_KEY, every command): encrypt to that public key, imported into
   the run's GNUPGHOME by `runner.builtin.prepare_keyring`. No trust option is needed: 3.2.1 calls gpg
@@ -28,13 +31,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..config.duplicity_values import DEFAULT_FULL_EVERY, split_url_password
-from ..config.task_keys import RETENTION_STEP, builtin_steps
+from ..config.task_keys import RETENTION_STEP, builtin_steps, dumps_databases
 from ..model import Task
 
 PROGRAM = "duplicity"
 NUM_RETRIES = 3
 BACKEND_RETRY_DELAY = 30  # seconds
 VERBOSITY = "warning"
+# For a source compressed already: gpg stores it as it is (duplicity's own default is gpg's zlib).
+NO_GPG_COMPRESSION = "--gpg-options=--compress-algo=none"
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ def backup_command(task: Task, *, src: str, archive: str, full: bool = False) ->
     argv = [PROGRAM, *when, *_common(task, archive)]
     if not full:
         argv += ["--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY]
-    argv += ["--allow-source-mismatch", *task.options, task.source or src, url]
+    argv += ["--allow-source-mismatch", *([NO_GPG_COMPRESSION] if dumps_databases(task) else [])]
+    argv += [*task.options, task.source or src, url]
     return Command(argv, env)
 
 
@@ -170,13 +176,16 @@ NEW_CHAIN_NOTICE = (
 
 
 def builtin_step_commands(task: Task, *, src: str, archive: str, new_chain: bool = False) -> dict[str, Step]:
-    """The built-in steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup) and
-    `retention` (its commands one after the other, stopping at the first that fails).
+    """The built-in duplicity steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup)
+    and `retention` (its commands one after the other, stopping at the first that fails). The built-in
+    `extract` (the dump) is `runner.builtin`'s.
 
     `new_chain`: the load is `duplicity full`, with a notice saying why (`NEW_CHAIN_NOTICE`).
     """
     steps = {}
     for name in builtin_steps(task):
+        if name == "extract":
+            continue
         if name == RETENTION_STEP:
             steps[name] = _joined(retention_commands(task, archive=archive))
         else:

@@ -1,0 +1,103 @@
+"""`TASK_<id>_DATABASE_URL`: `postgresql://user@host:port/db?option=value`, `mariadb://` or `mysql://`.
+
+Pure, and in `config` so that a wrong URL is a configuration error at start-up (the engine modules
+of `sources` build on it). The URL's password is kept apart, so that no command line ever holds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote
+
+from .values import split_authority
+
+POSTGRESQL = "postgresql"
+MARIADB = "mariadb"
+# scheme -> engine
+SCHEMES = {"postgresql": POSTGRESQL, "postgres": POSTGRESQL, "mariadb": MARIADB, "mysql": MARIADB}
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A database server to dump, as a URL names it. Empty fields are the client's defaults."""
+
+    engine: str  # POSTGRESQL or MARIADB
+    user: str | None = None
+    host: str | None = None  # a name, an address, or a socket folder/file (an absolute path)
+    port: int | None = None
+    database: str | None = None  # the database of the URL's path
+    options: tuple[tuple[str, str], ...] = ()  # the query's `name=value` pairs, in order
+    password: str | None = field(default=None, repr=False)
+
+    def option(self, name: str) -> str | None:
+        """The last value of an option of the query, as a client reads it."""
+        found = None
+        for key, value in self.options:
+            if key == name:
+                found = value
+        return found
+
+
+def parse_database_url(text: str) -> DatabaseUrl:
+    """The URL's parts, percent-decoded; ValueError says what is wrong (never quoting a password)."""
+    url = text.strip()
+    scheme, separator, rest = url.partition("://")
+    engine = SCHEMES.get(scheme.lower())
+    if not separator or engine is None:
+        raise ValueError(
+            f"expected postgresql://, mariadb:// or mysql:// followed by user@host:port/, "
+            f"got a URL of scheme {scheme.lower()!r}"
+            if separator
+            else "expected a URL such as postgresql://user@host:5432/ or mariadb://user@host:3306/"
+        )
+    if any(character.isspace() for character in url):
+        raise ValueError("contains white space; percent-encode it (%20)")
+    rest, _hash, _fragment = rest.partition("#")
+    rest, _question, query = rest.partition("?")
+    authority, _slash, path = rest.partition("/")
+    user, password, hostport = split_authority(authority)
+    host, port = _split_port(hostport)
+    database = unquote(path.strip("/")) or None
+    if database is not None and "/" in database:
+        raise ValueError(f"the path names one database, not {database!r}")
+    options = tuple(parse_qsl(query, keep_blank_values=True, strict_parsing=False))
+    for name, _value in options:
+        if not name or not all(c.isalnum() or c in "_-" for c in name):
+            raise ValueError(f"option {name!r} of the query is not a name")
+    return DatabaseUrl(
+        engine=engine,
+        user=unquote(user) or None,
+        host=unquote(host) or None,
+        port=port,
+        database=database,
+        options=options,
+        password=None if password is None else unquote(password),
+    )
+
+
+def _split_port(hostport: str) -> tuple[str, int | None]:
+    """`host:port`, `[::1]:port`, or a host alone."""
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end == -1:
+            raise ValueError("an IPv6 address opened with '[' is never closed")
+        host, rest = hostport[1:end], hostport[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"unexpected {rest!r} after the IPv6 address")
+        port_text = rest[1:]
+    else:
+        host, _colon, port_text = hostport.partition(":")
+    if not port_text:
+        return host, None
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"port {port_text!r} is not a number from 1 to 65535")
+    return host, int(port_text)
+
+
+def without_password(url: DatabaseUrl) -> str:
+    """The URL as it may be printed: the password left out."""
+    user = url.user or ""
+    host = f"[{url.host}]" if url.host and ":" in url.host else (url.host or "")
+    authority = (f"{user}@" if user else "") + host + (f":{url.port}" if url.port else "")
+    scheme = url.engine
+    return f"{scheme}://{authority}/{url.database or ''}"

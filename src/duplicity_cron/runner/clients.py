@@ -1,0 +1,87 @@
+"""Running database clients for the built-in dump: one command to its output, or two piped into a file,
+each failure turned into a one-line `DumpError` that names what failed and quotes the client.
+
+The clients get the process environment (the user's PG*, MYSQL_* variables) plus the command's own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from ..sources.common import ClientCommand
+
+MAX_MESSAGE = 600  # characters of a client's error quoted in the one-line error
+
+
+class DumpError(Exception):
+    """A dump that cannot be made; the message is one line, for the run's log."""
+
+
+def error_line(stderr: str) -> str:
+    """A client's error output as one line: its non-empty lines joined, the `NOTICE`s left out."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith(("NOTICE:", "DETAIL:  "))] or lines
+    text = "; ".join(lines) or "no error message"
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
+
+
+def _env(command: ClientCommand) -> dict[str, str]:
+    return {**os.environ, **command.env}
+
+
+def _start(command: ClientCommand, **kwargs: object) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(command.argv, env=_env(command), **kwargs)  # type: ignore[call-overload,no-any-return]
+    except FileNotFoundError as exc:
+        raise DumpError(f"{command.argv[0]} is not installed (not found in PATH)") from exc
+
+
+def run_client(command: ClientCommand, what: str, stdin: str | None = None) -> str:
+    """The client's standard output; DumpError naming `what` when it fails."""
+    proc = _start(
+        command,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = proc.communicate(None if stdin is None else stdin.encode())
+    if proc.returncode != 0:
+        raise DumpError(f"{what}: {error_line(err.decode(errors='replace'))}")
+    return out.decode(errors="replace")
+
+
+def _read(stream: IO[bytes]) -> str:
+    stream.seek(0)
+    return stream.read().decode(errors="replace")
+
+
+def pipe_to_file(commands: Sequence[ClientCommand], path: Path, what: str) -> int:
+    """Run `commands[0] | commands[1] > path` and return the file's size; DumpError when either fails
+    (the dump's error first: a compressor that stops because its input stopped says less)."""
+    dump, compress = commands
+    with path.open("wb") as out, tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as comp_err:
+        first = _start(dump, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dump_err)
+        try:
+            assert first.stdout is not None
+            second = _start(compress, stdin=first.stdout, stdout=out, stderr=comp_err)
+        except DumpError:
+            first.kill()
+            first.wait()
+            raise
+        finally:
+            if first.stdout is not None:
+                first.stdout.close()
+        second.wait()
+        if second.returncode != 0 and first.poll() is None:
+            first.terminate()  # nothing reads its output any more
+        first.wait()
+        if first.returncode != 0 and not (second.returncode != 0 and first.returncode < 0):
+            raise DumpError(f"{what}: {error_line(_read(dump_err))}")
+        if second.returncode != 0:
+            raise DumpError(f"{what}: {compress.argv[0]}: {error_line(_read(comp_err))}")
+    return path.stat().st_size

@@ -1,0 +1,121 @@
+"""The built-in dump of a PostgreSQL server: version check, the globals, then the databases dumped
+concurrently, each from its own exported snapshot (see `sources.postgresql`)."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO
+
+from ..config.database_url import without_password
+from ..sources import postgresql as pg
+from ..sources.common import ClientCommand, dump_file, select_databases, version_problem
+from .clients import DumpError, error_line, pipe_to_file, run_client
+from .clients import _start as start_client
+from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say
+
+JOBS = 2  # databases dumped at once: each pg_dump is one server process and one zstd
+FIELD_SEPARATOR = "\x1f"  # between the columns of psql's output: no name holds it
+
+
+def dump_server(request: DumpRequest, src: Path) -> ServerDump:
+    url, password = request.url, request.password
+    client_text = run_client(pg.version_command(), "pg_dump --version").strip()
+    client = pg.parse_client_version(client_text)
+    server_text = run_client(pg.server_version_command(url, password), f"cannot connect to {_where(request)}")
+    server, server_shown = pg.parse_server_version(server_text)
+    problem = version_problem("pg_dump", client, server, pg.SAME_MAJOR)
+    if problem:
+        raise DumpError(f"{_where(request)}: {problem}; nothing was dumped")
+    listed = run_client(pg.list_databases_command(url, password), "listing the databases").split()
+    try:
+        names = select_databases(listed, request.databases, url.database)
+    except ValueError as exc:
+        raise DumpError(f"TASK DATABASES: {exc}") from exc
+    globals_text = run_client(pg.globals_command(url, password), "pg_dumpall --globals-only")
+    (src / GLOBALS_FILE).write_text(globals_text, encoding="utf-8")
+    with ThreadPoolExecutor(JOBS) as pool:
+        futures = [pool.submit(_dump_database, request, name, src) for name in names]
+        errors, dumps = [], []
+        for future in futures:
+            try:
+                dumps.append(future.result())
+            except DumpError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise DumpError("; ".join(errors))
+    return ServerDump(
+        engine="postgresql",
+        client_version=client_text,
+        server_version=server_shown.split(" on ")[0],
+        globals_file=GLOBALS_FILE,
+        databases=dumps,
+        rows_in_dump_snapshot=True,
+    )
+
+
+def _where(request: DumpRequest) -> str:
+    return without_password(request.url)
+
+
+def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
+    """One database from one snapshot: the session exports it and counts the rows in it while
+    pg_dump dumps from it; the session ends when both are done."""
+    clock = time.monotonic()
+    command = pg.snapshot_session_command(request.url, request.password, name)
+    session_command = ClientCommand([*command.argv, "-F", FIELD_SEPARATOR], command.env)
+    with tempfile.TemporaryFile() as session_err:
+        session = start_client(
+            session_command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=session_err,
+        )
+        try:
+            assert session.stdin is not None and session.stdout is not None
+            session.stdin.write(pg.BEGIN_SNAPSHOT_SQL.encode())
+            session.stdin.flush()
+            snapshot = session.stdout.readline().decode().strip()
+            if not snapshot:
+                raise DumpError(f"database {name!r}: {_session_error(session, session_err)}")
+            # psql counts while pg_dump dumps; the transaction stays open until pg_dump is done, for
+            # pg_dump may import the snapshot after the count is over.
+            session.stdin.write(pg.COUNT_ROWS_SQL.encode())
+            session.stdin.flush()
+            file = dump_file(name)
+            commands = pg.dump_commands(request.url, request.password, name, snapshot)
+            try:
+                size = pipe_to_file(commands, src / file, f"pg_dump of database {name!r}")
+            except DumpError:
+                if session.poll() not in (None, 0):
+                    raise DumpError(f"database {name!r}: {_session_error(session, session_err)}") from None
+                raise
+            session.stdin.write(b"COMMIT;\n")
+            session.stdin.close()
+            counts = session.stdout.read().decode()
+            if session.wait() != 0:
+                raise DumpError(
+                    f"counting the rows of database {name!r}: {_session_error(session, session_err)}"
+                )
+        finally:
+            if session.poll() is None:
+                session.kill()
+                session.wait()
+    tables = [_table(line) for line in counts.splitlines() if line.strip()]
+    seconds = time.monotonic() - clock
+    say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
+    return DatabaseDump(name, file, size, round(seconds, 3), tables)
+
+
+def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> str:
+    session.wait()
+    stderr_file.seek(0)
+    return error_line(stderr_file.read().decode(errors="replace"))
+
+
+def _table(line: str) -> TableInfo:
+    schema, table, rows, size = line.split(FIELD_SEPARATOR)
+    return TableInfo(schema, table, int(rows), int(size))

@@ -1,0 +1,113 @@
+"""PostgreSQL as a source: the command lines of `pg_dump`, `pg_dumpall` and `psql` for one server.
+
+Pure. Connections are libpq keyword strings (`host=... dbname=...`) so that every option of the URL's
+query (`sslmode`, `sslrootcert`, ...) reaches libpq as it is; the password goes in PGPASSWORD, never
+argv. Without a password anywhere, the client's own PGPASSWORD / PGPASSFILE / ~/.pgpass apply.
+
+Each database is dumped from one snapshot: a `psql` session opens a repeatable-read transaction and
+exports its snapshot, `pg_dump --snapshot` dumps from it, and the same session counts every table's rows
+in it for the manifest, so the counts are exactly those of the dump.
+"""
+
+from __future__ import annotations
+
+from ..config.database_url import DatabaseUrl
+from .common import COMPRESS, ClientCommand, Version, parse_version
+
+CLIENT = "pg_dump"
+CONNECT_TIMEOUT = 10  # seconds; the URL's `connect_timeout` wins
+MAINTENANCE_DATABASE = "postgres"  # listed from, when the URL names no database
+SAME_MAJOR = True  # a client dumps every server up to its own major
+
+SERVER_VERSION_SQL = "SELECT current_setting('server_version_num') || ' ' || version()"
+LIST_DATABASES_SQL = (
+    "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY datname"
+)
+BEGIN_SNAPSHOT_SQL = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSELECT pg_export_snapshot();\n"
+# Every table's exact row count and size, in one statement (query_to_xml runs the count of each).
+COUNT_ROWS_SQL = """SELECT n.nspname, c.relname,
+ (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname),
+  false, true, '')))[1]::text,
+ pg_total_relation_size(c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+ORDER BY 1, 2;
+"""
+
+
+def _quote(value: str) -> str:
+    """A libpq keyword value: in single quotes, `\\` and `'` escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def conninfo(url: DatabaseUrl, database: str | None = None) -> str:
+    """The libpq connection string of `database` (default: the URL's, else `postgres`)."""
+    words = {"dbname": database or url.database or MAINTENANCE_DATABASE}
+    if url.host:
+        words["host"] = url.host
+    if url.port:
+        words["port"] = str(url.port)
+    if url.user:
+        words["user"] = url.user
+    words["connect_timeout"] = str(CONNECT_TIMEOUT)
+    words.update((name, value) for name, value in url.options if name not in ("dbname", "password"))
+    return " ".join(f"{name}={_quote(value)}" for name, value in words.items())
+
+
+def client_env(password: str | None) -> dict[str, str]:
+    return {} if password is None else {"PGPASSWORD": password}
+
+
+def _psql(url: DatabaseUrl, database: str | None = None) -> list[str]:
+    return ["psql", "-X", "-q", "-A", "-t", "-w", "-v", "ON_ERROR_STOP=1", "-d", conninfo(url, database)]
+
+
+def version_command() -> ClientCommand:
+    return ClientCommand([CLIENT, "--version"])
+
+
+def parse_client_version(text: str) -> Version:
+    """`pg_dump (PostgreSQL) 17.6 (Debian 17.6-1)` -> (17, 6)."""
+    return parse_version(text, r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
+
+
+def server_version_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
+    return ClientCommand([*_psql(url), "-c", SERVER_VERSION_SQL], client_env(password))
+
+
+def parse_server_version(text: str) -> tuple[Version, str]:
+    """`150018 15.18 (Debian ...)` -> ((15, 18), `15.18 (Debian ...)`); 90624 -> (9, 6)."""
+    number_text, _space, shown = text.strip().partition(" ")
+    if not number_text.isdigit():
+        raise ValueError(f"no version in {text.strip()[:200]!r}")
+    number = int(number_text)
+    if number >= 100000:
+        return (number // 10000, number % 10000), shown
+    return (number // 10000, number // 100 % 100), shown
+
+
+def list_databases_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
+    return ClientCommand([*_psql(url), "-c", LIST_DATABASES_SQL], client_env(password))
+
+
+def globals_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
+    """Roles with their password hashes, memberships, role settings and tablespaces (plain SQL)."""
+    argv = ["pg_dumpall", "--globals-only", "--no-password", "-d", conninfo(url)]
+    return ClientCommand(argv, client_env(password))
+
+
+def snapshot_session_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
+    """A `psql` reading statements from its stdin: BEGIN_SNAPSHOT_SQL, then COUNT_ROWS_SQL."""
+    return ClientCommand(_psql(url, database), client_env(password))
+
+
+def dump_commands(
+    url: DatabaseUrl, password: str | None, database: str, snapshot: str | None
+) -> list[ClientCommand]:
+    """`pg_dump` of one database (plain SQL with its CREATE DATABASE, ACLs, extensions, large objects),
+    from `snapshot` when given, piped into the compressor."""
+    argv = ["pg_dump", "--no-password", "--format=plain", "--create", "-d", conninfo(url, database)]
+    if snapshot is not None:
+        argv.append(f"--snapshot={snapshot}")
+    return [ClientCommand(argv, client_env(password)), ClientCommand(list(COMPRESS))]
