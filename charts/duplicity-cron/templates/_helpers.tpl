@@ -95,7 +95,7 @@ true
 {{- range $key, $value := .task -}}
 {{- if not (kindIs "invalid" $value) -}}
 {{- $variable := printf "TASK_%s_%s" $.id ($key | snakecase | upper) -}}
-{{- include "dc.refuseSecret" (dict "where" (printf "tasks.%s.%s" $.id $key) "variable" $variable "name" $key "value" $value) -}}
+{{- include "dc.refuseSecret" (dict "where" (printf "tasks.%s.%s" $.id $key) "variable" $variable "name" $variable "value" $value) -}}
 {{- $_ := set $vars $variable (toString $value) -}}
 {{- end -}}
 {{- end -}}

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..config import Config
 from ..config.secrets import looks_secret, url_passwords
+from ..config.settings import CONF_PREFIX
 from ..config.task_keys import TASK_PREFIX
 from ..config.tasks import split_task_variable
 
@@ -45,8 +46,9 @@ def camel_key(key: str) -> str:
 
 
 def secret_file_of(name: str) -> str | None:
-    """NAME for a NAME_FILE the runner reads as a secret (not a task key: those have no file form)."""
-    if not name.upper().endswith(_FILE) or name.upper().startswith(TASK_PREFIX):
+    """NAME for a NAME_FILE the runner reads as a secret. Task keys have no file form, and a CONF_*_FILE is
+    an unknown setting: those reach the pod from the Secret as the variable itself."""
+    if not name.upper().endswith(_FILE) or name.upper().startswith((TASK_PREFIX, CONF_PREFIX)):
         return None
     secret = name[: -len(_FILE)]
     return secret if secret and looks_secret(secret) else None
