@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
-# (apt: gnupg, util-linux, procps; pip: this package with its test extras, and duplicity),
-# runs ruff and mypy, the runner's tests (tests/unit, tests/integration), then the image tests
+# (apt: gnupg, util-linux, procps, prometheus-pushgateway; pip: this package with its test extras, and
+# duplicity; helm through scripts/install-helm.sh), runs ruff and mypy, the runner's tests (tests/unit,
+# tests/integration) and the chart's (tests/chart), then the image tests
 # (scripts/images/test.sh: container engine, images built and run, servers started by the tests).
 # Extra arguments go to the runner's pytest, e.g. `scripts/test.sh -k daemon`;
 # SKIP_IMAGES=1 leaves the image tests out (CI never sets it).
@@ -11,7 +12,8 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends gnupg util-linux procps bash ca-certificates >/dev/null
+  apt-get install -y -qq --no-install-recommends gnupg util-linux procps bash ca-certificates \
+    prometheus-pushgateway >/dev/null
   python3 -m venv --help >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
 fi
 
@@ -20,11 +22,13 @@ VENV="${VENV:-.venv}"
 "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[test]'
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r requirements/duplicity.txt
 export PATH="$PWD/$VENV/bin:$PATH"
+HELM="$(bash scripts/install-helm.sh)"
+export HELM
 
 ruff check .
 ruff format --check .
 mypy
-pytest tests/unit tests/integration "$@"
+pytest tests/unit tests/integration tests/chart "$@"
 
 if [ "${SKIP_IMAGES:-}" = 1 ]; then
   echo "scripts/test.sh: SKIP_IMAGES=1: the image tests (scripts/images/test.sh) were NOT run" >&2
