@@ -15,7 +15,7 @@ from .. import __version__
 from ..config import ConfigError
 from ..log import Log
 from ..model import printable
-from . import check, exec_tasks, healthcheck, list_tasks, passthrough, restore, run, status
+from . import check, exec_tasks, healthcheck, helm_values, list_tasks, passthrough, restore, run, status
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, error, report_problems
 from .last_resort import Masks, guarded
 from .loading import load
@@ -33,7 +33,11 @@ commands:
   check               validate the configuration; print every problem
   status [TASK] [--json]
                       per task: schedule, last run, last success, next run, recent runs
-  healthcheck         exit 0 if the scheduler runs and backups are fresh, 1 (with the reasons) if not
+  healthcheck [--liveness]
+                      exit 0 if the scheduler runs and backups are fresh, 1 (with the reasons) if not;
+                      --liveness: the scheduler alone
+  helm-values [--mode cronjobs|daemon] [--secret NAME] [--release NAME]
+                      print values for charts/duplicity-cron (no secret: the keys of a Secret to create)
   OTHER [ARGS...]     validate, then execute OTHER (for example: duplicity --version, bash)
 
 options:
@@ -53,6 +57,7 @@ COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {
     "list": list_tasks.main,
     "check": check.main,
     "status": status.main,
+    "helm-values": helm_values.main,
 }
 _OPTIONS = "--env-file FILE, -h, --help, --version"
 # Commands whose stdout is their own output (list --json, status --json): warnings go to stderr.
@@ -150,7 +155,7 @@ def _main(args: list[str], masks: Masks) -> int:
             error(f"duplicity-cron: warning: {environment.mask(warning)}")
     if command not in COMMANDS:
         return passthrough.main(args, environment)
-    return COMMANDS[command](rest, Loaded(environment, config, log))
+    return COMMANDS[command](rest, Loaded(environment, config, log, tuple(env_files)))
 
 
 def execute_restore() -> int:

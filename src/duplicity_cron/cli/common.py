@@ -60,6 +60,7 @@ class Loaded:
     environment: Environment
     config: Config
     log: Log
+    env_files: tuple[str, ...] = ()  # the --env-file files, for helm-values
 
 
 def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_failure: bool) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from .loading import build_environment
 
 
 def main(env_files: Sequence[str], args: list[str]) -> int:
-    if args:
-        print("unhealthy: healthcheck takes no argument")
+    """`--liveness` judges the scheduler alone (heartbeat, process, state folder), not the backups: a
+    Kubernetes liveness probe restarts the pod, which would only interrupt the next backup."""
+    if args not in ([], ["--liveness"]):
+        print("unhealthy: healthcheck takes no argument but --liveness")
         return EXIT_FAILED
     try:
         environment = build_environment(os.environ, env_files)
@@ -32,12 +35,12 @@ def main(env_files: Sequence[str], args: list[str]) -> int:
     except ConfigError as exc:
         print(printable(f"unhealthy: {'; '.join(exc.problems)}"))
         return EXIT_FAILED
-    reasons = reasons_of(state_dir, datetime.now(UTC))
+    reasons = reasons_of(state_dir, datetime.now(UTC), args == ["--liveness"])
     print(printable(environment.mask("unhealthy: " + "; ".join(reasons)) if reasons else "healthy"))
     return EXIT_FAILED if reasons else EXIT_OK
 
 
-def reasons_of(state_dir: Path, now: datetime) -> list[str]:
+def reasons_of(state_dir: Path, now: datetime, liveness: bool = False) -> list[str]:
     """Why the state folder says unhealthy: its own problems first, then the judgement of its content."""
     problem = files.folder_problem(state_dir)
     if problem is not None:
@@ -51,6 +54,8 @@ def reasons_of(state_dir: Path, now: datetime) -> list[str]:
         beat = heartbeat.read_checked(state_dir)
     except files.Damaged as exc:
         return [*reasons, str(exc)]
+    if liveness and beat is not None:
+        beat = replace(beat, tasks=())
     runs = {}
     for entry in beat.tasks if beat else ():
         read = history.read_history(state_dir, entry.task)

@@ -21,7 +21,14 @@ from .errors import ConfigError
 from .schedules import parse_timezone
 from .sizes import size_problems
 from .tasks import parse_tasks
-from .values import parse_absolute_path, parse_log_format, parse_notify_on, parse_port, split_urls
+from .values import (
+    parse_absolute_path,
+    parse_log_format,
+    parse_notify_on,
+    parse_port,
+    parse_pushgateway_url,
+    split_urls,
+)
 
 DEFAULT_WORK_DIR = "/workdir"
 DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
@@ -42,6 +49,7 @@ class Config:
     metrics_port: int | None = None
     # Start-up warnings of the configuration (old duplicity options in steps): printed, never fatal.
     warnings: tuple[str, ...] = ()
+    pushgateway_url: str | None = None
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -124,6 +132,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse_port,
         "none",
         "serve Prometheus `/metrics` on this port (only `run`)",
+    ),
+    Setting(
+        "CONF_PUSHGATEWAY_URL",
+        "pushgateway_url",
+        parse_pushgateway_url,
+        "none",
+        "push each run's metrics to this Prometheus Pushgateway (`exec`, `restore`; for CronJobs, "
+        "which nothing scrapes); `https://user:password@host` sends basic auth",
     ),
 )
 

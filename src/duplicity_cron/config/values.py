@@ -69,6 +69,28 @@ def parse_ping_url(value: str) -> str:
     return url
 
 
+def parse_pushgateway_url(value: str) -> str:
+    """The http(s) URL of a Prometheus Pushgateway: a host, maybe a port, a user and password (sent as
+    basic auth) and a path prefix; no query or fragment. No message quotes the URL: it may carry a password.
+    """
+    url = value.strip().rstrip("/")
+    if _URL_FORBIDDEN.search(url):
+        raise ValueError("contains a space or a control character; percent-encode it (%20)")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("is not a valid URL: check its host and port") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("is not an http:// or https:// URL")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError("has a query or fragment (? or #)")
+    if port == 0:
+        raise ValueError("has port 0, which cannot be connected to")
+    _check_host(parts.hostname or "", bracketed=parts.netloc.rpartition("@")[2].startswith("["))
+    return url
+
+
 def _check_host(host: str, bracketed: bool) -> None:
     """A host name that the socket library can look up (IDNA-encoded, as it does), or an IPv6 literal."""
     if bracketed and host:

@@ -12,6 +12,7 @@ from ..log import Log
 from ..model import RunObserver, RunResult, Task
 from .notifications import Notifier
 from .pings import Pinger
+from .pushgateway import Pusher
 from .recorder import HistoryRecorder
 
 
@@ -46,10 +47,12 @@ class Observers:
 
 
 def observers_for(config: Config, log: Log, metrics: RunObserver | None = None) -> Observers:
-    """The observers of every run: history, metrics (the daemon's, when it serves them), notifications,
-    pings."""
+    """The observers of every run: history, metrics (the daemon's, when it serves them), the
+    Pushgateway (CONF_PUSHGATEWAY_URL), notifications, pings."""
     observers: list[RunObserver] = [HistoryRecorder(Path(config.state_dir), log)]
     if metrics is not None:
         observers.append(metrics)
+    if config.pushgateway_url is not None:
+        observers.append(Pusher(config.pushgateway_url, Path(config.state_dir), log))
     observers += [Notifier(config.notify_urls_for, config.notify_on_for, log), Pinger(log)]
     return Observers(observers, log)
