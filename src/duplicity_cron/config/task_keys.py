@@ -34,7 +34,7 @@ STEPS = MAIN_STEPS + HOOK_STEPS
 RETENTION_STEP = "retention"
 CHAIN_STEPS = ("prepare", "extract", "transform", "load", RETENTION_STEP, "succeed")
 # The keys that only mean something with a TARGET.
-TARGET_OPTION_KEYS = ("SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP")
+TARGET_OPTION_KEYS = ("SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "VERIFY")
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -194,6 +194,16 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "`6M`, `90D`",
         field="keep",
         parse=_plain(parse_interval),
+    ),
+    TaskKey(
+        "VERIFY",
+        "when to run a drill, `verify TASK`: a cron expression (as CRONTAB) or a periodicity word (as "
+        "PERIODICITY), in the task's time zone; the latest backup is restored into a scratch folder and "
+        "checked, and `healthcheck` is unhealthy when the last drill failed or is older than twice the "
+        "longest gap of this schedule",
+        "`0 4 * * 0`, `weekly`",
+        field="verify",
+        parse=CronSchedule.from_crontab_or_periodicity,
     ),
 )
 
