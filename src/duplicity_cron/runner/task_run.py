@@ -106,7 +106,9 @@ def run_locked(
         tracker = _Tracker(state_dir, task.id, log)
         tracker.begin(trigger, started)
         log.event(f"run started ({trigger})", task=task.id)
-        if observer is not None:
+        # A drill's start is told to nobody: the one observer that acts on a start is the ping monitor's
+        # /start, and a drill must not open a run at the monitor that no backup ends.
+        if observer is not None and not trigger.is_drill:
             observer.run_started(task)
         work = body(lock_fd, tracker.step)
         result = _finish(task, trigger, started, work.outcome, work.tail, log, observer, work.backup)
