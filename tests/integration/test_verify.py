@@ -19,17 +19,11 @@ import pytest
 from .backups import PASSPHRASE, Places, backup_env, duplicity, places
 from .conftest import COMMAND, base_env, wait_until
 from .http_recorder import Recorder
+from .test_backups import run_cli
 from .test_duplicity_roundtrip import make_tree
 
 pytestmark = pytest.mark.slow
 VOLSIZE = "--volsize 1"  # MiB: the tree's 3 MiB of random bytes make four volumes
-
-
-def run_cli(work_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [COMMAND, *args], env=base_env(work_dir, env), capture_output=True, text=True, timeout=300,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
