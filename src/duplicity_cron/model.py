@@ -50,6 +50,11 @@ class Trigger(StrEnum):
     RESTORE = "restore"
     VERIFY = "verify"  # a drill: `verify TASK`, or TASK_<id>_VERIFY's schedule
 
+    @property
+    def is_drill(self) -> bool:
+        """A verify run proves a backup can be restored; it is no backup (freshness ignores it)."""
+        return self is Trigger.VERIFY
+
 
 class Schedule(Protocol):
     """When a task is due. The cron implementation is `config.schedules.CronSchedule`; tests fake it."""
@@ -101,6 +106,7 @@ class Task:
     database_url: str | None = field(default=None, repr=False)  # may hold a password
     databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
     database_password: str | None = field(default=None, repr=False)
+    verify: Schedule | None = None  # when drills (`verify TASK`) are due; needs TARGET
 
     @property
     def restore_order_key(self) -> str:
@@ -116,6 +122,12 @@ class Task:
             raise ValueError(f"task {self.id} has no schedule")
         return default_max_age(self.schedule.longest_gap(now))
 
+    def drill_max_age_at(self, now: datetime) -> float:
+        """The oldest the last successful drill may be: twice the longest gap of VERIFY's schedule."""
+        if self.verify is None:
+            raise ValueError(f"task {self.id} has no VERIFY schedule")
+        return default_max_age(self.verify.longest_gap(now))
+
 
 def default_max_age(longest_gap: float) -> float:
     """Twice the longest gap between due times."""
@@ -127,6 +139,10 @@ class BackupStats:
     """What duplicity's "Backup Statistics" block says of one backup (`targets.statistics` reads it).
 
     `source_bytes` counts what duplicity read: regular files, links, and each folder's own size.
+    `file_bytes` is not duplicity's: the bytes of everything but folders, measured by the runner's walk
+    of SOURCE right after the backup, kept only when that walk counted exactly the entries and bytes
+    duplicity did (None otherwise, and in records of older versions). A folder's own size depends on
+    the file system, so a restore elsewhere can be compared on these bytes only.
     """
 
     source_files: int  # files, folders and links in the backup, the top folder included
@@ -140,6 +156,7 @@ class BackupStats:
     destination_change_bytes: int  # what the target grew by
     errors: int  # files duplicity could not read
     elapsed: float  # seconds
+    file_bytes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,10 +170,17 @@ class BackupStats:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{name} is not a number")
             values[name] = kind(value)
-        return cls(**values)
+        file_bytes = data.get("file_bytes")
+        if file_bytes is not None and (isinstance(file_bytes, bool) or not isinstance(file_bytes, int)):
+            raise TypeError("file_bytes is not a whole number")
+        return cls(**values, file_bytes=file_bytes)
 
 
-_STATS_FIELDS = {name: (float if name == "elapsed" else int) for name in BackupStats.__dataclass_fields__}
+_STATS_FIELDS = {
+    name: (float if name == "elapsed" else int)
+    for name in BackupStats.__dataclass_fields__
+    if name != "file_bytes"  # the runner's, optional
+}
 
 
 @dataclass(frozen=True)
@@ -217,13 +241,16 @@ class LastRuns:
     success: RunResult | None = None
 
 
-def last_runs(newest_first: Iterable[RunResult]) -> LastRuns:
+def last_runs(newest_first: Iterable[RunResult], *, drills: bool = False) -> LastRuns:
     """Read runs newest first and stop at the first success: `status`, `healthcheck` and the metrics all
     take their "last run" and "last success" from here (a lazy iterable reads as few records as can be).
+
+    Backup runs only, or with `drills` the verify runs only: a successful drill is no fresh backup, and a
+    backup is no drill.
     """
     run = verdict = None
     for candidate in newest_first:
-        if not candidate.status.is_run:
+        if not candidate.status.is_run or candidate.trigger.is_drill is not drills:
             continue
         run = run or candidate
         if candidate.status.is_verdict:
@@ -241,6 +268,12 @@ class PlannedTask:
     schedule: str
     max_age: float  # seconds
     first_due: datetime  # the first due time after the daemon started
+    drill: bool = False  # the task's VERIFY schedule (its drills), not its backups
+
+    @property
+    def key(self) -> str:
+        """Unique in a plan: the task id, `<id>/verify` for its drills (no task id holds a `/`)."""
+        return f"{self.task}/verify" if self.drill else self.task
 
 
 class RunObserver(Protocol):

@@ -204,3 +204,24 @@ def test_key_material_and_its_passphrase_show_nowhere(daemon, key, work_dir, tmp
         assert not any(canary in line for line in seen)
         assert canary not in "".join(outputs) + status.stdout + status.stderr
         assert canary.encode() not in recorded + bodies
+
+
+def test_a_drill_needs_the_private_key_and_passes_with_it(cli, bare_key, work_dir, tmp_path):
+    """`verify TASK` decrypts: without PRIVATE_KEY it fails at its start with the reason, with it the
+    drill restores, verifies and compares, and leaves no private key in the task's GNUPGHOME."""
+    where = places(tmp_path)
+    env = pubkey_env(where, bare_key)
+    make_tree(where.data)
+    backup = cli("exec", "home", env=env, timeout=300)
+    assert backup.returncode == 0, backup.output
+
+    without = cli("verify", "home", env=env, timeout=300)
+    assert without.returncode == 1, without.output
+    assert "cannot prepare the keyring" in without.output and "PRIVATE_KEY_FILE" in without.output
+
+    drill = cli(
+        "verify", "home", env={**env, "TASK_home_PRIVATE_KEY_FILE": str(bare_key.private)}, timeout=300
+    )
+    assert drill.returncode == 0, drill.output
+    assert "verified: the latest backup was restored and checked" in drill.output
+    assert secret_keys_in(work_dir / "home" / "gnupg") == []

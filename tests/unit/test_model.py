@@ -104,3 +104,30 @@ def test_killed_by_signal_exit_code_is_kept() -> None:
     run = result(Status.TIMED_OUT, exit_code=128 + 15, failed_step="extract")
     assert run.to_dict()["exit_code"] == 143
     assert run.to_dict()["status"] == "timed_out"
+
+
+def test_last_runs_reads_backup_runs_or_drills_never_both() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from duplicity_cron.model import RunResult, Status, Trigger, last_runs
+
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def made(minute: int, status: Status, trigger: Trigger) -> RunResult:
+        at = start + timedelta(minutes=minute)
+        return RunResult("home", status, trigger, at, at)
+
+    newest_first = [
+        made(4, Status.SUCCEEDED, Trigger.VERIFY),
+        made(3, Status.FAILED, Trigger.SCHEDULE),
+        made(2, Status.FAILED, Trigger.VERIFY),
+        made(1, Status.SUCCEEDED, Trigger.EXEC),
+    ]
+    backups = last_runs(newest_first)
+    drills = last_runs(newest_first, drills=True)
+    assert (backups.run, backups.verdict, backups.success) == (
+        newest_first[1],
+        newest_first[1],
+        newest_first[3],
+    )
+    assert (drills.run, drills.success) == (newest_first[0], newest_first[0])

@@ -15,7 +15,18 @@ from .. import __version__
 from ..config import ConfigError
 from ..log import Log
 from ..model import printable
-from . import check, exec_tasks, healthcheck, helm_values, list_tasks, passthrough, restore, run, status
+from . import (
+    check,
+    exec_tasks,
+    healthcheck,
+    helm_values,
+    list_tasks,
+    passthrough,
+    restore,
+    run,
+    status,
+    verify,
+)
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, error, report_problems
 from .last_resort import Masks, guarded
 from .loading import load
@@ -29,6 +40,8 @@ commands:
   restore             run every restore task once, in order; stop at the first failure
   restore TASK [--time T] [--to DIR] [--path P] [--force]
                       restore the backup of a task with TARGET (the latest, or the one at T)
+  verify TASK         a drill: restore the latest backup of a task with TARGET into a scratch folder,
+                      check every volume and compare what it holds with what the backup recorded
   list [--json]       tasks, schedule, time zone and next three run times
   check               validate the configuration; print every problem
   status [TASK] [--json]
@@ -58,10 +71,11 @@ COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {
     "check": check.main,
     "status": status.main,
     "helm-values": helm_values.main,
+    "verify": verify.main,
 }
 _OPTIONS = "--env-file FILE, -h, --help, --version"
 # Commands whose stdout is their own output (list --json, status --json): warnings go to stderr.
-_LOGGING_COMMANDS = ("run", "exec", "restore")
+_LOGGING_COMMANDS = ("run", "exec", "restore", "verify")
 
 
 class UsageError(Exception):

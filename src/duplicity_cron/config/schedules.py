@@ -93,6 +93,13 @@ class CronSchedule:
             raise ScheduleError(f"{name!r} is not a periodicity; expected one of {', '.join(PERIODICITIES)}")
         return cls(PERIODICITIES[key], timezone, key)
 
+    @classmethod
+    def from_crontab_or_periodicity(cls, text: str, timezone: tzinfo = UTC) -> CronSchedule:
+        """A periodicity word (`daily`) when it is one, else a cron expression or macro."""
+        if text.strip().lower() in PERIODICITIES:
+            return cls.from_periodicity(text, timezone)
+        return cls.from_crontab(text, timezone)
+
     @property
     def has_seconds(self) -> bool:
         return len(self.expression.split()) == 6

@@ -56,6 +56,11 @@ class Config:
         return [task for task in self.tasks.values() if task.schedule is not None]
 
     @property
+    def drill_tasks(self) -> list[Task]:
+        """The tasks with a VERIFY schedule (a TARGET too: the configuration requires it)."""
+        return [task for task in self.tasks.values() if task.verify is not None]
+
+    @property
     def restore_tasks(self) -> list[Task]:
         restores = [task for task in self.tasks.values() if task.restore is not None]
         return sorted(restores, key=lambda task: task.restore_order_key)

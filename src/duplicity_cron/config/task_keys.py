@@ -38,6 +38,7 @@ CHAIN_STEPS = ("prepare", "extract", "transform", "load", RETENTION_STEP, "succe
 # The keys that only mean something with a TARGET.
 TARGET_OPTION_KEYS = (
     "SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "ENCRYPT_KEY", "PUBLIC_KEY", "PRIVATE_KEY",
+    "VERIFY",
 )  # fmt: skip
 # The keys that only mean something with ENCRYPT_KEY.
 ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
@@ -284,6 +285,16 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         parse=_plain(_password),
         secret=True,
         from_file=True,
+    ),
+    TaskKey(
+        "VERIFY",
+        "when to run a drill, `verify TASK`: a cron expression (as CRONTAB) or a periodicity word (as "
+        "PERIODICITY), in the task's time zone; the latest backup is restored into a scratch folder and "
+        "checked, and `healthcheck` is unhealthy when the last drill failed or is older than twice the "
+        "longest gap of this schedule",
+        "`0 4 * * 0`, `weekly`",
+        field="verify",
+        parse=CronSchedule.from_crontab_or_periodicity,
     ),
 )
 

@@ -1,5 +1,7 @@
 """The daemon's runs: each due task started in a thread of its own, at most one run per task at a time
-(a due time that finds it running is a skipped occurrence), all interrupted at shutdown.
+(a due time that finds it running is a skipped occurrence), all interrupted at shutdown. A task's
+drills (VERIFY) are started the same way, apart from its backups; the two never overlap either: both
+take the task's lock, and the one that finds it taken is `skipped`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
 from ..runner.cancel import Cancel
 from ..runner.task_run import run_task
+from ..runner.verify_backup import verify_backup
 
 # After the hard deadline every step is killed; leave a moment to collect its output.
 _COLLECT_SECONDS = 1.5
@@ -38,22 +41,24 @@ class DaemonRuns:
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
 
-    def start(self, task: Task, due: datetime) -> None:
-        """Start a run of `task` in a thread, or record the occurrence as skipped if one is going."""
+    def start(self, task: Task, due: datetime, drill: bool = False) -> None:
+        """Start a run of `task` (a drill: `verify`) in a thread, or record the occurrence as skipped if
+        one is going."""
+        key = f"{task.id}/verify" if drill else task.id
         with self._lock:
-            active = self._active.get(task.id)
+            active = self._active.get(key)
             busy = active is not None and active.thread.is_alive()
             if not busy:
                 cancel = Cancel()
                 thread = threading.Thread(
-                    target=self._run, args=(task, cancel), name=f"task-{task.id}", daemon=True
+                    target=self._run, args=(task, cancel, key, drill), name=f"task-{key}", daemon=True
                 )
-                self._active[task.id] = _ActiveRun(thread, cancel)
+                self._active[key] = _ActiveRun(thread, cancel)
                 thread.start()
         if busy:
-            self._skipped(task, due)
+            self._skipped(task, due, Trigger.VERIFY if drill else Trigger.SCHEDULE)
 
-    def _skipped(self, task: Task, due: datetime) -> None:
+    def _skipped(self, task: Task, due: datetime, trigger: Trigger) -> None:
         self.log.event(
             f"skipped the run due at {due.isoformat(timespec='seconds')}: the previous run is still going",
             task=task.id,
@@ -61,27 +66,24 @@ class DaemonRuns:
         )
         # Recorded and notified on a thread of its own: the scheduling loop never waits on I/O.
         now = datetime.now(UTC)
-        skipped = RunResult(task.id, Status.SKIPPED, Trigger.SCHEDULE, now, now)
+        skipped = RunResult(task.id, Status.SKIPPED, trigger, now, now)
         threading.Thread(target=self.observer.run_finished, args=(task, skipped), daemon=True).start()
 
-    def _run(self, task: Task, cancel: Cancel) -> None:
+    def _run(self, task: Task, cancel: Cancel, key: str, drill: bool) -> None:
+        work_dir, state_dir, env, log = self.work_dir, self.state_dir, self.env, self.log
         try:
-            run_task(
-                task,
-                work_dir=self.work_dir,
-                state_dir=self.state_dir,
-                env=self.env,
-                log=self.log,
-                trigger=Trigger.SCHEDULE,
-                cancel=cancel,
-                observer=self.observer,
-            )
+            if drill:
+                verify_backup(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
+                              cancel=cancel, observer=self.observer)  # fmt: skip
+            else:
+                run_task(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
+                         trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer)  # fmt: skip
         except Exception as exc:  # a bug must not take the scheduler down with it
             self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
         finally:
             with self._lock:
-                if self._active.get(task.id, None) is not None and self._active[task.id].cancel is cancel:
-                    del self._active[task.id]
+                if self._active.get(key, None) is not None and self._active[key].cancel is cancel:
+                    del self._active[key]
             cancel.close()
 
     def interrupt_all(self, grace: float) -> None:

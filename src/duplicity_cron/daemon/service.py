@@ -27,7 +27,7 @@ from ..state import files, heartbeat
 from ..views.plan import plan_lines
 from ..views.text import zone_name
 from .clock import SystemClock
-from .plan import plan
+from .plan import plan, schedule_of
 from .runs import DaemonRuns
 from .scheduler import Scheduler
 
@@ -71,8 +71,9 @@ def _start_metrics(config: Config, planned: tuple[PlannedTask, ...]) -> Metrics 
 
     metrics = Metrics()
     for entry in planned:
-        metrics.add_task(entry.task, entry.max_age)
-    metrics.refresh(Path(config.state_dir), [entry.task for entry in planned])
+        if not entry.drill:
+            metrics.add_task(entry.task, entry.max_age)
+    metrics.refresh(Path(config.state_dir), list(dict.fromkeys(entry.task for entry in planned)))
     try:
         metrics.serve(config.metrics_port)
     except OSError as exc:
@@ -98,7 +99,7 @@ def _refuse_a_second_daemon(state_dir: Path) -> None:
 
 def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     """Schedule until SIGTERM/SIGINT. ConfigError when it cannot start (metrics port, state folder)."""
-    planned = plan(config.scheduled_tasks, datetime.now(UTC))
+    planned = plan(config.tasks.values(), datetime.now(UTC))
     state_dir = Path(config.state_dir)
     _refuse_a_second_daemon(state_dir)
     for problem in files.make_private(state_dir):
@@ -114,7 +115,16 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     observers = observers_for(config, log, metrics)
     recover_lost_runs(config.tasks.values(), Path(config.work_dir), state_dir, log, observers)
     runs = DaemonRuns(Path(config.work_dir), state_dir, environment.values, log, observers)
-    task_ids = [entry.task for entry in planned]
+    task_ids = list(dict.fromkeys(entry.task for entry in planned))  # a task with drills once
+    entries = {entry.key: entry for entry in planned}
+
+    def fire(key: str, due: datetime) -> None:
+        entry = entries[key]
+        runs.start(config.tasks[entry.task], due, drill=entry.drill)
+
+    def next_due(key: str, due: datetime) -> None:
+        if metrics is not None and not entries[key].drill:
+            metrics.set_next_run(entries[key].task, due)
 
     def tick() -> None:
         if metrics is not None:
@@ -122,13 +132,13 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
         writer.tick()
 
     scheduler = Scheduler(
-        {task.id: task.schedule for task in config.scheduled_tasks if task.schedule is not None},
-        {entry.task: entry.first_due for entry in planned},
-        lambda task_id, due: runs.start(config.tasks[task_id], due),
+        {key: schedule_of(config.tasks[entry.task], entry) for key, entry in entries.items()},
+        {key: entry.first_due for key, entry in entries.items()},
+        fire,
         SystemClock(),
         tick=tick,
         tick_interval=heartbeat.INTERVAL,
-        on_next_due=metrics.set_next_run if metrics is not None else lambda task, due: None,
+        on_next_due=next_due,
     )
     stop_signal: list[int] = []
 
@@ -147,7 +157,9 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     if metrics is not None:
         metrics.up.set(1)
         log.event(f"metrics on http://0.0.0.0:{config.metrics_port}/metrics")
-    log.event(f"scheduler ready: {len(task_ids)} scheduled task(s)", event="scheduler_ready")
+    drills = sum(entry.drill for entry in planned)
+    scheduled = f"{len(planned) - drills} scheduled task(s)" + (f", {drills} with drills" if drills else "")
+    log.event(f"scheduler ready: {scheduled}", event="scheduler_ready")
     scheduler.run()
     if stop_signal:
         log.event(f"received {signal.Signals(stop_signal[0]).name}; stopping")

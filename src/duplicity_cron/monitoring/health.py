@@ -52,27 +52,32 @@ def _heartbeat_reasons(heartbeat: Heartbeat, now: datetime, process_alive: bool 
 
 
 def _task_reasons(planned: PlannedTask, runs: Sequence[RunResult], now: datetime) -> list[str]:
+    """A planned backup is judged by its backup runs, a planned drill (VERIFY) by its drills alone: a
+    good drill never makes a missing backup fresh, and a failed drill is unhealthy until one succeeds."""
     reasons = []
+    what = f"task {planned.task}: last " + ("verify" if planned.drill else "run")
     # Interrupted and skipped runs are no verdict: the age rule catches those.
-    last = last_runs(reversed(runs))
+    last = last_runs(reversed(runs), drills=planned.drill)
     if last.verdict is not None and not last.verdict.succeeded:
         where = f" at step {last.verdict.failed_step}" if last.verdict.failed_step else ""
         reasons.append(
-            f"task {planned.task}: last run {last.verdict.status}{where} "
+            f"{what} {last.verdict.status}{where} "
             f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}"
         )
     limit = format_duration(planned.max_age)
+    success = "successful verify" if planned.drill else "success"
     if last.success is not None:
         age = (now - last.success.ended).total_seconds()
         if age < -CLOCK_SKEW:
-            reasons.append(_from_the_future(f"task {planned.task}: last success", last.success.ended, age))
+            reasons.append(_from_the_future(f"task {planned.task}: last {success}", last.success.ended, age))
         elif age > planned.max_age:
             reasons.append(
-                f"task {planned.task}: last success {format_duration(age)} ago, over its max age {limit}"
+                f"task {planned.task}: last {success} {format_duration(age)} ago, over its max age {limit}"
             )
     elif (now - planned.first_due).total_seconds() > planned.max_age:
+        kind = "verify" if planned.drill else "run"
         reasons.append(
-            f"task {planned.task}: no successful run since it was first due at "
+            f"task {planned.task}: no successful {kind} since it was first due at "
             f"{planned.first_due.isoformat(timespec='seconds')}, over its max age {limit}"
         )
     return reasons

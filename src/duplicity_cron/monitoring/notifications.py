@@ -44,7 +44,8 @@ def should_notify(notify_on: str, status: Status) -> bool:
 def compose(result: RunResult, host: str | None = None) -> tuple[str, str]:
     """Title and body of the notification for `result` (its output tail is already masked)."""
     host = host or socket.gethostname()
-    title = f"[{host}] backup task {result.task}: {result.status}"
+    what = "verify of backup task" if result.trigger.is_drill else "backup task"
+    title = f"[{host}] {what} {result.task}: {result.status}"
     lines = [
         f"Task: {result.task} ({result.trigger}) on {host}",
         f"Status: {result.status}",

@@ -1,6 +1,9 @@
 """Ping monitors in the healthchecks.io style (also Uptime Kuma push, Cronitor):
 GET <url>/start when a run starts, GET <url> on success, POST <url>/fail with the output tail on failure.
 
+A drill (`verify` run) pings only when it fails (POST <url>/fail): the monitor watches the backups, and
+a drill's success must not tell it a backup was made, nor its start open a run that no backup ends.
+
 Each call: 5 s timeout per try, one retry; a dead monitor costs a run at most about 11 s per call.
 """
 
@@ -69,9 +72,13 @@ class Pinger:
         self.log = log
 
     def run_started(self, task: Task) -> None:
+        # Never told for a drill (see `runner.task_run.run_locked`): no /start for drills.
         if task.ping_url:
             ping_start(task.ping_url, self.log.warner(task.id))
 
     def run_finished(self, task: Task, result: RunResult) -> None:
-        if task.ping_url:
-            ping_result(task.ping_url, result, self.log.warner(task.id))
+        if not task.ping_url:
+            return
+        if result.trigger.is_drill and not result.status.is_failure:
+            return  # see the module's docstring
+        ping_result(task.ping_url, result, self.log.warner(task.id))

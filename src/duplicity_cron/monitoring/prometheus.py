@@ -60,6 +60,23 @@ class Metrics:
         self.next_run = Gauge(
             PREFIX + "next_run_timestamp_seconds", "The task's next due time", labels, registry=self.registry
         )
+        # Drills (`verify` runs) apart: a successful drill is no backup, the gauges above ignore them.
+        self.last_verify = Gauge(
+            PREFIX + "last_verify_timestamp_seconds", "End of the task's last drill (verify)", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.last_verify_success = Gauge(
+            PREFIX + "last_verify_success_timestamp_seconds", "End of the task's last successful drill",
+            labels, registry=self.registry,
+        )  # fmt: skip
+        self.last_verify_status = Gauge(
+            PREFIX + "last_verify_status", "1 for the status of the task's last drill, else 0",
+            ["task", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.verify_runs = Counter(
+            PREFIX + "verify_runs", "Drills since the scheduler started, by status", ["task", "status"],
+            registry=self.registry,
+        )  # fmt: skip
 
     def serve(self, port: int) -> None:
         """Serve /metrics on all interfaces; OSError when the port is taken."""
@@ -73,11 +90,12 @@ class Metrics:
     def refresh(self, state_dir: Path, tasks: Iterable[str]) -> None:
         """Last run and last success from the history: runs of `exec` in other processes count too."""
         for task in tasks:
-            last = history.latest(state_dir, task)
-            if last.success is not None:
-                self._set_last(last.success)
-            if last.run is not None:
-                self._set_last(last.run)
+            for drills in (False, True):
+                last = history.latest(state_dir, task, drills=drills)
+                if last.success is not None:
+                    self._set_last(last.success)
+                if last.run is not None:
+                    self._set_last(last.run)
 
     def set_next_run(self, task: str, due: datetime) -> None:
         self.next_run.labels(task).set(due.timestamp())
@@ -86,13 +104,17 @@ class Metrics:
         pass
 
     def run_finished(self, task: Task, result: RunResult) -> None:
-        """Observer: counts the run and sets its last-run gauges."""
-        self.runs.labels(result.task, str(result.status)).inc()
+        """Observer: counts the run and sets its last-run gauges (a drill: the verify ones)."""
+        counter = self.verify_runs if result.trigger.is_drill else self.runs
+        counter.labels(result.task, str(result.status)).inc()
         self._set_last(result)
 
     def _set_last(self, result: RunResult) -> None:
         if result.status is Status.SKIPPED:
             return  # not a run: the previous one was still going
+        if result.trigger.is_drill:
+            self._set_last_verify(result)
+            return
         ended = result.ended.timestamp()
         self.last_run.labels(result.task).set(ended)
         self.last_duration.labels(result.task).set(result.duration)
@@ -101,3 +123,12 @@ class Metrics:
                 self.last_status.labels(result.task, str(status)).set(1 if status is result.status else 0)
         if result.status is Status.SUCCEEDED:
             self.last_success.labels(result.task).set(ended)
+
+    def _set_last_verify(self, result: RunResult) -> None:
+        ended = result.ended.timestamp()
+        self.last_verify.labels(result.task).set(ended)
+        for status in Status:
+            if status is not Status.SKIPPED:
+                self.last_verify_status.labels(result.task, str(status)).set(int(status is result.status))
+        if result.status is Status.SUCCEEDED:
+            self.last_verify_success.labels(result.task).set(ended)

@@ -1,5 +1,6 @@
 """One run of a task: lock, work folders, the step chain and its hooks, the run's result told to the
-observers (history, metrics, notifications, pings). A run in progress is kept in `state.inflight`, so
+observers (history, metrics, notifications, pings). A drill (`runner.verify_backup`) is run through the
+same `run_locked`. A run in progress is kept in `state.inflight`, so
 that one whose runner died is recorded as lost by the next process that takes the task's lock.
 """
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,16 +19,31 @@ from ..log import Log
 from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
 from ..targets.statistics import StatisticsReader
+from ..targets.verification import TreeSize, file_bytes_if_agreeing
 from ..views.summary import summary_fields, summary_text
 from .builtin import KeyringError, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring, run_steps_of
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
+from .tree_size import measure
 
 OUTPUT_TAIL_LINES = 50
 TAIL_LINE_CHARS = 1000
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
+
+
+@dataclass(frozen=True)
+class RunWork:
+    """What the body of a run did: its outcome, its output tail, the built-in backup's statistics."""
+
+    outcome: ChainResult
+    tail: tuple[str, ...]
+    backup: BackupStats | None = None
+
+
+# (the task lock's descriptor, to pass to its processes; tell the step it is in) -> what it did
+RunBody = Callable[[int, Callable[[str], None]], RunWork]
 
 
 def run_task(
@@ -40,44 +57,63 @@ def run_task(
     cancel: Cancel | None = None,
     observer: RunObserver | None = None,
 ) -> RunResult:
-    """Run `task` once and return what happened. Never raises for a failing step.
+    """Run `task` once and return what happened. Never raises for a failing step."""
+    own_cancel = cancel is None
+    run_cancel = cancel or Cancel()
+
+    def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
+        run = _Run(task, work_dir, env, log, run_cancel, lock_fd, at_step)
+        outcome = run.steps()
+        return RunWork(outcome, tuple(run.tail.lines), run.backup_stats())
+
+    try:
+        return run_locked(task, work_dir=work_dir, state_dir=state_dir, log=log, trigger=trigger,
+                          observer=observer, body=body)  # fmt: skip
+    finally:
+        if own_cancel:
+            run_cancel.close()
+
+
+def run_locked(
+    task: Task,
+    *,
+    work_dir: Path,
+    state_dir: Path,
+    log: Log,
+    trigger: Trigger,
+    observer: RunObserver | None,
+    body: RunBody,
+) -> RunResult:
+    """What every run of a task goes through, a backup run or a drill: its lock (a busy task is a
+    `skipped` run), a lost run found and recorded, the in-progress record, `body`, the result told.
 
     The result is told to the observers (recorded) while the task's lock is still held, and the
     in-progress record is cleared after that but before the lock goes: a process that takes the lock
     next never mistakes a finished run for a lost one, and a crash in between leaves a record, never none.
     """
     started = datetime.now(UTC)
-    own_cancel = cancel is None
-    cancel = cancel or Cancel()
+    lock = contextlib.ExitStack()
     try:
-        lock = contextlib.ExitStack()
-        try:
-            lock_fd = lock.enter_context(task_lock(work_dir / task.id))
-        except TaskBusy:
-            log.event(
-                "skipped: this task is already running in another process", task=task.id, level="warning"
-            )
-            return _finish(task, trigger, started, ChainResult(Status.SKIPPED), (), log, observer)
-        except OSError as exc:
-            log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
-            return _finish(task, trigger, started, ChainResult(Status.FAILED, "setup", 1), (), log, observer)
-        with lock:
-            record_lost_run(task, state_dir, log, observer)
-            tracker = _Tracker(state_dir, task.id, log)
-            tracker.begin(trigger, started)
-            log.event(f"run started ({trigger})", task=task.id)
-            if observer is not None:
-                observer.run_started(task)
-            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker)
-            outcome = run.steps()
-            result = _finish(
-                task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
-            )
-            tracker.end()
-            return result
-    finally:
-        if own_cancel:
-            cancel.close()
+        lock_fd = lock.enter_context(task_lock(work_dir / task.id))
+    except TaskBusy:
+        log.event("skipped: this task is already running in another process", task=task.id, level="warning")
+        return _finish(task, trigger, started, ChainResult(Status.SKIPPED), (), log, observer)
+    except OSError as exc:
+        log.event(f"cannot lock the task's work folder: {exc}", task=task.id, level="error")
+        return _finish(task, trigger, started, ChainResult(Status.FAILED, "setup", 1), (), log, observer)
+    with lock:
+        record_lost_run(task, state_dir, log, observer)
+        tracker = _Tracker(state_dir, task.id, log)
+        tracker.begin(trigger, started)
+        log.event(f"run started ({trigger})", task=task.id)
+        # A drill's start is told to nobody: the one observer that acts on a start is the ping monitor's
+        # /start, and a drill must not open a run at the monitor that no backup ends.
+        if observer is not None and not trigger.is_drill:
+            observer.run_started(task)
+        work = body(lock_fd, tracker.step)
+        result = _finish(task, trigger, started, work.outcome, work.tail, log, observer, work.backup)
+        tracker.end()
+        return result
 
 
 def _finish(
@@ -171,6 +207,25 @@ class _Tracker:
             self.failed = True
 
 
+class OutputTail:
+    """A run's lines as logged (masked), the newest kept short for history, notifications and pings."""
+
+    def __init__(self, log: Log, task: str) -> None:
+        self.log = log
+        self.task = task
+        self.lines: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+
+    def output(self, step: str, stream: str, text: str, cut: bool = False) -> str:
+        """Log a step's line and keep it; returns it masked."""
+        masked = self.log.output(self.task, step, stream, text, cut=cut)
+        self.lines.append(masked[:TAIL_LINE_CHARS] + " [...]" if len(masked) > TAIL_LINE_CHARS else masked)
+        return masked
+
+    def add(self, line: str) -> None:
+        """A line of the runner's own (already logged, or masked)."""
+        self.lines.append(line)
+
+
 class _Run:
     def __init__(
         self,
@@ -180,20 +235,29 @@ class _Run:
         log: Log,
         cancel: Cancel,
         lock_fd: int,
-        tracker: _Tracker,
+        at_step: Callable[[str], None],
     ) -> None:
         self.task = task
         self.work_dir = work_dir
         self.env = dict(env)
         self.log = log
         self.cancel = cancel
-        self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        self.tail = OutputTail(log, task.id)
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
-        self.tracker = tracker
+        self.at_step = at_step
         self.commands = run_steps_of(task, work_dir, env)  # the task's steps and the built-in ones
         # The built-in backup's statistics block, read from its output as it comes.
         self.statistics = StatisticsReader()
         self.builtin_load = "load" in builtin_steps(task)
+        self.source_walk: TreeSize | None = None  # SOURCE right after the built-in backup
+
+    def backup_stats(self) -> BackupStats | None:
+        """The backup's statistics, with the bytes of its files when the walk of SOURCE after it saw what
+        duplicity saw (see `targets.verification`)."""
+        stats = self.statistics.stats
+        if stats is None or self.source_walk is None:
+            return stats
+        return replace(stats, file_bytes=file_bytes_if_agreeing(stats, self.source_walk))
 
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
@@ -233,10 +297,17 @@ class _Run:
         except KeyringError as exc:
             message = f"cannot prepare the keyring: {exc}"
             self.log.event(message, task=self.task.id, level="error")
-            self.tail.append(self.log.mask(message))
+            self.tail.add(self.log.mask(message))
             return ChainResult(Status.FAILED, "setup", 1)
         self.env.update(SRC=str(src), DST=str(dst), TASK_ID=self.task.id)
         return SUCCEEDED
+
+    def _walk_source(self) -> None:
+        source = Path(self.task.source or self.work_dir / self.task.id / "src")
+        try:
+            self.source_walk = measure(source)
+        except OSError as exc:  # the drill then compares counts only; the backup is not failed for it
+            self._warn("load", f"cannot count SOURCE after the backup ({exc}); drills compare no bytes")
 
     def _deadline(self) -> float | None:
         return time.monotonic() + self.task.timeout if self.task.timeout else None
@@ -247,17 +318,13 @@ class _Run:
         def on_line(stream: str, text: str, cut: bool = False) -> None:
             if reads_statistics and stream == "stdout":
                 self.statistics.feed(text)
-            masked = self.log.output(self.task.id, step, stream, text, cut=cut)
-            # The tail travels in history files, notifications and ping bodies: keep its lines short.
-            if len(masked) > TAIL_LINE_CHARS:
-                masked = masked[:TAIL_LINE_CHARS] + " [...]"
-            self.tail.append(masked)
+            self.tail.output(step, stream, text, cut)
 
-        self.tracker.step(step)
+        self.at_step(step)
         command = self.commands[step]
         if command.notice:
             self.log.event(command.notice, task=self.task.id, step=step, level="warning")
-            self.tail.append(self.log.mask(command.notice))
+            self.tail.add(self.log.mask(command.notice))
         outcome = run_step(
             command.command,
             cwd=str(self.work_dir),
@@ -269,6 +336,8 @@ class _Run:
             stop_on_interrupt=stop_on_interrupt,
             keep_fds=(self.lock_fd,),
         )
+        if reads_statistics and outcome.exit_code == 0 and not outcome.timed_out:
+            self._walk_source()
         if outcome.timed_out:
             self.log.event(
                 f"timed out after {self.task.timeout:g}s; the step was stopped",

@@ -1,6 +1,7 @@
 """The daemon's heartbeat: `<state>/heartbeat.json`, rewritten at start and every 20 s.
 
-It carries the daemon's plan (each scheduled task with its schedule, max age and first due time), so
+It carries the daemon's plan (each scheduled task with its schedule, max age and first due time, and
+each task's drills, `"drill": true`), so
 that `healthcheck` judges what the daemon runs, not what its own environment happens to say.
 """
 
@@ -64,6 +65,7 @@ class Heartbeat:
                     schedule=_string(t["schedule"], "schedule"),
                     max_age=_max_age(t["max_age"]),
                     first_due=parse_time(t["first_due"], "first_due"),
+                    drill=_flag(t.get("drill", False), "drill"),
                 )
                 for t in _list(data["tasks"])
             ),
@@ -80,6 +82,12 @@ def _pid(value: Any) -> int:
 def _string(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} is not a string")
+    return value
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} is not true or false")
     return value
 
 

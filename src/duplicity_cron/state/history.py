@@ -1,6 +1,8 @@
 """Run history: one JSON file per run under `<state>/runs/<task>/`, the newest 100 runs per task kept,
 and beside them the newest 100 skipped occurrences (a long run skips many: they must not push the
-real runs, and the last success, out of the history).
+real runs, and the last success, out of the history) and the newest 100 drills (`verify` runs, named
+`...-verify-<status>.json`: frequent drills must not push out the backup runs whose statistics a
+drill compares with).
 
 A file per run, written to a temporary name and renamed into place, means a crash never leaves a
 half-written record and two processes recording at once (the daemon and an `exec`) never lose one:
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from ..model import LastRuns, RunResult, Status, last_runs
+from ..model import LastRuns, RunResult, Status, Trigger, last_runs
 from .files import (
     UNREADABLE,
     checked_time,
@@ -29,6 +31,7 @@ from .files import (
 KEEP_PER_TASK = 100
 _SHOWN = 3  # unreadable records named in a warning
 _SKIPPED_SUFFIX = f"-{Status.SKIPPED}.json"
+_DRILL_MARK = f"-{Trigger.VERIFY}-"
 
 
 def runs_root(state_dir: Path) -> Path:
@@ -45,15 +48,17 @@ def record(state_dir: Path, result: RunResult, keep: int = KEEP_PER_TASK) -> Pat
     # Sortable by start time; pid and a counter make names unique across processes and threads;
     # the status in the name lets pruning tell skips from runs without reading the files.
     started = result.started.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    path = folder / f"{started}-{unique_suffix()}-{result.status}.json"
+    kind = _DRILL_MARK if result.trigger.is_drill else "-"
+    path = folder / f"{started}-{unique_suffix()}{kind}{result.status}.json"
     write_json_atomically(path, result.to_dict())
     # The run is recorded: a pruning that fails (another process pruned first, a folder that just went
     # read-only) is no reason to call it lost; the next record prunes again.
     with contextlib.suppress(OSError):
         records = _record_files(folder)
         skips = [p for p in records if p.name.endswith(_SKIPPED_SUFFIX)]
-        runs = [p for p in records if not p.name.endswith(_SKIPPED_SUFFIX)]
-        for old in runs[:-keep] + skips[:-keep]:
+        drills = [p for p in records if _DRILL_MARK in p.name and p not in skips]
+        runs = [p for p in records if p not in skips and p not in drills]
+        for old in runs[:-keep] + skips[:-keep] + drills[:-keep]:
             with contextlib.suppress(FileNotFoundError):  # another process pruned it first
                 old.unlink()
     return path
@@ -132,9 +137,9 @@ def load_runs(state_dir: Path, task: str) -> list[RunResult]:
     return read_history(state_dir, task).runs
 
 
-def latest(state_dir: Path, task: str) -> LastRuns:
-    """The task's newest run, verdict and success, reading as few records as can be (damage passed over:
-    the daemon's metrics call this at every heartbeat)."""
+def latest(state_dir: Path, task: str, *, drills: bool = False) -> LastRuns:
+    """The task's newest backup run, verdict and success (with `drills`: its newest drills), reading as
+    few records as can be (damage passed over: the daemon's metrics call this at every heartbeat)."""
 
     def newest_first() -> Iterator[RunResult]:
         try:
@@ -142,7 +147,9 @@ def latest(state_dir: Path, task: str) -> LastRuns:
         except OSError:
             return
         for path in reversed(paths):
-            if not path.name.endswith(_SKIPPED_SUFFIX) and (run := _read(path)) is not None:
+            if path.name.endswith(_SKIPPED_SUFFIX) or (_DRILL_MARK in path.name) is not drills:
+                continue
+            if (run := _read(path)) is not None:
                 yield run
 
-    return last_runs(newest_first())
+    return last_runs(newest_first(), drills=drills)

@@ -1,5 +1,6 @@
-"""Duplicity 3.2.1 as a backup target: the argv of `backup`, of the retention commands and of `restore`
-for a task with TARGET, each with the environment it adds (the URL's password as BACKEND_PASSWORD).
+"""Duplicity 3.2.1 as a backup target: the argv of `backup`, of the retention commands, of `restore`
+and of `verify` for a task with TARGET, each with the environment it adds (the URL's password as
+BACKEND_PASSWORD).
 
 Pure, like borgmatic's `borg/prune.py`: building a command line is separate from running it
 (`runner.builtin`, `cli.restore_task`). What each option is for, measured on 3.2.1:
@@ -40,6 +41,7 @@ BACKEND_RETRY_DELAY = 30  # seconds
 VERBOSITY = "warning"
 # For a source compressed already: gpg stores it as it is (duplicity's own default is gpg's zlib).
 NO_GPG_COMPRESSION = "--gpg-options=--compress-algo=none"
+VERIFY_VERBOSITY = "notice"  # verify prints its differences at this level, not at warning
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,16 @@ def restore_command(
     if path is not None:
         argv += ["--path-to-restore", path]
     return Command([*argv, *task.options, url, destination], env)
+
+
+def verify_command(task: Task, *, local: str, archive: str) -> Command:
+    """`duplicity verify --compare-data` of the latest backup against `local` (a restore of it): every
+    volume read, decrypted and its content compared. Verbosity `notice`, where 3.2.1 prints each
+    difference ("Difference found: File x is missing") and its count; exit code 1 when there is one."""
+    url, env = _target(task)
+    common = _common(task, archive)
+    common[common.index("-v") + 1] = VERIFY_VERBOSITY
+    return Command([PROGRAM, "verify", "--compare-data", *common, *task.options, url, local], env)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzi
     """A task for `status`: schedule, last run (with its output tail), last success, next run, the recent
     runs that ran (skipped occurrences must not push them out), and the skips since the last of them."""
     last = last_runs(reversed(runs))
+    drill = last_runs(reversed(runs), drills=True)
     last_success = _time(last.success.ended, zone) if last.success else None
     ran = [run for run in runs if run.status.is_run]
     skipped = [run for run in runs if not run.status.is_run]
@@ -49,7 +50,16 @@ def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzi
         "recent_runs": [_run_summary(run, zone) for run in reversed(ran[-RECENT_RUNS:])],
         "skipped_since_last_run": len(since),
         "last_skipped": _time(skipped[-1].started, zone) if skipped else None,
+        "verify_schedule": task.verify.describe() if task.verify else None,
+        "last_verify": _drill_summary(drill.run, zone) if drill.run else None,
+        "last_verified": _time(drill.success.ended, zone) if drill.success else None,
     }
+
+
+def _drill_summary(run: RunResult, zone: tzinfo) -> dict[str, Any]:
+    """The last drill, with its verdict: the last line of its output says what was checked, or why it
+    failed."""
+    return {**_run_summary(run, zone), "verdict": run.output_tail[-1] if run.output_tail else None}
 
 
 def _time(moment: datetime, zone: tzinfo) -> str:
@@ -57,14 +67,21 @@ def _time(moment: datetime, zone: tzinfo) -> str:
 
 
 def status_table(entries: Sequence[dict[str, Any]]) -> str:
-    rows = [("TASK", "SCHEDULE", "LAST RUN", "LAST SUCCESS", "NEXT RUN")]
+    """One row a task; a LAST VERIFIED column (the last drill's status and time) when a task has drills."""
+    drills = any(e["verify_schedule"] or e["last_verify"] for e in entries)
+    rows: list[tuple[str, ...]] = [("TASK", "SCHEDULE", "LAST RUN", "LAST SUCCESS", "NEXT RUN")]
+    rows[0] += ("LAST VERIFIED",) if drills else ()
     for e in entries:
-        last = e["last_run"]
-        last_text = f"{last['status']} {last['ended']}" if last else "never"
-        rows.append(
-            (e["task"], describe_schedule(e), last_text, e["last_success"] or "never", e["next_run"] or "-")
-        )
+        row: tuple[str, ...] = (
+            e["task"], describe_schedule(e), _status_time(e["last_run"]), e["last_success"] or "never",
+            e["next_run"] or "-",
+        )  # fmt: skip
+        rows.append(row + ((_status_time(e["last_verify"]),) if drills else ()))
     return table(rows)
+
+
+def _status_time(run: dict[str, Any] | None) -> str:
+    return f"{run['status']} {run['ended']}" if run else "never"
 
 
 def _recent_line(run: dict[str, Any]) -> str:
@@ -88,6 +105,10 @@ def status_details(entry: dict[str, Any]) -> str:
     lines += [_recent_line(run) for run in entry["recent_runs"] or []]
     if not entry["recent_runs"]:
         lines.append("  none recorded")
+    if entry["last_verify"]:
+        drill = entry["last_verify"]
+        lines += ["", f"last verify: {drill['status']} {drill['ended']}: {drill['verdict'] or '-'}"]
+        lines.append(f"last verified: {entry['last_verified'] or 'never'}")
     if entry["last_run"] and entry["last_run"]["output_tail"]:
         lines += [
             "",

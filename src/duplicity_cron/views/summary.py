@@ -9,7 +9,8 @@ from ..model import RunResult
 
 
 def summary_text(result: RunResult) -> str:
-    text = f"run {result.status} in {format_duration(result.duration)} (exit code {result.exit_code}"
+    what = "verify" if result.trigger.is_drill else "run"
+    text = f"{what} {result.status} in {format_duration(result.duration)} (exit code {result.exit_code}"
     if result.failed_step:
         text += f", failed step {result.failed_step}"
     return text + ")"

@@ -62,9 +62,12 @@ def test_retention_runs_after_load_and_before_succeed() -> None:
     assert CHAIN_STEPS.index(RETENTION_STEP) == CHAIN_STEPS.index("load") + 1
 
 
-@pytest.mark.parametrize("key", ["SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP"])
+@pytest.mark.parametrize("key", ["SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "VERIFY"])
 def test_the_backup_keys_without_target_are_errors_naming_the_variable(key: str) -> None:
-    value = {"SOURCE": "/data", "FULL_EVERY": "7D", "OPTIONS": "-v info", "KEEP_FULL": "2", "KEEP": "1Y"}[key]
+    value = {
+        "SOURCE": "/data", "FULL_EVERY": "7D", "OPTIONS": "-v info", "KEEP_FULL": "2", "KEEP": "1Y",
+        "VERIFY": "weekly",
+    }[key]  # fmt: skip
     problems = problems_of({"TASK_x_LOAD": "true", f"TASK_x_{key}": value})
     assert problems == [f"TASK_x_{key}: only means something with TASK_x_TARGET, which is not set"]
 

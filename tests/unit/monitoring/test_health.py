@@ -198,8 +198,8 @@ def test_last_success_exactly_max_age_old_is_healthy() -> None:
     assert judge(beat(planned(max_age=2 * DAY)), runs, NOW, True) == []
 
 
-def test_last_success_by_any_trigger_counts_for_the_age() -> None:
-    for trigger in Trigger:
+def test_last_success_by_any_trigger_but_a_drill_counts_for_the_age() -> None:
+    for trigger in (t for t in Trigger if not t.is_drill):
         runs = {TASK: [run(Status.SUCCEEDED, ago(100)), run(Status.SUCCEEDED, ago(2), trigger=trigger)]}
         assert judge(beat(planned(max_age=DAY)), runs, NOW, True) == [], trigger
 
@@ -322,3 +322,53 @@ def test_default_max_age_is_twice_the_longest_gap(gap: float) -> None:
 def test_default_max_age_of_a_weekday_schedule_covers_the_weekend() -> None:
     schedule = Schedule.from_crontab("0 3 * * 1-5")
     assert default_max_age(schedule.longest_gap(NOW)) == 6 * DAY
+
+
+def drill_plan(max_age: float = 14 * DAY) -> PlannedTask:
+    return PlannedTask(TASK, "0 4 * * 0", max_age, NOW - timedelta(days=1), drill=True)
+
+
+def test_a_good_drill_never_makes_a_missing_backup_fresh() -> None:
+    runs = {TASK: [run(Status.SUCCEEDED, ago(100)), run(Status.SUCCEEDED, ago(1), trigger=Trigger.VERIFY)]}
+    assert judge(beat(planned(max_age=DAY), drill_plan()), runs, NOW, True) == [
+        "task nightly_db: last success 4d04h ago, over its max age 24h00m"
+    ]
+
+
+def test_a_failed_drill_is_unhealthy_until_a_drill_succeeds() -> None:
+    failed = run(Status.FAILED, ago(3), trigger=Trigger.VERIFY, exit_code=21, failed_step="restore")
+    backups = [run(Status.SUCCEEDED, ago(30)), run(Status.SUCCEEDED, ago(2))]
+    runs = {TASK: [*backups[:1], failed, *backups[1:]]}
+    assert judge(beat(planned(), drill_plan()), runs, NOW, True) == [
+        "task nightly_db: last verify failed at step restore (exit code 21) at 2026-05-13T09:00:00+00:00"
+    ]
+    # the backup after the failed drill is no drill: only a good drill clears it
+    runs[TASK].append(run(Status.SUCCEEDED, ago(1), trigger=Trigger.VERIFY))
+    assert judge(beat(planned(), drill_plan()), runs, NOW, True) == []
+
+
+def test_a_lost_drill_is_unhealthy() -> None:
+    runs = {TASK: [run(Status.SUCCEEDED, ago(2)), run(Status.LOST, ago(1), trigger=Trigger.VERIFY)]}
+    [reason] = judge(beat(planned(), drill_plan()), runs, NOW, True)
+    assert reason.startswith("task nightly_db: last verify lost")
+
+
+def test_no_good_drill_within_its_max_age_is_unhealthy() -> None:
+    runs = {
+        TASK: [run(Status.SUCCEEDED, ago(2)), run(Status.SUCCEEDED, ago(15 * 24), trigger=Trigger.VERIFY)]
+    }
+    assert judge(beat(planned(), drill_plan()), runs, NOW, True) == [
+        "task nightly_db: last successful verify 15d00h ago, over its max age 14d00h"
+    ]
+    never = PlannedTask(TASK, "0 4 * * 0", 14 * DAY, NOW - timedelta(days=15), drill=True)
+    assert judge(beat(planned(), never), {TASK: [run(Status.SUCCEEDED, ago(2))]}, NOW, True) == [
+        "task nightly_db: no successful verify since it was first due at 2026-04-28T12:00:00+00:00, "
+        "over its max age 14d00h"
+    ]
+
+
+def test_a_failed_backup_is_not_reported_by_the_drill_entry() -> None:
+    runs = {TASK: [run(Status.SUCCEEDED, ago(2), trigger=Trigger.VERIFY), run(Status.FAILED, ago(1))]}
+    assert judge(beat(planned(), drill_plan()), runs, NOW, True) == [
+        "task nightly_db: last run failed (exit code 1) at 2026-05-13T11:00:00+00:00"
+    ]

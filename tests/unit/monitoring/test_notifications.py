@@ -148,3 +148,10 @@ def test_a_url_without_scheme_is_reported_without_its_text() -> None:
     assert "CONF_NOTIFY_URLS" in problem
     assert "1" in problem
     assert "s3cr3t" not in problem
+
+
+def test_a_drill_is_titled_as_a_verify() -> None:
+    drill = RunResult("nightly_db", Status.FAILED, Trigger.VERIFY, START, START, 21, "restore")
+    title, body = compose(drill, host="backup-host")
+    assert title == "[backup-host] verify of backup task nightly_db: failed"
+    assert "Task: nightly_db (verify) on backup-host" in body

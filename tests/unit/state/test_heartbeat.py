@@ -224,3 +224,18 @@ def test_writer_alive_never_signals_a_pid_that_is_no_process(
 def test_writer_alive_of_this_process_and_of_a_gone_one() -> None:
     assert heartbeat.writer_alive(Heartbeat(os.getpid(), socket.gethostname(), START, START, ())) is True
     assert heartbeat.writer_alive(Heartbeat(os.getpid(), "another-host", START, START, ())) is None
+
+
+def test_a_drill_entry_round_trips_and_an_old_heartbeat_has_none(tmp_path: Path) -> None:
+    drill = PlannedTask("photos", "weekly (20 2 * * 0)", 1209600.0, START, drill=True)
+    beat = Heartbeat(4242, "backup-host", START, START, (drill,))
+    heartbeat.write(tmp_path, beat)
+    assert heartbeat.read_checked(tmp_path) == beat
+    assert drill.key == "photos/verify"
+    data = sample().to_dict()
+    for task in data["tasks"]:
+        del task["drill"]  # written before drills existed
+    assert not any(entry.drill for entry in Heartbeat.from_dict(data).tasks)
+    data["tasks"][0]["drill"] = "yes"
+    with pytest.raises(TypeError):
+        Heartbeat.from_dict(data)

@@ -313,3 +313,26 @@ def test_latest_gives_the_newest_finished_run_and_the_newest_success(tmp_path: P
     last_run, last_success = last.run, last.success
     assert last_run is not None and last_run.status is Status.FAILED
     assert last_success is not None and last_success.started == start + timedelta(minutes=10)
+
+
+def test_drills_are_kept_apart_so_frequent_drills_never_push_out_the_backup_runs(tmp_path: Path) -> None:
+    for index in range(3):
+        history.record(tmp_path, result(index), keep=3)
+    for index in range(3, 10):
+        history.record(tmp_path, result(index, trigger=Trigger.VERIFY), keep=3)
+    kept = history.load_runs(tmp_path, TASK)
+    assert [(run.exit_code, run.trigger) for run in kept] == [
+        (0, Trigger.SCHEDULE), (1, Trigger.SCHEDULE), (2, Trigger.SCHEDULE),
+        (7, Trigger.VERIFY), (8, Trigger.VERIFY), (9, Trigger.VERIFY),
+    ]  # fmt: skip
+
+
+def test_latest_reads_backup_runs_or_drills(tmp_path: Path) -> None:
+    history.record(tmp_path, result(0))
+    history.record(tmp_path, result(1, status=Status.FAILED))
+    history.record(tmp_path, result(2, trigger=Trigger.VERIFY))
+    history.record(tmp_path, result(3, status=Status.FAILED, trigger=Trigger.VERIFY))
+    backups = history.latest(tmp_path, TASK)
+    drills = history.latest(tmp_path, TASK, drills=True)
+    assert (backups.run.exit_code, backups.success.exit_code) == (1, 0)  # type: ignore[union-attr]
+    assert (drills.run.exit_code, drills.success.exit_code) == (3, 2)  # type: ignore[union-attr]

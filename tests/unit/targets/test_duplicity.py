@@ -155,3 +155,24 @@ def test_an_own_load_keeps_only_the_retention_step() -> None:
 def test_archive_dir(options: str, env: dict[str, str], expected: ArchiveDir) -> None:
     task = task_of(OPTIONS=options) if options else task_of()
     assert archive_dir(task, env, "/home/u") == expected
+
+
+def test_verify_compares_the_data_of_the_latest_backup_at_notice_verbosity() -> None:
+    from duplicity_cron.targets.duplicity import verify_command
+
+    command = verify_command(task_of(OPTIONS="--volsize 5"), local="/workdir/home/verify", archive=ARCHIVE)
+    notice = [word if word != "warning" else "notice" for word in COMMON]
+    assert command.argv == [
+        "duplicity", "verify", "--compare-data", *notice, "--volsize", "5", "file:///backups/home",
+        "/workdir/home/verify",
+    ]  # fmt: skip
+    assert command.env == {}
+
+
+def test_verify_takes_the_password_out_of_the_url() -> None:
+    from duplicity_cron.targets.duplicity import verify_command
+
+    env = {"TASK_home_TARGET": "sftp://backup:s3cret-pw@host//srv/home", "PASSPHRASE": "a long secret"}
+    command = verify_command(parse_config(env).tasks["home"], local="/w", archive=ARCHIVE)
+    assert "s3cret-pw" not in command.shell
+    assert command.env == {"BACKEND_PASSWORD": "s3cret-pw"}

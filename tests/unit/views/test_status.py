@@ -29,6 +29,9 @@ STATUS_KEYS = {
     "recent_runs",
     "skipped_since_last_run",
     "last_skipped",
+    "verify_schedule",
+    "last_verify",
+    "last_verified",
 }
 RUN_KEYS = {"status", "trigger", "started", "ended", "duration", "exit_code", "failed_step"}
 

@@ -1,0 +1,42 @@
+"""`verify TASK`: a drill now. Proves the latest backup of a task with TARGET can be restored (see
+`runner.verify_backup`); recorded, notified and pinged as a run with trigger `verify`.
+
+Exit codes: 0 verified, 1 the drill failed (or was skipped: a run of the task is going on; or it could
+not be recorded), 2 a usage error (nothing was run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..monitoring.fanout import observers_for
+from ..runner.verify_backup import verify_backup
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
+
+
+def main(args: list[str], loaded: Loaded) -> int:
+    command_parser = parser("verify")
+    command_parser.add_argument("task", metavar="TASK", help="a task with TARGET")
+    options = parse(command_parser, args)
+    if options is None:
+        return EXIT_USAGE
+    config, log = loaded.config, loaded.log
+    task = config.tasks.get(options.task)
+    if task is None or task.target is None:
+        with_target = [t.id for t in config.tasks.values() if t.target is not None]
+        why = "unknown task" if task is None else "no TARGET to verify for task"
+        error(f"duplicity-cron verify: {why} {options.task} {defined_tasks(with_target)}")
+        return EXIT_USAGE
+    observers = observers_for(config, log)
+    result = verify_backup(
+        task, work_dir=Path(config.work_dir), state_dir=Path(config.state_dir),
+        env=loaded.environment.values, log=log, observer=observers,
+    )  # fmt: skip
+    if observers.unrecorded:
+        log.event(
+            f"the drill could not be recorded in {config.state_dir}: status and healthcheck will not see it",
+            task=task.id,
+            level="error",
+        )
+        return EXIT_FAILED
+    return EXIT_OK if result.succeeded else EXIT_FAILED

@@ -1,0 +1,181 @@
+"""A drill, `verify TASK`: proves the latest backup of a task with TARGET can be restored. A run of the
+task like any other (`task_run.run_locked`: its lock, so a drill and a backup never run at once, the
+in-progress record, the observers), with trigger `verify` and three steps:
+
+1. `restore`: duplicity restores the latest backup into `<work>/<id>/verify` (emptied before, removed
+   after): every volume downloaded, decrypted, and checked against the manifest's hash;
+2. `verify`: `duplicity verify --compare-data` of the backup against that restore, which reads and
+   compares every volume's content again;
+3. `compare`: the restore's entries and file bytes against what the latest backup run recorded
+   (`targets.verification` has the rule, and what it does when nothing was recorded).
+
+A failure ends the drill with one line naming the check, expected and found, as the last line of its
+output (and of its history record, notification and ping body).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from ..log import Log
+from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger
+from ..state import history
+from ..targets.duplicity import Command, restore_command, verify_command
+from ..targets.verification import check_counts, latest_backup, restore_problem, verify_problem
+from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
+from .cancel import Cancel
+from .chain import SUCCEEDED, ChainResult
+from .process import run_step
+from .task_run import KILL_GRACE, OutputTail, RunWork, run_locked
+from .tree_size import measure
+
+SCRATCH_FOLDER = "verify"  # <work>/<id>/verify
+EXIT_COMPARE = 1  # the counts differ: no process failed, the drill did
+# (duplicity's exit code, its lines) -> the reason the drill failed
+Problem = Callable[[int, Sequence[str]], str]
+
+
+def scratch_folder(work_dir: Path, task_id: str) -> Path:
+    return work_dir / task_id / SCRATCH_FOLDER
+
+
+def verify_backup(
+    task: Task,
+    *,
+    work_dir: Path,
+    state_dir: Path,
+    env: Mapping[str, str],
+    log: Log,
+    cancel: Cancel | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Run a drill of `task` (it must have TARGET) and return its result. Never raises for a failure."""
+    if task.target is None:
+        raise ValueError(f"task {task.id} has no TARGET")
+    own_cancel = cancel is None
+    drill_cancel = cancel or Cancel()
+
+    def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
+        return _Drill(task, work_dir, state_dir, env, log, drill_cancel, lock_fd, at_step).work()
+
+    try:
+        return run_locked(task, work_dir=work_dir, state_dir=state_dir, log=log, trigger=Trigger.VERIFY,
+                          observer=observer, body=body)  # fmt: skip
+    finally:
+        if own_cancel:
+            drill_cancel.close()
+
+
+class _Drill:
+    def __init__(
+        self,
+        task: Task,
+        work_dir: Path,
+        state_dir: Path,
+        env: Mapping[str, str],
+        log: Log,
+        cancel: Cancel,
+        lock_fd: int,
+        at_step: Callable[[str], None],
+    ) -> None:
+        self.task = task
+        self.work_dir = work_dir
+        self.state_dir = state_dir
+        self.env = env
+        self.log = log
+        self.cancel = cancel
+        self.lock_fd = lock_fd
+        self.at_step = at_step
+        self.tail = OutputTail(log, task.id)
+        self.gnupg = gnupg_home(work_dir, task.id)
+        self.keyring: dict[str, str] = {"GNUPGHOME": str(self.gnupg)}  # and PASSPHRASE, see prepare_keyring
+        self.scratch = scratch_folder(work_dir, task.id)
+        self.archive = archive_path(task, env)
+        self.deadline = time.monotonic() + task.timeout if task.timeout else None
+
+    def work(self) -> RunWork:
+        try:
+            outcome = self._checks()
+        finally:
+            end_gpg_agent(self.gnupg)
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            if self.task.private_key is not None:
+                with contextlib.suppress(OSError):
+                    empty_dir(self.gnupg)  # the private key imported into it does not stay on disk
+        return RunWork(outcome, tuple(self.tail.lines))
+
+    def _checks(self) -> ChainResult:
+        # Under the lock: no backup of the task runs now, so its newest record is the target's latest.
+        backup = latest_backup(reversed(history.load_runs(self.state_dir, self.task.id)))
+        try:
+            self._prepare_gnupg_home()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch.mkdir(parents=True)
+        except OSError as exc:
+            return self._failed("setup", 1, f"cannot prepare the drill's folders: {exc}")
+        except KeyringError as exc:
+            return self._failed("setup", 1, f"cannot prepare the keyring: {exc}")
+        restore = restore_command(self.task, destination=str(self.scratch), archive=self.archive)
+        outcome = self._duplicity("restore", restore, restore_problem)
+        if outcome is not SUCCEEDED:
+            return outcome
+        verify = verify_command(self.task, local=str(self.scratch), archive=self.archive)
+        outcome = self._duplicity("verify", verify, verify_problem)
+        if outcome is not SUCCEEDED:
+            return outcome
+        self.at_step("compare")
+        try:
+            counted = check_counts(backup, measure(self.scratch))
+        except OSError as exc:
+            return self._failed("compare", EXIT_COMPARE, f"cannot count the restore: {exc}")
+        if counted.problem is not None:
+            return self._failed("compare", EXIT_COMPARE, counted.problem)
+        self._said(f"verified: the latest backup was restored and checked; {counted.note}")
+        return SUCCEEDED
+
+    def _prepare_gnupg_home(self) -> None:
+        """The drill's GNUPGHOME, as a restore's: with ENCRYPT_KEY, the private key imported too (a drill
+        decrypts), from PRIVATE_KEY; KeyringError without it."""
+        self.keyring = prepare_keyring(self.task, self.gnupg, self.env, secret=True)
+
+    def _duplicity(
+        self, step: str, command: Command, problem: Callable[[int, list[str]], str]
+    ) -> ChainResult:
+        """One duplicity command as step `step`; a failure ends the drill with `problem`'s reason."""
+        self.at_step(step)
+        lines: list[str] = []
+
+        def on_line(stream: str, text: str, cut: bool = False) -> None:
+            lines.append(self.tail.output(step, stream, text, cut))
+
+        outcome = run_step(
+            command.shell,
+            cwd=str(self.work_dir),
+            env={**self.env, **command.env, **self.keyring},
+            on_line=on_line,
+            cancel=self.cancel,
+            deadline=self.deadline,
+            kill_grace=KILL_GRACE,
+            keep_fds=(self.lock_fd,),
+        )
+        if outcome.timed_out:
+            code = outcome.exit_code or EXIT_TERMINATED
+            return self._failed(step, code, f"timed out after {self.task.timeout:g}s", Status.TIMED_OUT)
+        if outcome.interrupted:
+            return self._failed(step, outcome.exit_code or EXIT_TERMINATED, "interrupted", Status.INTERRUPTED)
+        if outcome.exit_code != 0:
+            return self._failed(step, outcome.exit_code, problem(outcome.exit_code, lines))
+        return SUCCEEDED
+
+    def _failed(self, step: str, code: int, reason: str, status: Status = Status.FAILED) -> ChainResult:
+        self._said(f"verify failed: {reason}", level="error")
+        return ChainResult(status, step, code)
+
+    def _said(self, line: str, level: str = "info") -> None:
+        """The drill's verdict: logged, and the last line of its output tail."""
+        self.log.event(line, task=self.task.id, level=level)
+        self.tail.add(self.log.mask(line))
