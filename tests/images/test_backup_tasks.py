@@ -6,7 +6,9 @@ and an empty cache volume continuing the same chain."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -46,11 +48,19 @@ class Task:
             **env,
         }
 
-    def run(self, *args: str, cache: Path | None = None, hostname: str = "backup-a", env=None, timeout=300):
+    def run(
+        self,
+        *args: str,
+        cache: Path | None = None,
+        hostname: str = "backup-a",
+        env=None,
+        timeout=300,
+        user=None,
+    ):
         volumes = [*self.volumes, f"{cache or self.cache}:/cache"]
         return self.engine.run(
             self.image, *args, env={**self.env, **(env or {})}, volumes=volumes, network="host",
-            extra=["--hostname", hostname], timeout=timeout,
+            extra=["--hostname", hostname], timeout=timeout, user=user,
         )  # fmt: skip
 
     def ok(self, *args: str, **kwargs) -> str:
@@ -180,3 +190,29 @@ def test_a_new_container_with_another_hostname_and_an_empty_cache_continues_the_
     assert any(empty_cache.rglob("*.manifest")), "the new cache was filled from the target"
     task.ok("restore", "home", "--to", "/out/restored", hostname="third-container", cache=empty_cache)
     assert tree_digest(task.out / "restored") == latest
+
+
+def test_restore_and_verify_as_uid_1000_keep_the_modes_of_files_it_does_not_own(engine, cron, tmp_path):
+    """As any user but root, duplicity cannot give a restored file another owner, and 3.2.1 then loses
+    its mode too (and exits 0): the built-in restore does not restore ownership, so modes come back,
+    and a drill passes."""
+    target = open_dir(tmp_path / "target")
+    task = Task(engine, cron, tmp_path, "file:///target", {"TASK_home_OPTIONS": FAST},
+                volumes=[f"{target}:/target"])  # fmt: skip
+    private = task.src / "private"
+    private.mkdir()
+    (private / "notes").write_text("readable by uid 1000 only\n")
+    os.chown(private / "notes", 1000, 1000)
+    os.chown(private, 1000, 0)  # the group is one uid 1000 cannot give
+    private.chmod(0o700)
+    (private / "notes").chmod(0o600)
+    for folder in (task.state, task.cache, task.out):
+        os.chown(folder, 1000, 1000)
+    task.ok("exec", "home", user="1000:1000")
+    out = task.ok("restore", "home", "--to", "/out/restored", user="1000:1000")
+    assert "Operation not permitted" not in out
+    restored = task.out / "restored" / "private"
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o700
+    assert stat.S_IMODE((restored / "notes").stat().st_mode) == 0o600
+    assert (restored / "notes").read_text() == "readable by uid 1000 only\n"
+    task.ok("verify", "home", user="1000:1000")

@@ -89,6 +89,7 @@ def _restore(
             archive=archive_path(task, env),
             time=request.time,
             path=request.path,
+            as_root=os.geteuid() == 0,
         )
         env = {**env, **command.env, **keyring}
         code = _run(task, command, env, work_dir, log, stop_grace, lock_fd)

@@ -16,6 +16,7 @@ output (and of its history record, notification and ping body).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -119,7 +120,9 @@ class _Drill:
             return self._failed("setup", 1, f"cannot prepare the drill's folders: {exc}")
         except KeyringError as exc:
             return self._failed("setup", 1, f"cannot prepare the keyring: {exc}")
-        restore = restore_command(self.task, destination=str(self.scratch), archive=self.archive)
+        restore = restore_command(
+            self.task, destination=str(self.scratch), archive=self.archive, as_root=os.geteuid() == 0
+        )
         outcome = self._duplicity("restore", restore, restore_problem)
         if outcome is not SUCCEEDED:
             return outcome

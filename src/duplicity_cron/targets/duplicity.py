@@ -139,12 +139,25 @@ def retention_commands(task: Task, *, archive: str) -> list[Command]:
 
 
 def restore_command(
-    task: Task, *, destination: str, archive: str, time: str | None = None, path: str | None = None
+    task: Task,
+    *,
+    destination: str,
+    archive: str,
+    time: str | None = None,
+    path: str | None = None,
+    as_root: bool = True,
 ) -> Command:
     """`duplicity restore` of the latest backup, or of the one at `time`; only `path` (relative to
-    SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else."""
+    SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else.
+
+    Not `as_root`, `--no-restore-ownership`: 3.2.1 sets a file's mode only after its owner, so where
+    the chown fails (a file of another user or group, as any user but root) the mode is lost too and
+    the restore still exits 0 ("Error '[Errno 1] Operation not permitted' processing", measured as uid
+    1000 in the cron image: a folder of mode 700 came back 755)."""
     url, env = _target(task)
     argv = [PROGRAM, "restore", *_common(task, archive)]
+    if not as_root:
+        argv.append("--no-restore-ownership")
     if time is not None:
         argv += ["--time", time]
     if path is not None:

@@ -176,3 +176,17 @@ def test_verify_takes_the_password_out_of_the_url() -> None:
     command = verify_command(parse_config(env).tasks["home"], local="/w", archive=ARCHIVE)
     assert "s3cret-pw" not in command.shell
     assert command.env == {"BACKEND_PASSWORD": "s3cret-pw"}
+
+
+def test_restore_as_another_user_than_root_does_not_restore_ownership():
+    """Duplicity 3.2.1 loses a file's mode where it cannot set its owner: any user but root restores
+    without ownership, so the modes come back."""
+    from duplicity_cron.model import Task
+    from duplicity_cron.targets.duplicity import restore_command
+
+    task = Task("home", {}, target="file:///backups/home")
+    as_root = restore_command(task, destination="/out", archive="/cache/duplicity").argv
+    as_user = restore_command(task, destination="/out", archive="/cache/duplicity", as_root=False).argv
+    assert "--no-restore-ownership" not in as_root
+    assert as_user.count("--no-restore-ownership") == 1
+    assert [word for word in as_user if word != "--no-restore-ownership"] == as_root
