@@ -26,7 +26,13 @@ from ..log import Log
 from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger
 from ..state import history
 from ..targets.duplicity import Command, restore_command, verify_command
-from ..targets.verification import check_counts, latest_backup, restore_problem, verify_problem
+from ..targets.verification import (
+    check_counts,
+    latest_backup,
+    only_ownership_differs,
+    restore_problem,
+    verify_problem,
+)
 from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult
@@ -120,14 +126,18 @@ class _Drill:
             return self._failed("setup", 1, f"cannot prepare the drill's folders: {exc}")
         except KeyringError as exc:
             return self._failed("setup", 1, f"cannot prepare the keyring: {exc}")
+        as_root = os.geteuid() == 0
         restore = restore_command(
-            self.task, destination=str(self.scratch), archive=self.archive, as_root=os.geteuid() == 0
+            self.task, destination=str(self.scratch), archive=self.archive, as_root=as_root
         )
         outcome = self._duplicity("restore", restore, restore_problem)
         if outcome is not SUCCEEDED:
             return outcome
         verify = verify_command(self.task, local=str(self.scratch), archive=self.archive)
-        outcome = self._duplicity("verify", verify, verify_problem)
+        # Any user but root restores no ownership (see `restore_command`): owners alone may differ.
+        outcome = self._duplicity(
+            "verify", verify, verify_problem, None if as_root else only_ownership_differs
+        )
         if outcome is not SUCCEEDED:
             return outcome
         self.at_step("compare")
@@ -146,9 +156,14 @@ class _Drill:
         self.keyring = prepare_keyring(self.task, self.gnupg, self.env, secret=True)
 
     def _duplicity(
-        self, step: str, command: Command, problem: Callable[[int, list[str]], str]
+        self,
+        step: str,
+        command: Command,
+        problem: Callable[[int, list[str]], str],
+        tolerated: Callable[[list[str]], bool] | None = None,
     ) -> ChainResult:
-        """One duplicity command as step `step`; a failure ends the drill with `problem`'s reason."""
+        """One duplicity command as step `step`; a failure ends the drill with `problem`'s reason, but
+        exit code 1 with lines that `tolerated` accepts (differences the drill cannot avoid)."""
         self.at_step(step)
         lines: list[str] = []
 
@@ -170,9 +185,18 @@ class _Drill:
             return self._failed(step, code, f"timed out after {self.task.timeout:g}s", Status.TIMED_OUT)
         if outcome.interrupted:
             return self._failed(step, outcome.exit_code or EXIT_TERMINATED, "interrupted", Status.INTERRUPTED)
+        if outcome.exit_code == 1 and tolerated is not None and tolerated(lines):
+            self._warn(
+                step, "only owners and groups differ: a restore by this user (not root) cannot set them"
+            )
+            return SUCCEEDED
         if outcome.exit_code != 0:
             return self._failed(step, outcome.exit_code, problem(outcome.exit_code, lines))
         return SUCCEEDED
+
+    def _warn(self, step: str, line: str) -> None:
+        self.log.event(line, task=self.task.id, step=step, level="warning")
+        self.tail.add(line)
 
     def _failed(self, step: str, code: int, reason: str, status: Status = Status.FAILED) -> ChainResult:
         self._said(f"verify failed: {reason}", level="error")

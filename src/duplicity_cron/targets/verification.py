@@ -136,3 +136,14 @@ def verify_problem(exit_code: int, lines: Sequence[str]) -> str:
             f"restore, the first: {differences[0]} (exit code {exit_code})"
         )
     return f"duplicity verify failed: {_reason(exit_code, lines)} (exit code {exit_code})"
+
+
+# A difference of owner or group alone: "File a has permissions 1000:1000 644, expected 0:0 644".
+_OWNERSHIP_ONLY = re.compile(r"has permissions \d+:\d+ (?P<mode>[0-7]+), expected \d+:\d+ (?P=mode)$")
+
+
+def only_ownership_differs(lines: Sequence[str]) -> bool:
+    """Every difference `duplicity verify` found is of owner or group alone, the mode equal: what a
+    restore by any user but root cannot reproduce (it restores no ownership; `verify` compares it)."""
+    differences = [line.split(_DIFFERENCE, 1)[1].strip() for line in lines if _DIFFERENCE in line]
+    return bool(differences) and all(_OWNERSHIP_ONLY.search(difference) for difference in differences)

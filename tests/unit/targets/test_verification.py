@@ -118,3 +118,17 @@ def test_verify_failures_count_the_differences_and_name_the_first() -> None:
     assert verify_problem(31, []) == (
         "duplicity verify failed: the backup cannot be decrypted: wrong PASSPHRASE (or key) (exit code 31)"
     )
+
+
+def test_owners_alone_differing_is_told_apart_from_any_other_difference():
+    from duplicity_cron.targets.verification import only_ownership_differs
+
+    owner = "[home/verify] Difference found: File a/b.txt has permissions 1000:1000 644, expected 0:0 644"
+    group = "Difference found: File private has permissions 1000:1000 700, expected 1000:0 700"
+    mode = "Difference found: File run.sh has permissions 1000:1000 644, expected 0:0 755"
+    data = "Difference found: File text.sql data does not match"
+    summary = "Verify complete: 11 files compared, 2 differences found."
+    assert only_ownership_differs([owner, group, summary])
+    assert not only_ownership_differs([owner, mode])
+    assert not only_ownership_differs([owner, data])
+    assert not only_ownership_differs([summary])  # exit 1 with no difference named is no pass
