@@ -23,6 +23,7 @@ from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
+from .target_contents import read_target_contents
 
 OUTPUT_TAIL_LINES = 50
 TAIL_LINE_CHARS = 1000
@@ -74,6 +75,11 @@ def run_task(
                 task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
             )
             tracker.end()
+            if task.target is not None and not cancel.interrupted:  # after the run is recorded
+                read_target_contents(
+                    task, work_dir=work_dir, state_dir=state_dir, env=env, log=log, cancel=cancel,
+                    lock_fd=lock_fd,
+                )  # fmt: skip
             return result
     finally:
         if own_cancel:

@@ -137,6 +137,15 @@ def restore_command(
     return Command([*argv, *task.options, url, destination], env)
 
 
+def collection_status_command(task: Task, *, archive: str) -> Command:
+    """`duplicity collection-status` of TARGET, with the machine-readable record on stdout
+    (`--log-fd 1`, read by `targets.collection_status`). It lists the target's files only: no
+    passphrase, no download of signatures (measured with an empty archive folder)."""
+    url, env = _target(task)
+    argv = [PROGRAM, "collection-status", *_common(task, archive), *task.options, "--log-fd", "1", url]
+    return Command(argv, env)
+
+
 @dataclass(frozen=True)
 class Step:
     """A built-in step as the chain runs it: a `bash -c` command and its own environment additions."""

@@ -29,6 +29,8 @@ STATUS_KEYS = {
     "recent_runs",
     "skipped_since_last_run",
     "last_skipped",
+    "last_success_backup",
+    "target",
 }
 RUN_KEYS = {"status", "trigger", "started", "ended", "duration", "exit_code", "failed_step"}
 
