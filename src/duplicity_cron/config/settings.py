@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import Task
 from .duplicity_values import gnupg_home_problem, passphrase_problem
-from .durations import DAY, MAX_WAIT, parse_wait
+from .durations import DAY, MAX_WAIT, parse_interval_or_off, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
 from .sizes import size_problems
@@ -25,6 +25,7 @@ from .values import parse_absolute_path, parse_log_format, parse_notify_on, pars
 DEFAULT_WORK_DIR = "/workdir"
 DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
 DEFAULT_STOP_GRACE = 8.0
+DEFAULT_PROGRESS_INTERVAL = 60.0
 CONF_PREFIX = "CONF_"
 
 
@@ -39,6 +40,7 @@ class Config:
     notify_urls: tuple[str, ...] = ()
     notify_on: str = "failure"
     metrics_port: int | None = None
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # 0: off
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -121,6 +123,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse_port,
         "none",
         "serve Prometheus `/metrics` on this port (only `run`)",
+    ),
+    Setting(
+        "CONF_PROGRESS_INTERVAL",
+        "progress_interval",
+        parse_interval_or_off,
+        f"`{DEFAULT_PROGRESS_INTERVAL:g}s`",
+        "a progress line this often during built-in backups and `restore TASK` (a bar on a terminal); "
+        "`0`: off",
     ),
 )
 

@@ -74,13 +74,16 @@ def end_gpg_agent(path: Path) -> None:
             children.release(proc.pid)
 
 
-def run_steps_of(task: Task, work_dir: Path, env: Mapping[str, str]) -> dict[str, Step]:
+def run_steps_of(
+    task: Task, work_dir: Path, env: Mapping[str, str], progress_interval: float = 0
+) -> dict[str, Step]:
     """Every step of a run of `task`: its own (with nothing added to their environment) and the
     built-in ones, which also get the run's private GNUPGHOME."""
     steps = {name: Step(command, {}) for name, command in task.steps.items()}
     builtin = builtin_step_commands(
-        task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env)
-    )
+        task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env),
+        progress_interval=progress_interval,
+    )  # fmt: skip
     gnupg = {"GNUPGHOME": str(gnupg_home(work_dir, task.id))}
     for name, step in builtin.items():
         steps[name] = Step(step.command, {**step.env, **gnupg})

@@ -23,6 +23,7 @@ from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
+from .progress import BackupFilter, Reporter
 from .target_contents import read_target_contents
 
 OUTPUT_TAIL_LINES = 50
@@ -40,6 +41,7 @@ def run_task(
     trigger: Trigger,
     cancel: Cancel | None = None,
     observer: RunObserver | None = None,
+    progress_interval: float = 0,
 ) -> RunResult:
     """Run `task` once and return what happened. Never raises for a failing step.
 
@@ -69,7 +71,7 @@ def run_task(
             log.event(f"run started ({trigger})", task=task.id)
             if observer is not None:
                 observer.run_started(task)
-            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker)
+            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker, progress_interval)
             outcome = run.steps()
             result = _finish(
                 task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
@@ -187,6 +189,7 @@ class _Run:
         cancel: Cancel,
         lock_fd: int,
         tracker: _Tracker,
+        progress_interval: float = 0,
     ) -> None:
         self.task = task
         self.work_dir = work_dir
@@ -196,7 +199,9 @@ class _Run:
         self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
         self.tracker = tracker
-        self.commands = run_steps_of(task, work_dir, env)  # the task's steps and the built-in ones
+        # the task's steps and the built-in ones
+        self.commands = run_steps_of(task, work_dir, env, progress_interval)
+        self.progress_interval = progress_interval
         # The built-in backup's statistics block, read from its output as it comes.
         self.statistics = StatisticsReader()
         self.builtin_load = "load" in builtin_steps(task)
@@ -223,6 +228,16 @@ class _Run:
         # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
         return run_hooks(self.commands, self._step, outcome, self._deadline(), self._warn)
 
+    def _progress_filter(self, step: str) -> BackupFilter | None:
+        if self.progress_interval <= 0:
+            return None
+        log, task = self.log, self.task.id
+
+        def emit(text: str) -> None:  # a line of the log, never of the run's output tail
+            log.event(text, task=task, step=step)
+
+        return BackupFilter(Reporter(self.progress_interval, emit))
+
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
 
@@ -244,8 +259,11 @@ class _Run:
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
         reads_statistics = step == "load" and self.builtin_load
+        progress = self._progress_filter(step) if reads_statistics else None
 
         def on_line(stream: str, text: str, cut: bool = False) -> None:
+            if progress is not None and stream == "stdout" and progress.feed(text):
+                return  # a progress line: one log line every CONF_PROGRESS_INTERVAL instead
             if reads_statistics and stream == "stdout":
                 self.statistics.feed(text)
             masked = self.log.output(self.task.id, step, stream, text, cut=cut)

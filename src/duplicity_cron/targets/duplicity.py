@@ -16,6 +16,10 @@ Pure, like borgmatic's `borg/prune.py`: building a command line is separate from
 - `--num-retries 3 --backend-retry-delay 30`: three attempts 30 s apart, so a dead backend fails the
   run in about a minute (duplicity's own 5 and 30 s take two); OPTIONS can change them.
 - OPTIONS come after the runner's options: in duplicity's argparse the later option wins.
+- Progress (CONF_PROGRESS_INTERVAL, `runner.progress`): a backup gets `-v notice --progress
+  --progress-rate N` (its progress lines come at notice level only); a restore, which has no
+  `--progress` output in 3.2.1, gets `-v info --log-fd 3`, stdout redirected to that machine-readable
+  log (its per-volume records are the only progress a restore reports).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ PROGRAM = "duplicity"
 NUM_RETRIES = 3
 BACKEND_RETRY_DELAY = 30  # seconds
 VERBOSITY = "warning"
+PROGRESS_RATE_MAX = 10  # seconds between duplicity's progress lines: a sample is at most this old
+MACHINE_LOG_FD = 3
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,12 @@ class Command:
 
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    redirect: str = ""  # shell redirections after the argv
 
     @property
     def shell(self) -> str:
         """The argv as one `bash -c` command line, each word quoted."""
-        return shlex.join(self.argv)
+        return shlex.join(self.argv) + (f" {self.redirect}" if self.redirect else "")
 
 
 @dataclass(frozen=True)
@@ -90,12 +97,18 @@ def _common(task: Task, archive: str) -> list[str]:
     ]  # fmt: skip
 
 
-def backup_command(task: Task, *, src: str, archive: str) -> Command:
+def progress_rate(interval: float) -> int:
+    """duplicity's `--progress-rate` for a progress line every `interval` seconds."""
+    return max(1, min(int(interval), PROGRESS_RATE_MAX))
+
+
+def backup_command(task: Task, *, src: str, archive: str, progress_interval: float = 0) -> Command:
     """`duplicity backup` of SOURCE (default `src`, the run's $SRC): full when the last full is older
-    than FULL_EVERY, incremental otherwise."""
+    than FULL_EVERY, incremental otherwise; with progress lines when `progress_interval` > 0."""
     url, env = _target(task)
+    progress = ["-v", "notice", "--progress", "--progress-rate", str(progress_rate(progress_interval))]
     argv = [
-        PROGRAM, "backup", *_common(task, archive),
+        PROGRAM, "backup", *_common(task, archive), *(progress if progress_interval > 0 else []),
         "--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY,
         "--allow-source-mismatch",
         *task.options,
@@ -124,17 +137,30 @@ def retention_commands(task: Task, *, archive: str) -> list[Command]:
 
 
 def restore_command(
-    task: Task, *, destination: str, archive: str, time: str | None = None, path: str | None = None
+    task: Task,
+    *,
+    destination: str,
+    archive: str,
+    time: str | None = None,
+    path: str | None = None,
+    progress: bool = False,
 ) -> Command:
     """`duplicity restore` of the latest backup, or of the one at `time`; only `path` (relative to
-    SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else."""
+    SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else.
+    With `progress`, stdout is duplicity's machine-readable log (`runner.progress.MachineLogFilter`)."""
     url, env = _target(task)
     argv = [PROGRAM, "restore", *_common(task, archive)]
+    if progress:
+        argv += ["-v", "info"]
     if time is not None:
         argv += ["--time", time]
     if path is not None:
         argv += ["--path-to-restore", path]
-    return Command([*argv, *task.options, url, destination], env)
+    if not progress:
+        return Command([*argv, *task.options, url, destination], env)
+    log_fd = ["--log-fd", str(MACHINE_LOG_FD)]
+    redirect = f"{MACHINE_LOG_FD}>&1 1>/dev/null"
+    return Command([*argv, *task.options, *log_fd, url, destination], env, redirect)
 
 
 def collection_status_command(task: Task, *, archive: str) -> Command:
@@ -161,7 +187,9 @@ def _joined(commands: Sequence[Command]) -> Step:
     return Step(" && ".join(command.shell for command in commands), env)
 
 
-def builtin_step_commands(task: Task, *, src: str, archive: str) -> dict[str, Step]:
+def builtin_step_commands(
+    task: Task, *, src: str, archive: str, progress_interval: float = 0
+) -> dict[str, Step]:
     """The built-in steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup) and
     `retention` (its commands one after the other, stopping at the first that fails)."""
     steps = {}
@@ -169,5 +197,6 @@ def builtin_step_commands(task: Task, *, src: str, archive: str) -> dict[str, St
         if name == RETENTION_STEP:
             steps[name] = _joined(retention_commands(task, archive=archive))
         else:
-            steps[name] = _joined([backup_command(task, src=src, archive=archive)])
+            backup = backup_command(task, src=src, archive=archive, progress_interval=progress_interval)
+            steps[name] = _joined([backup])
     return steps
