@@ -77,7 +77,9 @@ def run_task(
                 task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
             )
             tracker.end()
-            if task.target is not None and not cancel.interrupted:  # after the run is recorded
+            # After the run is recorded; a task whose own LOAD replaces the backup (and that has no
+            # retention) never touches TARGET, and listing it would create a missing file:// folder.
+            if builtin_steps(task) and not cancel.interrupted:
                 read_target_contents(
                     task, work_dir=work_dir, state_dir=state_dir, env=env, log=log, cancel=cancel,
                     lock_fd=lock_fd,

@@ -83,7 +83,7 @@ def warnings_in(lines: Iterable[str]) -> list[str]:
         if line.startswith("WARNING ") and line.split()[1:2] and line.split()[1].isdigit():
             inside = True
         elif inside and line.startswith(". "):
-            found.append(line[2:])
+            found.append(line[2:].removeprefix("WARNING. "))
         else:
             inside = False
     return found

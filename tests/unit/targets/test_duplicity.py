@@ -155,3 +155,23 @@ def test_an_own_load_keeps_only_the_retention_step() -> None:
 def test_archive_dir(options: str, env: dict[str, str], expected: ArchiveDir) -> None:
     task = task_of(OPTIONS=options) if options else task_of()
     assert archive_dir(task, env, "/home/u") == expected
+
+
+def test_a_backup_with_progress_raises_the_verbosity_before_options() -> None:
+    task = task_of(OPTIONS="-v info")
+    command = backup_command(task, src="/src", archive=ARCHIVE, progress_interval=60)
+    progress = ["-v", "notice", "--progress", "--progress-rate", "10"]
+    assert command.argv[2 : 2 + len(COMMON) + len(progress)] == [*COMMON, *progress]
+    assert command.argv.index("info") > command.argv.index("notice")  # the user's -v still wins
+    quick = backup_command(task_of(), src="/src", archive=ARCHIVE, progress_interval=1)
+    assert quick.argv[quick.argv.index("--progress-rate") + 1] == "1"
+    assert "--progress" not in backup_command(task_of(), src="/src", archive=ARCHIVE).argv
+
+
+def test_a_restore_with_progress_has_the_machine_log_on_stdout() -> None:
+    command = restore_command(task_of(), destination="/r", archive=ARCHIVE, progress=True)
+    assert command.argv[-4:] == ["--log-fd", "3", "file:///backups/home", "/r"]
+    assert command.argv[2 + len(COMMON) : 4 + len(COMMON)] == ["-v", "info"]
+    assert command.shell.endswith(" 3>&1 1>/dev/null")
+    plain = restore_command(task_of(), destination="/r", archive=ARCHIVE)
+    assert plain.redirect == "" and "--log-fd" not in plain.argv
