@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from ..log import Log
+
 _ANSI_REWRITE = "\x1b[F\x1b[2K"
 BACKUP_LINE = re.compile(
     r"(?P<done>\d+\.\d[KMG]B) (?:\d+d,)?\d\d:\d\d:\d\d \[[\d.]+[KMG]?B/s\] \[[=> ]*\] "
@@ -123,6 +125,11 @@ class Reporter:
             self.drawn = True
         except (OSError, ValueError):
             self.bar = None  # the terminal went away: the command goes on
+
+
+def log_reporter(interval: float, log: Log, task: str, step: str, bar: TextIO | None = None) -> Reporter:
+    """A Reporter whose lines are the log's, as `[task/step] progress: ...`: never in a run's output tail."""
+    return Reporter(interval, lambda text: log.event(text, task=task, step=step), bar=bar)
 
 
 class BackupFilter:

@@ -25,7 +25,7 @@ from .builtin import archive_path, end_gpg_agent, gnupg_home, prepare_gnupg_home
 from .cancel import Cancel, on_stop_signals
 from .lock import TaskBusy, task_lock
 from .process import run_step
-from .progress import MachineLogFilter, Reporter
+from .progress import MachineLogFilter, log_reporter
 
 STEP = "restore"
 KILL_GRACE = 5.0
@@ -124,9 +124,7 @@ def _run(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.interrupt(time.monotonic() + stop_grace)
 
-    reporter = Reporter(
-        request.progress_interval, lambda text: log.event(text, task=task.id, step=STEP), bar=request.terminal
-    )
+    reporter = log_reporter(request.progress_interval, log, task.id, STEP, bar=request.terminal)
 
     def show(stream: str, text: str, cut: bool = False) -> None:
         reporter.clear()  # the bar's line first, on a terminal

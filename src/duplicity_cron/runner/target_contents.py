@@ -1,9 +1,10 @@
 """After each run of a task with TARGET: `duplicity collection-status`, its result kept in the state
 folder (`state.target`) for `status` and the metrics, so that neither ever waits on the backend.
 
-It runs inside the task's lock (with the run's GNUPGHOME and archive folder) and is bounded: at most
-the task's TIMEOUT or CONTENTS_TIMEOUT, whichever is shorter. Whatever goes wrong is a warning: the run's
-verdict is recorded before, and `status` keeps showing what was read last, with its time.
+It runs inside the task's lock, after the chain and its hooks and before the run's summary line (with
+the run's GNUPGHOME and archive folder), and is bounded: at most the task's TIMEOUT or CONTENTS_TIMEOUT,
+whichever is shorter. Whatever goes wrong is a warning: the run's verdict never depends on it, and
+`status` keeps showing what was read last, with its time.
 """
 
 from __future__ import annotations

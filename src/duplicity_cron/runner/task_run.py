@@ -23,7 +23,7 @@ from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
-from .progress import BackupFilter, Reporter
+from .progress import BackupFilter, log_reporter
 from .target_contents import read_target_contents
 
 OUTPUT_TAIL_LINES = 50
@@ -71,19 +71,12 @@ def run_task(
             log.event(f"run started ({trigger})", task=task.id)
             if observer is not None:
                 observer.run_started(task)
-            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker, progress_interval)
+            run = _Run(task, work_dir, env, log, cancel, lock_fd, tracker, progress_interval, state_dir)
             outcome = run.steps()
             result = _finish(
                 task, trigger, started, outcome, tuple(run.tail), log, observer, run.statistics.stats
             )
             tracker.end()
-            # After the run is recorded; a task whose own LOAD replaces the backup (and that has no
-            # retention) never touches TARGET, and listing it would create a missing file:// folder.
-            if builtin_steps(task) and not cancel.interrupted:
-                read_target_contents(
-                    task, work_dir=work_dir, state_dir=state_dir, env=env, log=log, cancel=cancel,
-                    lock_fd=lock_fd,
-                )  # fmt: skip
             return result
     finally:
         if own_cancel:
@@ -192,10 +185,13 @@ class _Run:
         lock_fd: int,
         tracker: _Tracker,
         progress_interval: float = 0,
+        state_dir: Path | None = None,
     ) -> None:
+        self.state_dir = state_dir
         self.task = task
         self.work_dir = work_dir
         self.env = dict(env)
+        self.base_env = env  # without what the run adds (SRC, DST, RUN_STATUS...)
         self.log = log
         self.cancel = cancel
         self.tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
@@ -211,10 +207,23 @@ class _Run:
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
         try:
-            return self._chain()
+            outcome = self._chain()
+            self._read_target_contents()
+            return outcome
         finally:
             if self.task.target is not None:
                 end_gpg_agent(gnupg_home(self.work_dir, self.task.id))
+
+    def _read_target_contents(self) -> None:
+        """After the chain and its hooks, before the run's summary line. A task whose own LOAD replaces
+        the backup (and that has no retention) never touches TARGET: listing it would create a missing
+        file:// folder."""
+        if self.state_dir is None or not builtin_steps(self.task) or self.cancel.interrupted:
+            return
+        read_target_contents(
+            self.task, work_dir=self.work_dir, state_dir=self.state_dir, env=self.base_env, log=self.log,
+            cancel=self.cancel, lock_fd=self.lock_fd,
+        )  # fmt: skip
 
     def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()
@@ -229,16 +238,6 @@ class _Run:
         )
         # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
         return run_hooks(self.commands, self._step, outcome, self._deadline(), self._warn)
-
-    def _progress_filter(self, step: str) -> BackupFilter | None:
-        if self.progress_interval <= 0:
-            return None
-        log, task = self.log, self.task.id
-
-        def emit(text: str) -> None:  # a line of the log, never of the run's output tail
-            log.event(text, task=task, step=step)
-
-        return BackupFilter(Reporter(self.progress_interval, emit))
 
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
@@ -261,7 +260,9 @@ class _Run:
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
         reads_statistics = step == "load" and self.builtin_load
-        progress = self._progress_filter(step) if reads_statistics else None
+        progress = None
+        if reads_statistics and self.progress_interval > 0:
+            progress = BackupFilter(log_reporter(self.progress_interval, self.log, self.task.id, step))
 
         def on_line(stream: str, text: str, cut: bool = False) -> None:
             if progress is not None and stream == "stdout" and progress.feed(text):
