@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import random
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -70,13 +71,15 @@ def test_status_shows_the_chains_the_target_holds(cli, two_chains):
 
 
 def test_statistics_in_status_and_in_a_metrics_scrape(cli, daemon, two_chains):
-    where, env, _ = two_chains
+    where, env, last_exec = two_chains
     entry = task_status(cli, env)
     stats = entry["last_success_backup"]
     assert stats == entry["last_run"]["backup"]
-    assert stats["new_files"] == 1 and stats["errors"] == 0  # b.txt
-    assert stats["source_files"] == 3  # the folder, a.txt, b.txt
-    assert stats["destination_change_bytes"] > 0
+    printed = dict(re.findall(r"\[home/load\] (\w+) (-?\d+)", last_exec.stdout))  # duplicity's own block
+    assert stats["new_files"] == int(printed["NewFiles"]) >= 1  # b.txt
+    assert stats["source_files"] == int(printed["SourceFiles"]) == 3  # the folder, a.txt, b.txt
+    assert stats["destination_change_bytes"] == int(printed["TotalDestinationSizeChange"]) > 0
+    assert stats["errors"] == 0
     assert "last successful backup: 3 files" in cli("status", "home", env=env).stdout
     port = free_port()
     d = daemon({**env, "CONF_METRICS_PORT": str(port)})
@@ -145,7 +148,7 @@ def test_a_backup_logs_progress_lines_and_none_when_off(cli, tmp_path):
     (where.data / "blob0.bin").write_bytes(b"changed")
     result = cli("exec", "home", env={**env, "CONF_PROGRESS_INTERVAL": "0"}, timeout=300)
     assert result.returncode == 0, result.output
-    assert "progress" not in result.stdout and "ETA" not in result.stdout
+    assert "] progress: " not in result.stdout and "ETA" not in result.stdout
 
 
 def test_restore_logs_progress_by_volume_and_restores_byte_for_byte(cli, tmp_path, work_dir):
@@ -163,7 +166,7 @@ def test_restore_logs_progress_by_volume_and_restores_byte_for_byte(cli, tmp_pat
         assert (into / original.name).read_bytes() == original.read_bytes()
     off = {**env, "CONF_PROGRESS_INTERVAL": "0"}
     quiet = cli("restore", "home", "--to", str(tmp_path / "r2"), env=off, timeout=300)
-    assert quiet.returncode == 0 and "progress" not in quiet.stdout
+    assert quiet.returncode == 0 and "] progress: " not in quiet.stdout
 
     # From a terminal: a bar on stderr, redrawn in place, and no progress lines in the log.
     primary, secondary = pty.openpty()
