@@ -10,9 +10,12 @@ output tail). What duplicity 3.2.1 prints, measured:
 - `restore` has no transfer progress (`--progress` prints nothing); at `-v info` its machine-readable
   log (`--log-fd`) has a record `INFO 2 <volume> <volumes>` ("Processed volume 3 of 5") per volume.
 
-The API the commands use: `Reporter(interval, emit, bar=stream_or_None)` takes `Progress` samples;
-`BackupFilter(reporter).feed(line)` and `MachineLogFilter(reporter, show).feed(line)` take a command's
-stdout lines and return True for the lines they consumed; `Reporter.close()` ends a bar.
+The API the commands use: `log_reporter(interval, log, task, step, bar=stream_or_None)` (or
+`Reporter(interval, emit, bar=...)`) takes `Progress` samples; `BackupFilter(reporter).feed(line)` and
+`MachineLogFilter(reporter, show).feed(line)` take a command's stdout lines and return True for the
+lines they consumed; `Reporter.clear()` before printing anything else, `Reporter.close()` at the end.
+A command read through `MachineLogFilter` runs with `-v info --log-fd 3` and `3>&1 1>/dev/null`, as
+`targets.duplicity.restore_command(progress=True)` builds it (`verify` walks the volumes the same way).
 """
 
 from __future__ import annotations
