@@ -104,7 +104,8 @@ def main(args: list[str], loaded: Loaded) -> int:
         f"{' of ' + path if path else ''} from {split_url_password(task.target or '')[0]} into {destination}",
         task=task.id,
     )
-    request = RestoreRequest(destination, when, path, options.force)
+    terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
+    request = RestoreRequest(destination, when, path, options.force, config.progress_interval, terminal)
     code = restore_backup(
         task, request, work_dir=Path(config.work_dir), env=loaded.environment.values, log=log,
         stop_grace=config.stop_grace,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..model import RunResult
-from ..state import files, history
+from ..state import files, history, target
 from ..views.status import status_details, status_entry, status_table
 from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
@@ -26,9 +26,17 @@ def main(args: list[str], loaded: Loaded) -> int:
     now = datetime.now(UTC)
     names = [options.task] if options.task else sorted(config.tasks)
     histories, warnings = _histories(Path(config.state_dir), names)
+    contents = {}  # what each TARGET held when last read: never the backend itself
+    for name in names:
+        if config.tasks[name].target is not None:
+            contents[name], problem = target.read(Path(config.state_dir), name)
+            warnings += [problem] if problem else []
     for warning in warnings:  # what can be shown still is: the table goes to stdout, exit 0
         error(f"duplicity-cron status: warning: {warning}")
-    entries = [status_entry(config.tasks[name], histories[name], now, config.timezone) for name in names]
+    entries = [
+        status_entry(config.tasks[name], histories[name], now, config.timezone, contents.get(name))
+        for name in names
+    ]
     if options.json:
         print(json.dumps({"tasks": entries}, indent=2))  # ASCII: JSON escapes every control character
     else:

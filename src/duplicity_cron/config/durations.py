@@ -58,6 +58,13 @@ def parse_wait(text: str) -> float:
     return parse_duration(text, MAX_WAIT)
 
 
+def parse_interval_or_off(text: str) -> float:
+    """An interval such as CONF_PROGRESS_INTERVAL: a duration, or `0` for off."""
+    if re.fullmatch(r"0+(?:\.0+)?[a-z]?", text.strip().lower()):
+        return 0.0
+    return parse_wait(text)
+
+
 def format_duration(seconds: float) -> str:
     """Short human form of a duration, for log lines and listings."""
     if seconds < 60:

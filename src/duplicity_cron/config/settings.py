@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Task
 from .duplicity_options import options_problems, step_warnings, variable_warnings
 from .duplicity_values import gnupg_home_problem, passphrase_problem
-from .durations import DAY, MAX_WAIT, parse_wait
+from .durations import DAY, MAX_WAIT, parse_interval_or_off, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
 from .sizes import size_problems
@@ -33,6 +33,7 @@ from .values import (
 DEFAULT_WORK_DIR = "/workdir"
 DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
 DEFAULT_STOP_GRACE = 8.0
+DEFAULT_PROGRESS_INTERVAL = 60.0
 CONF_PREFIX = "CONF_"
 
 
@@ -50,6 +51,7 @@ class Config:
     # Start-up warnings of the configuration (old duplicity options in steps): printed, never fatal.
     warnings: tuple[str, ...] = ()
     pushgateway_url: str | None = None
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL  # 0: off
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -145,6 +147,14 @@ SETTINGS: tuple[Setting, ...] = (
         "none",
         "push each run's metrics to this Prometheus Pushgateway (`exec`, `restore`; for CronJobs, "
         "which nothing scrapes); `https://user:password@host` sends basic auth",
+    ),
+    Setting(
+        "CONF_PROGRESS_INTERVAL",
+        "progress_interval",
+        parse_interval_or_off,
+        f"`{DEFAULT_PROGRESS_INTERVAL:g}s`",
+        "a progress line this often during built-in backups and `restore TASK` (a bar on a terminal); "
+        "`0`: off",
     ),
 )
 

@@ -31,8 +31,15 @@ class _ActiveRun:
 
 class DaemonRuns:
     def __init__(
-        self, work_dir: Path, state_dir: Path, env: Mapping[str, str], log: Log, observer: RunObserver
+        self,
+        work_dir: Path,
+        state_dir: Path,
+        env: Mapping[str, str],
+        log: Log,
+        observer: RunObserver,
+        progress_interval: float = 0,
     ) -> None:
+        self.progress_interval = progress_interval
         self.work_dir = work_dir
         self.state_dir = state_dir
         self.env = env
@@ -77,7 +84,8 @@ class DaemonRuns:
                               cancel=cancel, observer=self.observer)  # fmt: skip
             else:
                 run_task(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
-                         trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer)  # fmt: skip
+                         trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer,
+                         progress_interval=self.progress_interval)  # fmt: skip
         except Exception as exc:  # a bug must not take the scheduler down with it
             self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
         finally:

@@ -12,10 +12,22 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from ..model import RunResult, Status, Task
-from ..state import history
+from ..model import RunResult, Status, TargetContents, Task
+from ..state import history, target
 
 PREFIX = "duplicity_cron_"
+# duplicity's statistics of the task's last successful backup: BackupStats field -> (gauge, help)
+BACKUP_GAUGES = {
+    "source_files": ("backup_source_files", "Files, folders and links in the last successful backup"),
+    "source_bytes": ("backup_source_bytes", "Bytes duplicity read for the last successful backup"),
+    "new_files": ("backup_new_files", "Files new in the last successful backup"),
+    "changed_files": ("backup_changed_files", "Files changed in the last successful backup"),
+    "deleted_files": ("backup_deleted_files", "Files the last successful backup found deleted"),
+    "destination_change_bytes": (
+        "backup_destination_change_bytes", "What the last successful backup added to the target, in bytes",
+    ),
+    "errors": ("backup_errors", "Files the last successful backup could not read"),
+}  # fmt: skip
 
 
 class Metrics:
@@ -78,6 +90,28 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
 
+        self.backup = {
+            field: Gauge(PREFIX + name, text, labels, registry=self.registry)
+            for field, (name, text) in BACKUP_GAUGES.items()
+        }
+        self.target_chains = Gauge(
+            PREFIX + "target_chains", "Backup chains the target held when last read", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.target_last_full = Gauge(
+            PREFIX + "target_last_full_timestamp_seconds", "Time of the target's newest full backup", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.target_incrementals = Gauge(
+            PREFIX + "target_incrementals_since_last_full", "Incrementals on the newest full backup", labels,
+            registry=self.registry,
+        )  # fmt: skip
+        self.target_oldest = Gauge(
+            PREFIX + "target_oldest_restorable_timestamp_seconds",
+            "The earliest time a restore can go back to (the oldest chain's full backup)", labels,
+            registry=self.registry,
+        )  # fmt: skip
+
     def serve(self, port: int) -> None:
         """Serve /metrics on all interfaces; OSError when the port is taken."""
         start_http_server(port, addr="0.0.0.0", registry=self.registry)  # a container publishes this port
@@ -96,6 +130,9 @@ class Metrics:
                     self._set_last(last.success)
                 if last.run is not None:
                     self._set_last(last.run)
+            contents, _problem = target.read(state_dir, task)  # a damaged file: `status` tells
+            if contents is not None:
+                self._set_target(task, contents)
 
     def set_next_run(self, task: str, due: datetime) -> None:
         self.next_run.labels(task).set(due.timestamp())
@@ -123,6 +160,9 @@ class Metrics:
                 self.last_status.labels(result.task, str(status)).set(1 if status is result.status else 0)
         if result.status is Status.SUCCEEDED:
             self.last_success.labels(result.task).set(ended)
+            if result.backup is not None:
+                for field, gauge in self.backup.items():
+                    gauge.labels(result.task).set(getattr(result.backup, field))
 
     def _set_last_verify(self, result: RunResult) -> None:
         ended = result.ended.timestamp()
@@ -132,3 +172,12 @@ class Metrics:
                 self.last_verify_status.labels(result.task, str(status)).set(int(status is result.status))
         if result.status is Status.SUCCEEDED:
             self.last_verify_success.labels(result.task).set(ended)
+
+    def _set_target(self, task: str, contents: TargetContents) -> None:
+        """The target gauges; those of times stay unset while the target holds no chain."""
+        self.target_chains.labels(task).set(len(contents.chains))
+        last, oldest = contents.last_chain, contents.oldest_restorable
+        self.target_incrementals.labels(task).set(len(last.incrementals) if last else 0)
+        if last is not None and oldest is not None:
+            self.target_last_full.labels(task).set(last.full.timestamp())
+            self.target_oldest.labels(task).set(oldest.timestamp())

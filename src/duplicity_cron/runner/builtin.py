@@ -199,7 +199,9 @@ def has_cached_chain(task: Task, env: Mapping[str, str]) -> bool:
         return False
 
 
-def run_steps_of(task: Task, work_dir: Path, env: Mapping[str, str]) -> dict[str, Step]:
+def run_steps_of(
+    task: Task, work_dir: Path, env: Mapping[str, str], progress_interval: float = 0
+) -> dict[str, Step]:
     """Every step of a run of `task`: its own (with nothing added to their environment) and the
     built-in ones, which also get the run's private GNUPGHOME.
 
@@ -209,8 +211,9 @@ def run_steps_of(task: Task, work_dir: Path, env: Mapping[str, str]) -> dict[str
     steps = {name: Step(command, {}) for name, command in task.steps.items()}
     new_chain = task.encrypt_key is not None and not has_cached_chain(task, env)
     builtin = builtin_step_commands(
-        task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env), new_chain=new_chain
-    )
+        task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env), new_chain=new_chain,
+        progress_interval=progress_interval,
+    )  # fmt: skip
     gnupg = {"GNUPGHOME": str(gnupg_home(work_dir, task.id))}
     for name, step in builtin.items():
         steps[name] = Step(step.command, {**step.env, **gnupg}, step.notice)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from ..log import Log
 from ..model import Task
@@ -24,6 +25,7 @@ from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg
 from .cancel import Cancel, on_stop_signals
 from .lock import TaskBusy, task_lock
 from .process import run_step
+from .progress import MachineLogFilter, log_reporter
 
 STEP = "restore"
 KILL_GRACE = 5.0
@@ -37,6 +39,8 @@ class RestoreRequest:
     time: str | None = None  # a duplicity time; None: the latest backup
     path: str | None = None  # relative to SOURCE; None: all of it
     force: bool = False  # restore over what the destination holds
+    progress_interval: float = 0  # CONF_PROGRESS_INTERVAL; 0: no progress
+    terminal: TextIO | None = None  # a terminal for a live progress bar instead of progress lines
 
 
 def is_empty_folder(path: Path) -> bool:
@@ -90,9 +94,10 @@ def _restore(
             time=request.time,
             path=request.path,
             as_root=os.geteuid() == 0,
+            progress=request.progress_interval > 0,
         )
         env = {**env, **command.env, **keyring}
-        code = _run(task, command, env, work_dir, log, stop_grace, lock_fd)
+        code = _run(task, command, env, work_dir, log, stop_grace, lock_fd, request)
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         return code
@@ -112,6 +117,7 @@ def _run(
     log: Log,
     stop_grace: float,
     lock_fd: int,
+    request: RestoreRequest,
 ) -> int:
     """Duplicity in its own process group, its lines logged as step `restore`; SIGTERM/SIGINT stop it.
     It inherits the task lock, as a run's steps do (see runner.lock)."""
@@ -121,8 +127,18 @@ def _run(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.interrupt(time.monotonic() + stop_grace)
 
-    def on_line(stream: str, text: str, cut: bool = False) -> None:
+    reporter = log_reporter(request.progress_interval, log, task.id, STEP, bar=request.terminal)
+
+    def show(stream: str, text: str, cut: bool = False) -> None:
+        reporter.clear()  # the bar's line first, on a terminal
         log.output(task.id, STEP, stream, text, cut=cut)
+
+    progress = MachineLogFilter(reporter, lambda text: show("stdout", text))
+
+    def on_line(stream: str, text: str, cut: bool = False) -> None:
+        if request.progress_interval > 0 and stream == "stdout" and progress.feed(text):
+            return  # duplicity's machine-readable log: progress, and its warnings in words
+        show(stream, text, cut)
 
     on_stop_signals(on_signal)
     try:
@@ -136,6 +152,7 @@ def _run(
             keep_fds=(lock_fd,),
         )
     finally:
+        reporter.close()
         cancel.close()
     return outcome.exit_code or (1 if outcome.interrupted else 0)
 

@@ -50,6 +50,7 @@ def run_in_order(
     observer: RunObserver,
     trigger: Trigger,
     stop_at_failure: bool,
+    progress_interval: float = 0,
 ) -> bool:
     """Run `tasks` in order; True if every one succeeded."""
     reaper.start_reaper_if_pid1()
@@ -70,6 +71,7 @@ def run_in_order(
             log=log,
             observer=observer,
             trigger=trigger,
+            progress_interval=progress_interval,
         )
         if interrupter.signal is not None and result.status is Status.INTERRUPTED:
             log.event(
@@ -96,6 +98,7 @@ def _run_one(
     log: Log,
     observer: RunObserver,
     trigger: Trigger,
+    progress_interval: float,
 ) -> RunResult:
     interrupter.cancel = Cancel()
     try:
@@ -108,6 +111,7 @@ def _run_one(
             trigger=trigger,
             cancel=interrupter.cancel,
             observer=observer,
+            progress_interval=progress_interval,
         )
     finally:
         interrupter.cancel.close()

@@ -26,6 +26,8 @@ from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
+from .progress import BackupFilter, log_reporter
+from .target_contents import read_target_contents
 from .tree_size import measure
 
 OUTPUT_TAIL_LINES = 50
@@ -56,13 +58,14 @@ def run_task(
     trigger: Trigger,
     cancel: Cancel | None = None,
     observer: RunObserver | None = None,
+    progress_interval: float = 0,
 ) -> RunResult:
     """Run `task` once and return what happened. Never raises for a failing step."""
     own_cancel = cancel is None
     run_cancel = cancel or Cancel()
 
     def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
-        run = _Run(task, work_dir, env, log, run_cancel, lock_fd, at_step)
+        run = _Run(task, work_dir, env, log, run_cancel, lock_fd, at_step, progress_interval, state_dir)
         outcome = run.steps()
         return RunWork(outcome, tuple(run.tail.lines), run.backup_stats())
 
@@ -236,16 +239,22 @@ class _Run:
         cancel: Cancel,
         lock_fd: int,
         at_step: Callable[[str], None],
+        progress_interval: float = 0,
+        state_dir: Path | None = None,
     ) -> None:
+        self.state_dir = state_dir
         self.task = task
         self.work_dir = work_dir
         self.env = dict(env)
+        self.base_env = env  # without what the run adds (SRC, DST, RUN_STATUS...)
         self.log = log
         self.cancel = cancel
         self.tail = OutputTail(log, task.id)
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
         self.at_step = at_step
-        self.commands = run_steps_of(task, work_dir, env)  # the task's steps and the built-in ones
+        # the task's steps and the built-in ones
+        self.commands = run_steps_of(task, work_dir, env, progress_interval)
+        self.progress_interval = progress_interval
         # The built-in backup's statistics block, read from its output as it comes.
         self.statistics = StatisticsReader()
         self.builtin_load = "load" in builtin_steps(task)
@@ -262,10 +271,23 @@ class _Run:
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
         try:
-            return self._chain()
+            outcome = self._chain()
+            self._read_target_contents()
+            return outcome
         finally:
             if self.task.target is not None:
                 end_gpg_agent(gnupg_home(self.work_dir, self.task.id))
+
+    def _read_target_contents(self) -> None:
+        """After the chain and its hooks, before the run's summary line. A task whose own LOAD replaces
+        the backup (and that has no retention) never touches TARGET: listing it would create a missing
+        file:// folder."""
+        if self.state_dir is None or not builtin_steps(self.task) or self.cancel.interrupted:
+            return
+        read_target_contents(
+            self.task, work_dir=self.work_dir, state_dir=self.state_dir, env=self.base_env, log=self.log,
+            cancel=self.cancel, lock_fd=self.lock_fd,
+        )  # fmt: skip
 
     def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()
@@ -314,8 +336,13 @@ class _Run:
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
         reads_statistics = step == "load" and self.builtin_load
+        progress = None
+        if reads_statistics and self.progress_interval > 0:
+            progress = BackupFilter(log_reporter(self.progress_interval, self.log, self.task.id, step))
 
         def on_line(stream: str, text: str, cut: bool = False) -> None:
+            if progress is not None and stream == "stdout" and progress.feed(text):
+                return  # a progress line: one log line every CONF_PROGRESS_INTERVAL instead
             if reads_statistics and stream == "stdout":
                 self.statistics.feed(text)
             self.tail.output(step, stream, text, cut)

@@ -23,6 +23,10 @@ Pure, like borgmatic's `borg/prune.py`: building a command line is separate from
 - `--encrypt-key FPR` (with ENCRYPT_KEY, every command): encrypt to that public key, imported into
   the run's GNUPGHOME by `runner.builtin.prepare_keyring`. No trust option is needed: 3.2.1 calls gpg
   with `--always-trust` (its `gpg.py`, GPGFile), measured: a key imported without ownertrust works.
+- Progress (CONF_PROGRESS_INTERVAL, `runner.progress`): a backup gets `-v notice --progress
+  --progress-rate N` (its progress lines come at notice level only); a restore, which has no
+  `--progress` output in 3.2.1, gets `-v info --log-fd 3`, stdout redirected to that machine-readable
+  log (its per-volume records are the only progress a restore reports).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ VERBOSITY = "warning"
 # For a source compressed already: gpg stores it as it is (duplicity's own default is gpg's zlib).
 NO_GPG_COMPRESSION = "--gpg-options=--compress-algo=none"
 VERIFY_VERBOSITY = "notice"  # verify prints its differences at this level, not at warning
+PROGRESS_RATE_MAX = 10  # seconds between duplicity's progress lines: a sample is at most this old
+MACHINE_LOG_FD = 3
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,12 @@ class Command:
 
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    redirect: str = ""  # shell redirections after the argv
 
     @property
     def shell(self) -> str:
         """The argv as one `bash -c` command line, each word quoted."""
-        return shlex.join(self.argv)
+        return shlex.join(self.argv) + (f" {self.redirect}" if self.redirect else "")
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,21 @@ def _common(task: Task, archive: str) -> list[str]:
     ]  # fmt: skip
 
 
-def backup_command(task: Task, *, src: str, archive: str, full: bool = False) -> Command:
+def progress_rate(interval: float) -> int:
+    """duplicity's `--progress-rate` for a progress line every `interval` seconds."""
+    return max(1, min(int(interval), PROGRESS_RATE_MAX))
+
+
+def backup_command(
+    task: Task, *, src: str, archive: str, full: bool = False, progress_interval: float = 0
+) -> Command:
     """`duplicity backup` of SOURCE (default `src`, the run's $SRC): full when the last full is older
-    than FULL_EVERY, incremental otherwise; `duplicity full` with `full` (a new chain)."""
+    than FULL_EVERY, incremental otherwise; `duplicity full` with `full` (a new chain); with progress
+    lines when `progress_interval` > 0."""
     url, env = _target(task)
-    when = ["full"] if full else ["backup"]
-    argv = [PROGRAM, *when, *_common(task, archive)]
+    progress = ["-v", "notice", "--progress", "--progress-rate", str(progress_rate(progress_interval))]
+    argv = [PROGRAM, "full" if full else "backup", *_common(task, archive)]
+    argv += progress if progress_interval > 0 else []
     if not full:
         argv += ["--full-if-older-than", task.full_every or DEFAULT_FULL_EVERY]
     argv += ["--allow-source-mismatch", *([NO_GPG_COMPRESSION] if dumps_databases(task) else [])]
@@ -146,9 +162,11 @@ def restore_command(
     time: str | None = None,
     path: str | None = None,
     as_root: bool = True,
+    progress: bool = False,
 ) -> Command:
     """`duplicity restore` of the latest backup, or of the one at `time`; only `path` (relative to
     SOURCE) when given. `destination` must not exist or be empty: duplicity refuses anything else.
+    With `progress`, stdout is duplicity's machine-readable log (`runner.progress.MachineLogFilter`).
 
     Not `as_root`, `--no-restore-ownership`: 3.2.1 sets a file's mode only after its owner, so where
     the chown fails (a file of another user or group, as any user but root) the mode is lost too and
@@ -158,11 +176,26 @@ def restore_command(
     argv = [PROGRAM, "restore", *_common(task, archive)]
     if not as_root:
         argv.append("--no-restore-ownership")
+    if progress:
+        argv += ["-v", "info"]
     if time is not None:
         argv += ["--time", time]
     if path is not None:
         argv += ["--path-to-restore", path]
-    return Command([*argv, *task.options, url, destination], env)
+    if not progress:
+        return Command([*argv, *task.options, url, destination], env)
+    log_fd = ["--log-fd", str(MACHINE_LOG_FD)]
+    redirect = f"{MACHINE_LOG_FD}>&1 1>/dev/null"
+    return Command([*argv, *task.options, *log_fd, url, destination], env, redirect)
+
+
+def collection_status_command(task: Task, *, archive: str) -> Command:
+    """`duplicity collection-status` of TARGET, with the machine-readable record on stdout
+    (`--log-fd 1`, read by `targets.collection_status`). It lists the target's files only: no
+    passphrase, no download of signatures (measured with an empty archive folder)."""
+    url, env = _target(task)
+    argv = [PROGRAM, "collection-status", *_common(task, archive), *task.options, "--log-fd", "1", url]
+    return Command(argv, env)
 
 
 def verify_command(task: Task, *, local: str, archive: str) -> Command:
@@ -200,7 +233,9 @@ NEW_CHAIN_NOTICE = (
 )
 
 
-def builtin_step_commands(task: Task, *, src: str, archive: str, new_chain: bool = False) -> dict[str, Step]:
+def builtin_step_commands(
+    task: Task, *, src: str, archive: str, new_chain: bool = False, progress_interval: float = 0
+) -> dict[str, Step]:
     """The built-in duplicity steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup)
     and `retention` (its commands one after the other, stopping at the first that fails). The built-in
     `extract` (the dump) is `runner.builtin`'s.
@@ -214,7 +249,10 @@ def builtin_step_commands(task: Task, *, src: str, archive: str, new_chain: bool
         if name == RETENTION_STEP:
             steps[name] = _joined(retention_commands(task, archive=archive))
         else:
-            step = _joined([backup_command(task, src=src, archive=archive, full=new_chain)])
+            backup = backup_command(
+                task, src=src, archive=archive, full=new_chain, progress_interval=progress_interval
+            )
+            step = _joined([backup])
             notice = NEW_CHAIN_NOTICE.format(cache=f"{archive}/{task.id}") if new_chain else None
             steps[name] = Step(step.command, step.env, notice)
     return steps

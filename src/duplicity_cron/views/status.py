@@ -8,7 +8,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..config.durations import format_duration
-from ..model import RunResult, Task, last_runs, printable
+from ..model import BackupStats, RunResult, TargetContents, Task, last_runs, printable
+from .contents import contents_json, contents_text, stats_line
 from .listing import describe_schedule
 from .text import table, zone_name
 
@@ -26,13 +27,21 @@ def _run_summary(run: RunResult, zone: tzinfo, with_output: bool = False) -> dic
         "failed_step": run.failed_step,
     }
     if with_output:
+        summary["backup"] = _stats(run)  # duplicity's statistics
         summary["output_tail"] = list(run.output_tail)
     return summary
 
 
-def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzinfo) -> dict[str, Any]:
+def status_entry(
+    task: Task,
+    runs: Sequence[RunResult],
+    now: datetime,
+    zone: tzinfo,
+    contents: TargetContents | None = None,
+) -> dict[str, Any]:
     """A task for `status`: schedule, last run (with its output tail), last success, next run, the recent
-    runs that ran (skipped occurrences must not push them out), and the skips since the last of them."""
+    runs that ran (skipped occurrences must not push them out), and the skips since the last of them;
+    for a task with TARGET, what the target held when last read and the last success's statistics."""
     last = last_runs(reversed(runs))
     drill = last_runs(reversed(runs), drills=True)
     last_success = _time(last.success.ended, zone) if last.success else None
@@ -53,6 +62,8 @@ def status_entry(task: Task, runs: Sequence[RunResult], now: datetime, zone: tzi
         "verify_schedule": task.verify.describe() if task.verify else None,
         "last_verify": _drill_summary(drill.run, zone) if drill.run else None,
         "last_verified": _time(drill.success.ended, zone) if drill.success else None,
+        "last_success_backup": _stats(last.success),
+        "target": None if contents is None else contents_json(contents, zone),
     }
 
 
@@ -60,6 +71,10 @@ def _drill_summary(run: RunResult, zone: tzinfo) -> dict[str, Any]:
     """The last drill, with its verdict: the last line of its output says what was checked, or why it
     failed."""
     return {**_run_summary(run, zone), "verdict": run.output_tail[-1] if run.output_tail else None}
+
+
+def _stats(run: RunResult | None) -> dict[str, Any] | None:
+    return None if run is None or run.backup is None else run.backup.to_dict()
 
 
 def _time(moment: datetime, zone: tzinfo) -> str:
@@ -95,7 +110,7 @@ def _recent_line(run: dict[str, Any]) -> str:
 def status_details(entry: dict[str, Any]) -> str:
     """One task in full: the table row, then its recent runs and the last run's output, every line that
     comes from the history shown with its control characters escaped."""
-    lines = ["recent runs:"]
+    lines = [*_backup_lines(entry), "recent runs:"]
     skips = entry["skipped_since_last_run"]
     if skips:  # never listed as runs, so never with an exit code: they did not run
         lines.append(
@@ -116,3 +131,15 @@ def status_details(entry: dict[str, Any]) -> str:
             *(f"  {line}" for line in entry["last_run"]["output_tail"]),
         ]
     return "\n".join([status_table([entry]), "", *(printable(line) for line in lines)])
+
+
+def _backup_lines(entry: dict[str, Any]) -> list[str]:
+    """For a task with TARGET: what it held when last read, and what the last successful backup did."""
+    lines = []
+    target = entry.get("target")
+    if target is not None:
+        lines.append(f"target (read {target['read_at']}): {contents_text(target)}")
+    if entry.get("last_success_backup"):
+        stats = BackupStats.from_dict(entry["last_success_backup"])
+        lines.append(f"last successful backup: {stats_line(stats)}")
+    return [*lines, ""] if lines else []

@@ -279,3 +279,16 @@ def test_the_tasks_notify_on_governs(conf: str | None, task: str | None, expecte
     config = parse_config(env)
     assert config.notify_on_for(config.tasks["db"]) == expected
     assert config.notify_on_for(config.tasks["other"]) == (conf or "failure")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("0", 0.0), ("0s", 0.0), ("1", 1.0), ("90s", 90.0), ("2m", 120.0)]
+)
+def test_progress_interval_is_a_duration_or_zero(value: str, seconds: float) -> None:
+    config = parse_config({"CONF_PROGRESS_INTERVAL": value})
+    assert config.progress_interval == seconds
+
+
+def test_progress_interval_defaults_to_a_minute_and_rejects_nonsense() -> None:
+    assert parse_config({}).progress_interval == 60.0
+    assert "CONF_PROGRESS_INTERVAL" in single_problem({"CONF_PROGRESS_INTERVAL": "often"})

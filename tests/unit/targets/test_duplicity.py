@@ -190,3 +190,23 @@ def test_restore_as_another_user_than_root_does_not_restore_ownership():
     assert "--no-restore-ownership" not in as_root
     assert as_user.count("--no-restore-ownership") == 1
     assert [word for word in as_user if word != "--no-restore-ownership"] == as_root
+
+
+def test_a_backup_with_progress_raises_the_verbosity_before_options() -> None:
+    task = task_of(OPTIONS="-v info")
+    command = backup_command(task, src="/src", archive=ARCHIVE, progress_interval=60)
+    progress = ["-v", "notice", "--progress", "--progress-rate", "10"]
+    assert command.argv[2 : 2 + len(COMMON) + len(progress)] == [*COMMON, *progress]
+    assert command.argv.index("info") > command.argv.index("notice")  # the user's -v still wins
+    quick = backup_command(task_of(), src="/src", archive=ARCHIVE, progress_interval=1)
+    assert quick.argv[quick.argv.index("--progress-rate") + 1] == "1"
+    assert "--progress" not in backup_command(task_of(), src="/src", archive=ARCHIVE).argv
+
+
+def test_a_restore_with_progress_has_the_machine_log_on_stdout() -> None:
+    command = restore_command(task_of(), destination="/r", archive=ARCHIVE, progress=True)
+    assert command.argv[-4:] == ["--log-fd", "3", "file:///backups/home", "/r"]
+    assert command.argv[2 + len(COMMON) : 4 + len(COMMON)] == ["-v", "info"]
+    assert command.shell.endswith(" 3>&1 1>/dev/null")
+    plain = restore_command(task_of(), destination="/r", archive=ARCHIVE)
+    assert plain.redirect == "" and "--log-fd" not in plain.argv

@@ -32,6 +32,8 @@ STATUS_KEYS = {
     "verify_schedule",
     "last_verify",
     "last_verified",
+    "last_success_backup",
+    "target",
 }
 RUN_KEYS = {"status", "trigger", "started", "ended", "duration", "exit_code", "failed_step"}
 
