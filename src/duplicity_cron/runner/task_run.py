@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config.task_keys import builtin_steps
+from ..config.task_keys import RETENTION_STEP, builtin_steps
 from ..log import Log
 from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
@@ -31,6 +31,7 @@ from .target_contents import read_target_contents
 from .tree_size import measure
 
 OUTPUT_TAIL_LINES = 50
+TARGET_STEPS = ("load", RETENTION_STEP)  # the built-in steps that write into TARGET
 TAIL_LINE_CHARS = 1000
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
 
@@ -259,6 +260,7 @@ class _Run:
         self.statistics = StatisticsReader()
         self.builtin_load = "load" in builtin_steps(task)
         self.source_walk: TreeSize | None = None  # SOURCE right after the built-in backup
+        self.target_touched = False  # a built-in step that writes TARGET ran
 
     def backup_stats(self) -> BackupStats | None:
         """The backup's statistics, with the bytes of its files when the walk of SOURCE after it saw what
@@ -279,10 +281,10 @@ class _Run:
                 end_gpg_agent(gnupg_home(self.work_dir, self.task.id))
 
     def _read_target_contents(self) -> None:
-        """After the chain and its hooks, before the run's summary line. A task whose own LOAD replaces
-        the backup (and that has no retention) never touches TARGET: listing it would create a missing
-        file:// folder."""
-        if self.state_dir is None or not builtin_steps(self.task) or self.cancel.interrupted:
+        """After the chain and its hooks, before the run's summary line; only when a built-in step that
+        writes TARGET (the backup, retention) ran. Listing a target nothing wrote would create a missing
+        file:// folder: a run that failed at its start, a task whose own LOAD replaces the backup."""
+        if self.state_dir is None or not self.target_touched or self.cancel.interrupted:
             return
         read_target_contents(
             self.task, work_dir=self.work_dir, state_dir=self.state_dir, env=self.base_env, log=self.log,
@@ -349,6 +351,8 @@ class _Run:
 
         self.at_step(step)
         command = self.commands[step]
+        if step in TARGET_STEPS and step in builtin_steps(self.task):
+            self.target_touched = True
         if command.notice:
             self.log.event(command.notice, task=self.task.id, step=step, level="warning")
             self.tail.add(self.log.mask(command.notice))
