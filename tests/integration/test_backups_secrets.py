@@ -88,7 +88,8 @@ def test_a_url_password_reaches_duplicity_but_no_command_line_log_or_record(daem
     dav.release.set()
     assert run.proc.wait(120) == 1
 
-    duplicity = [line for line in listing if "duplicity backup" in line]
+    # This run's duplicity, by its server's port: other test runs on the machine have their own.
+    duplicity = [line for line in listing if "duplicity backup" in line and f":{dav.port}/" in line]
     assert len(duplicity) == 1, listing
     assert f"webdav://backup@127.0.0.1:{dav.port}/dav/home" in duplicity[0]
     assert not [line for line in listing if URL_PASSWORD in line or PASSPHRASE in line]
