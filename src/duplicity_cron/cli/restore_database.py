@@ -20,15 +20,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config.database_url import MARIADB, parse_database_url, without_password
+from ..config.database_url import parse_database_url, without_password
 from ..config.duplicity_values import split_url_password
 from ..model import Task
-from ..runner.load_dump import EXIT_REFUSED, LoadRequest
+from ..runner.load_dump import EXIT_REFUSED, PASSWORD_VARIABLES, LoadRequest, password_for
 from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded
 
 RESTORES_FOLDER = "restores"
-PASSWORD_VARIABLES = {"postgresql": "PGPASSWORD", MARIADB: "MYSQL_PWD"}
 
 
 class UsageError(Exception):
@@ -67,9 +66,8 @@ def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[s
         )
     if url.engine != engine:
         raise UsageError(f"--to-url is a {url.engine} server; the dump of task {task.id} is of {engine}")
-    if env.get(PASSWORD_VARIABLES[engine]):
-        return to_url, None
-    return to_url, task.database_password or parse_database_url(task.database_url).password
+    task_password = task.database_password or parse_database_url(task.database_url).password
+    return to_url, password_for(to_url, task_password, env)
 
 
 def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, when: str | None) -> int:

@@ -59,6 +59,19 @@ class LoadRequest:
         return {LOAD_VARIABLE: json.dumps(data)}
 
 
+PASSWORD_VARIABLES = {"postgresql": "PGPASSWORD", "mariadb": "MYSQL_PWD"}
+
+
+def password_for(url: str, task_password: str | None, env: Mapping[str, str]) -> str | None:
+    """The password for a server other than the task's (`--to-url`, VERIFY_URL): its URL's (None
+    here: the client reads it from the URL), else the client's own variable (PGPASSWORD, MYSQL_PWD)
+    when the environment has it (None), else the task's (DATABASE_PASSWORD, or DATABASE_URL's)."""
+    parsed = parse_database_url(url)
+    if parsed.password is not None or env.get(PASSWORD_VARIABLES[parsed.engine]):
+        return None
+    return task_password
+
+
 def request_from_env(env: Mapping[str, str]) -> LoadRequest:
     data = json.loads(env[LOAD_VARIABLE])
     return LoadRequest(
