@@ -107,6 +107,7 @@ class Task:
     databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
     database_password: str | None = field(default=None, repr=False)
     verify: Schedule | None = None  # when drills (`verify TASK`) are due; needs TARGET
+    verify_url: str | None = field(default=None, repr=False)  # a drill's server (may hold a password)
 
     @property
     def restore_order_key(self) -> str:

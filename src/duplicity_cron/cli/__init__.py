@@ -40,8 +40,11 @@ commands:
   restore             run every restore task once, in order; stop at the first failure
   restore TASK [--time T] [--to DIR] [--path P] [--force]
                       restore the backup of a task with TARGET (the latest, or the one at T)
+  restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]
+                      a task with DATABASE_URL: load its dump into the server (or URL's)
   verify TASK         a drill: restore the latest backup of a task with TARGET into a scratch folder,
-                      check every volume and compare what it holds with what the backup recorded
+                      check every volume and compare what it holds with what the backup recorded;
+                      with DATABASE_URL, load the dump into scratch databases and count every table
   list [--json]       tasks, schedule, time zone and next three run times
   check               validate the configuration; print every problem
   status [TASK] [--json]

@@ -1,5 +1,7 @@
 """`restore TASK [--time T] [--to DIR] [--path P] [--force]`: restore the backup of a task with TARGET,
-the latest or the one at a point in time, into a fresh folder under the work folder (or DIR).
+the latest or the one at a point in time, into a fresh folder under the work folder (or DIR). A task
+whose EXTRACT is the built-in dump loads it into the server instead, unless `--to` or `--path` asks
+for the files (`--database`, `--to-url`, `--drop`: see `cli.restore_database`).
 
 Exit codes: 0 restored (the folder's path is the last line), 1 duplicity failed (its message is in
 the output), 2 a usage error (nothing was run).
@@ -11,20 +13,15 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from ..config.duplicity_values import parse_time, split_url_password
 from ..config.encryption import restore_key_problem
+from ..config.task_keys import dumps_databases
 from ..model import Task
 from ..runner.restore_backup import RestoreRequest, is_empty_folder, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
-
-RESTORES_FOLDER = "restores"
-
-
-class UsageError(Exception):
-    """A reason not to run at all; printed as `duplicity-cron restore: <message>`."""
+from .restore_database import RESTORES_FOLDER, UsageError, fresh_folder, restore_databases
 
 
 def _command_parser() -> argparse.ArgumentParser:
@@ -34,7 +31,27 @@ def _command_parser() -> argparse.ArgumentParser:
     command_parser.add_argument("--to", metavar="DIR", help="restore into DIR (missing or empty)")
     command_parser.add_argument("--path", help="restore only this file or folder, relative to SOURCE")
     command_parser.add_argument("--force", action="store_true", help="restore into a folder that holds files")
+    command_parser.add_argument("--database", action="append", default=[], help="load only this database")
+    command_parser.add_argument("--to-url", metavar="URL", help="load into this server (no password in it)")
+    command_parser.add_argument("--drop", action="store_true", help="replace the databases that exist")
     return command_parser
+
+
+def _loads_databases(options: argparse.Namespace, task: Task) -> bool:
+    """Whether this restore loads the dump into a server (else: files, as for any task)."""
+    loading = bool(options.database or options.to_url or options.drop)
+    if not dumps_databases(task):
+        if loading:
+            raise UsageError(
+                f"--database, --to-url and --drop load a built-in dump; task {task.id} has no DATABASE_URL "
+                "(or an EXTRACT of its own)"
+            )
+        return False
+    if options.to is not None or options.path is not None:
+        if loading:
+            raise UsageError("--to and --path restore the dump's files; --database, --to-url, --drop load it")
+        return False
+    return True
 
 
 def _task(loaded: Loaded, name: str) -> Task:
@@ -61,26 +78,13 @@ def _relative_path(value: str) -> str:
 def _destination(value: str | None, force: bool, work_dir: Path, task: Task) -> tuple[Path, bool]:
     """The folder to restore into, and whether it is a fresh one made here."""
     if value is None:
-        return _fresh_folder(work_dir / task.id / RESTORES_FOLDER), True
+        return fresh_folder(work_dir / task.id / RESTORES_FOLDER), True
     folder = Path(os.path.abspath(value))
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--to {folder}: is not a folder")
     if folder.is_dir() and not is_empty_folder(folder) and not force:
         raise UsageError(f"--to {folder}: is not empty; add --force to restore over what it holds")
     return folder, False
-
-
-def _fresh_folder(parent: Path) -> Path:
-    parent.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    for count in range(1, 1000):
-        folder = parent / (stamp if count == 1 else f"{stamp}-{count}")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
-    raise UsageError(f"cannot make a fresh folder in {parent}")
 
 
 def main(args: list[str], loaded: Loaded) -> int:
@@ -94,6 +98,8 @@ def main(args: list[str], loaded: Loaded) -> int:
             log.event(f"cannot restore: {problem}", task=task.id, level="error")
             return EXIT_FAILED
         when = None if options.time is None else _time(options.time)
+        if _loads_databases(options, task):
+            return restore_databases(options, loaded, task, when)
         path = None if options.path is None else _relative_path(options.path)
         destination, fresh = _destination(options.to, options.force, Path(config.work_dir), task)
     except (UsageError, OSError) as exc:
@@ -109,7 +115,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     code = restore_backup(
         task, request, work_dir=Path(config.work_dir), env=loaded.environment.values, log=log,
         stop_grace=config.stop_grace,
-    )  # fmt: skip
+    ).code  # fmt: skip
     if code != 0:
         if fresh:
             shutil.rmtree(destination, ignore_errors=True)

@@ -45,7 +45,7 @@ ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
 # `TASK_<id>_<KEY>_FILE` names a file that holds the key's value (read like any secret `*_FILE`).
 FILE_SUFFIX = "_FILE"
 # The keys that only mean something with a DATABASE_URL.
-DATABASE_OPTION_KEYS = ("DATABASES", "DATABASE_PASSWORD")
+DATABASE_OPTION_KEYS = ("DATABASES", "DATABASE_PASSWORD", "VERIFY_URL")
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -295,6 +295,14 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "`0 4 * * 0`, `weekly`",
         field="verify",
         parse=CronSchedule.from_crontab_or_periodicity,
+    ),
+    TaskKey(
+        "VERIFY_URL",
+        "the server a drill of a task with DATABASE_URL loads the dump into (scratch databases, dropped "
+        "after; default: DATABASE_URL's server); the same engine as DATABASE_URL; a password in it is masked",
+        "`postgresql://postgres@scratch-db:5432/`",
+        field="verify_url",
+        parse=_plain(_database_url),
     ),
 )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -85,3 +85,48 @@ def pipe_to_file(commands: Sequence[ClientCommand], path: Path, what: str) -> in
         if second.returncode != 0:
             raise DumpError(f"{what}: {compress.argv[0]}: {error_line(_read(comp_err))}")
     return path.stat().st_size
+
+
+# A stream rewritten on its way from one client to the next: lines in, lines out (see sources.sql_filters).
+Transform = Callable[[Iterable[str]], Iterator[str]]
+
+
+def _pump(source: IO[bytes], sink: IO[bytes], transform: Transform) -> None:
+    """`source`'s lines through `transform` into `sink` (bytes kept as they are: surrogateescape)."""
+    lines = (line.decode("utf-8", "surrogateescape") for line in source)
+    try:
+        for line in transform(lines):
+            sink.write(line.encode("utf-8", "surrogateescape"))
+        sink.close()
+    except BrokenPipeError:
+        pass  # the client stopped reading: its error says why
+
+
+def run_pipeline(commands: Sequence[ClientCommand], what: str, transform: Transform | None = None) -> str:
+    """Run `commands[0] | commands[1]` (through `transform` in this process, when given) and return
+    the second's error output (its warnings); DumpError when either fails (the client's error first)."""
+    source, client = commands
+    with tempfile.TemporaryFile() as source_err, tempfile.TemporaryFile() as client_err:
+        first = _start(source, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=source_err)
+        assert first.stdout is not None
+        try:
+            stdin = first.stdout if transform is None else subprocess.PIPE
+            second = _start(client, stdin=stdin, stdout=subprocess.DEVNULL, stderr=client_err)
+            if transform is not None:
+                assert second.stdin is not None
+                _pump(first.stdout, second.stdin, transform)
+        except DumpError:
+            first.kill()
+            first.wait()
+            raise
+        finally:
+            first.stdout.close()
+        second.wait()
+        if second.returncode != 0 and first.poll() is None:
+            first.terminate()  # nothing reads its output any more
+        first.wait()
+        if second.returncode != 0:
+            raise DumpError(f"{what}: {error_line(_read(client_err))}")
+        if first.returncode != 0:
+            raise DumpError(f"{what}: {source.argv[0]}: {error_line(_read(source_err))}")
+        return _read(client_err)

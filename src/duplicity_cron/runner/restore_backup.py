@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -19,15 +21,17 @@ from typing import TextIO
 
 from ..log import Log
 from ..model import Task
-from ..targets.duplicity import Command, restore_command
+from ..targets.duplicity import restore_command
 from . import reaper
 from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel, on_stop_signals
+from .load_dump import LoadRequest
 from .lock import TaskBusy, task_lock
 from .process import run_step
 from .progress import MachineLogFilter, log_reporter
 
 STEP = "restore"
+LOAD_STEP = "databases"
 KILL_GRACE = 5.0
 EXIT_BUSY = 1  # a run of the task holds its lock: nothing was restored
 EXIT_FAILED = 1
@@ -41,6 +45,19 @@ class RestoreRequest:
     force: bool = False  # restore over what the destination holds
     progress_interval: float = 0  # CONF_PROGRESS_INTERVAL; 0: no progress
     terminal: TextIO | None = None  # a terminal for a live progress bar instead of progress lines
+    # A built-in dump to load from the restored folder, as step `databases`, under the same lock.
+    load: LoadRequest | None = None
+
+
+def load_shell() -> str:
+    """The step that loads a dump (`runner.load_dump`), run by this Python."""
+    return f"exec {shlex.join([sys.executable, '-m', 'duplicity_cron.runner.load_dump'])}"
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    code: int  # the exit code of `step`, the last one run (0: every step succeeded)
+    step: str = STEP  # STEP (duplicity, or what comes before it) or LOAD_STEP
 
 
 def is_empty_folder(path: Path) -> bool:
@@ -55,20 +72,21 @@ def restore_backup(
     env: Mapping[str, str],
     log: Log,
     stop_grace: float,
-) -> int:
+) -> RestoreOutcome:
     """Restore and return duplicity's exit code (EXIT_BUSY while a run of the task goes on, EXIT_FAILED
     when a folder cannot be used). Over a folder that holds something (`force`), the backup is
     restored beside its content first (`.restore-*` inside it), then moved in: a failed restore leaves
-    the folder as it was."""
+    the folder as it was. With `request.load`, the dump is then loaded (LOAD_STEP), whose exit code is
+    `runner.load_dump`'s (0, 1, or 2 when it refused)."""
     try:
         with task_lock(work_dir / task.id) as lock_fd:
             return _restore(task, request, work_dir, env, log, stop_grace, lock_fd)
     except TaskBusy:
         log.event("the task is running in another process; nothing was restored", task=task.id, level="error")
-        return EXIT_BUSY
+        return RestoreOutcome(EXIT_BUSY)
     except (OSError, KeyringError) as exc:  # the work folder, the keys, the destination: no traceback
         log.event(f"cannot restore: {exc}", task=task.id, level="error")
-        return EXIT_FAILED
+        return RestoreOutcome(EXIT_FAILED)
 
 
 def _restore(
@@ -79,7 +97,7 @@ def _restore(
     log: Log,
     stop_grace: float,
     lock_fd: int,
-) -> int:
+) -> RestoreOutcome:
     gnupg = gnupg_home(work_dir, task.id)
     staging: Path | None = None
     try:
@@ -96,11 +114,16 @@ def _restore(
             as_root=os.geteuid() == 0,
             progress=request.progress_interval > 0,
         )
-        env = {**env, **command.env, **keyring}
-        code = _run(task, command, env, work_dir, log, stop_grace, lock_fd, request)
+        duplicity_env = {**env, **command.env, **keyring}
+        code = _run(task, STEP, command.shell, duplicity_env, work_dir, log, stop_grace, lock_fd,
+                    request, machine_log=command.redirect != "")  # fmt: skip
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
-        return code
+        if code == 0 and request.load is not None:
+            load_env = {**env, **request.load.step_env()}
+            code = _run(task, LOAD_STEP, load_shell(), load_env, work_dir, log, stop_grace, lock_fd, request)
+            return RestoreOutcome(code, LOAD_STEP)
+        return RestoreOutcome(code)
     finally:
         end_gpg_agent(gnupg)
         with contextlib.suppress(OSError):
@@ -111,15 +134,18 @@ def _restore(
 
 def _run(
     task: Task,
-    command: Command,
+    step: str,
+    shell: str,
     env: Mapping[str, str],
     work_dir: Path,
     log: Log,
     stop_grace: float,
     lock_fd: int,
     request: RestoreRequest,
+    *,
+    machine_log: bool = False,
 ) -> int:
-    """Duplicity in its own process group, its lines logged as step `restore`; SIGTERM/SIGINT stop it.
+    """`shell` in its own process group, its lines logged as `step`; SIGTERM/SIGINT stop it.
     It inherits the task lock, as a run's steps do (see runner.lock)."""
     reaper.start_reaper_if_pid1()
     cancel = Cancel()
@@ -127,23 +153,25 @@ def _run(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         cancel.interrupt(time.monotonic() + stop_grace)
 
-    reporter = log_reporter(request.progress_interval, log, task.id, STEP, bar=request.terminal)
+    # Duplicity's machine-readable log (`restore_command(progress=True)`) gives the progress.
+    interval = request.progress_interval if machine_log else 0
+    reporter = log_reporter(interval, log, task.id, step, bar=request.terminal if machine_log else None)
 
     def show(stream: str, text: str, cut: bool = False) -> None:
         reporter.clear()  # the bar's line first, on a terminal
-        log.output(task.id, STEP, stream, text, cut=cut)
+        log.output(task.id, step, stream, text, cut=cut)
 
     progress = MachineLogFilter(reporter, lambda text: show("stdout", text))
 
     def on_line(stream: str, text: str, cut: bool = False) -> None:
-        if request.progress_interval > 0 and stream == "stdout" and progress.feed(text):
+        if machine_log and stream == "stdout" and progress.feed(text):
             return  # duplicity's machine-readable log: progress, and its warnings in words
         show(stream, text, cut)
 
     on_stop_signals(on_signal)
     try:
         outcome = run_step(
-            command.shell,
+            shell,
             cwd=str(work_dir),
             env=env,
             on_line=on_line,

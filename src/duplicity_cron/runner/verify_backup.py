@@ -7,7 +7,10 @@ in-progress record, the observers), with trigger `verify` and three steps:
 2. `verify`: `duplicity verify --compare-data` of the backup against that restore, which reads and
    compares every volume's content again;
 3. `compare`: the restore's entries and file bytes against what the latest backup run recorded
-   (`targets.verification` has the rule, and what it does when nothing was recorded).
+   (`targets.verification` has the rule, and what it does when nothing was recorded);
+4. `databases`, for a task whose EXTRACT is the built-in dump: `runner.load_dump` loads the restored
+   dump into scratch databases (on DATABASE_URL's server, or VERIFY_URL's), compares every table's row
+   count with the dump's manifest, and drops them.
 
 A failure ends the drill with one line naming the check, expected and found, as the last line of its
 output (and of its history record, notification and ping body).
@@ -22,6 +25,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ..config.database_url import parse_database_url
+from ..config.task_keys import dumps_databases
 from ..log import Log
 from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger
 from ..state import history
@@ -36,7 +41,9 @@ from ..targets.verification import (
 from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult
-from .process import run_step
+from .load_dump import EXIT_FAILED, LoadRequest, password_for
+from .process import StepOutcome, run_step
+from .restore_backup import load_shell
 from .task_run import KILL_GRACE, OutputTail, RunWork, run_locked
 from .tree_size import measure
 
@@ -147,8 +154,34 @@ class _Drill:
             return self._failed("compare", EXIT_COMPARE, f"cannot count the restore: {exc}")
         if counted.problem is not None:
             return self._failed("compare", EXIT_COMPARE, counted.problem)
-        self._said(f"verified: the latest backup was restored and checked; {counted.note}")
+        note = counted.note
+        if dumps_databases(self.task):
+            outcome = self._databases()
+            if outcome is not SUCCEEDED:
+                return outcome
+            note += "; the dump loaded into scratch databases, every table's rows as its manifest counted"
+        self._said(f"verified: the latest backup was restored and checked; {note}")
         return SUCCEEDED
+
+    def _databases(self) -> ChainResult:
+        """Step `databases`: `runner.load_dump` loads the restored dump into scratch databases, counts
+        and drops them. A drill stopped meanwhile drops them in a step of its own, which a shutdown
+        does not stop (its hard deadline does)."""
+        assert self.task.database_url is not None
+        url, password = self.task.database_url, self.task.database_password
+        if self.task.verify_url is not None:
+            task_password = password or parse_database_url(url).password
+            url, password = self.task.verify_url, password_for(self.task.verify_url, task_password, self.env)
+        request = LoadRequest("drill", url, password, self.scratch, task=self.task.id)
+        lines: list[str] = []
+        outcome = self._step("databases", load_shell(), request.step_env(), lines)
+        if outcome.timed_out or outcome.interrupted or outcome.exit_code not in (0, EXIT_FAILED):
+            cleanup = LoadRequest("cleanup", url, password, self.scratch, task=self.task.id)
+            self._step("databases", load_shell(), cleanup.step_env(), [], stop_on_interrupt=False)
+        if outcome.exit_code == 0 and not outcome.interrupted:
+            return SUCCEEDED
+        errors = [line.split("error: ", 1)[1] for line in lines if "error: " in line]
+        return self._outcome("databases", outcome, errors[-1] if errors else "loading the dump failed")
 
     def _prepare_gnupg_home(self) -> None:
         """The drill's GNUPGHOME, as a restore's: with ENCRYPT_KEY, the private key imported too (a drill
@@ -166,32 +199,43 @@ class _Drill:
         exit code 1 with lines that `tolerated` accepts (differences the drill cannot avoid)."""
         self.at_step(step)
         lines: list[str] = []
+        outcome = self._step(step, command.shell, {**command.env, **self.keyring}, lines)
+        finished = not (outcome.timed_out or outcome.interrupted)
+        if finished and outcome.exit_code == 1 and tolerated is not None and tolerated(lines):
+            self._warn(step, "only owners and groups differ: a restore by a user but root cannot set them")
+            return SUCCEEDED
+        return self._outcome(step, outcome, problem(outcome.exit_code, lines))
+
+    def _step(
+        self, step: str, shell: str, env: Mapping[str, str], lines: list[str], stop_on_interrupt: bool = True
+    ) -> StepOutcome:
+        """`shell` as step `step`, its lines logged and kept in `lines`."""
+        self.at_step(step)
 
         def on_line(stream: str, text: str, cut: bool = False) -> None:
             lines.append(self.tail.output(step, stream, text, cut))
 
-        outcome = run_step(
-            command.shell,
+        return run_step(
+            shell,
             cwd=str(self.work_dir),
-            env={**self.env, **command.env, **self.keyring},
+            env={**self.env, **env},
             on_line=on_line,
             cancel=self.cancel,
-            deadline=self.deadline,
+            deadline=self.deadline if stop_on_interrupt else None,
             kill_grace=KILL_GRACE,
+            stop_on_interrupt=stop_on_interrupt,
             keep_fds=(self.lock_fd,),
         )
+
+    def _outcome(self, step: str, outcome: StepOutcome, reason: str) -> ChainResult:
+        """SUCCEEDED, or the drill's end: timed out, interrupted, or failed for `reason`."""
         if outcome.timed_out:
             code = outcome.exit_code or EXIT_TERMINATED
             return self._failed(step, code, f"timed out after {self.task.timeout:g}s", Status.TIMED_OUT)
         if outcome.interrupted:
             return self._failed(step, outcome.exit_code or EXIT_TERMINATED, "interrupted", Status.INTERRUPTED)
-        if outcome.exit_code == 1 and tolerated is not None and tolerated(lines):
-            self._warn(
-                step, "only owners and groups differ: a restore by this user (not root) cannot set them"
-            )
-            return SUCCEEDED
         if outcome.exit_code != 0:
-            return self._failed(step, outcome.exit_code, problem(outcome.exit_code, lines))
+            return self._failed(step, outcome.exit_code, reason)
         return SUCCEEDED
 
     def _warn(self, step: str, line: str) -> None:

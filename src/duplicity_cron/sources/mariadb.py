@@ -14,7 +14,7 @@ for a database nobody writes to while it is dumped.
 from __future__ import annotations
 
 from ..config.database_url import DatabaseUrl
-from .common import COMPRESS, ClientCommand, Version, parse_version
+from .common import COMPRESS, DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "mariadb-dump"
 CONNECT_TIMEOUT = 10  # seconds; the URL's `connect-timeout` wins
@@ -133,3 +133,47 @@ def dump_commands(option_file: str, database: str) -> list[ClientCommand]:
         "--hex-blob", "--default-character-set=utf8mb4", "--databases", database,
     ]  # fmt: skip
     return [ClientCommand(argv), ClientCommand(list(COMPRESS))]
+
+
+# --- Restore ---------------------------------------------------------------------------------------
+
+LOAD_CLIENT = "mariadb"
+USERS_SQL = "SELECT user, host FROM mysql.user"
+
+
+def load_client_version_command() -> ClientCommand:
+    return ClientCommand([LOAD_CLIENT, "--version"])
+
+
+def load_command(option_file: str) -> ClientCommand:
+    """`mariadb` running the script of its stdin, stopping at the first error."""
+    return ClientCommand(_mariadb(option_file))
+
+
+def drop_database_sql(database: str) -> str:
+    return f"DROP DATABASE IF EXISTS {_identifier(database)}"
+
+
+def analyze_sql(database: str, tables: list[str]) -> str:
+    """ANALYZE TABLE of every table of `database` (nothing to run without tables)."""
+    return f"ANALYZE TABLE {', '.join(f'{_identifier(database)}.{_identifier(t)}' for t in tables)}"
+
+
+def restore_commands(
+    option_file: str,
+    dump: str,
+    database: str,
+    into: str | None = None,
+    drop: bool = False,
+    tables: list[str] | None = None,
+) -> RestoreCommands:
+    """The restore of one database from its `mariadb-dump --databases` file `dump`: DROP (with
+    `drop`), the file decompressed into `mariadb`, then ANALYZE TABLE of `tables`."""
+    into = into or database
+    return RestoreCommands(
+        database=database,
+        into=into,
+        load=[ClientCommand([*DECOMPRESS, dump]), load_command(option_file)],
+        drop=ClientCommand([*_mariadb(option_file), "-e", drop_database_sql(into)]) if drop else None,
+        analyze=ClientCommand([*_mariadb(option_file), "-e", analyze_sql(into, tables)]) if tables else None,
+    )

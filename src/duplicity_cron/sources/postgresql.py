@@ -12,7 +12,7 @@ in it for the manifest, so the counts are exactly those of the dump.
 from __future__ import annotations
 
 from ..config.database_url import DatabaseUrl
-from .common import COMPRESS, ClientCommand, Version, parse_version
+from .common import COMPRESS, DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "pg_dump"
 CONNECT_TIMEOUT = 10  # seconds; the URL's `connect_timeout` wins
@@ -111,3 +111,72 @@ def dump_commands(
     if snapshot is not None:
         argv.append(f"--snapshot={snapshot}")
     return [ClientCommand(argv, client_env(password)), ClientCommand(list(COMPRESS))]
+
+
+# --- Restore ---------------------------------------------------------------------------------------
+
+LOAD_CLIENT = "psql"
+ROLES_SQL = "SELECT rolname FROM pg_roles ORDER BY 1"
+TABLESPACES_SQL = "SELECT spcname FROM pg_tablespace ORDER BY 1"
+ALL_DATABASES_SQL = "SELECT datname FROM pg_database ORDER BY datname"
+
+
+def identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_client_version_command() -> ClientCommand:
+    return ClientCommand([LOAD_CLIENT, "--version"])
+
+
+def query_command(
+    url: DatabaseUrl, password: str | None, sql: str, database: str | None = None
+) -> ClientCommand:
+    """`psql` running `sql`, its rows one a line (on the maintenance database unless `database`)."""
+    return ClientCommand([*_psql(url, database or MAINTENANCE_DATABASE), "-c", sql], client_env(password))
+
+
+def load_command(url: DatabaseUrl, password: str | None, database: str | None = None) -> ClientCommand:
+    """`psql` running the script of its stdin, stopping at the first error (a dump's script creates
+    and connects to its database itself)."""
+    argv = [
+        "psql",
+        "-X",
+        "-q",
+        "-w",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        conninfo(url, database or MAINTENANCE_DATABASE),
+    ]
+    return ClientCommand(argv, client_env(password))
+
+
+def count_rows_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
+    """COUNT_ROWS_SQL in `database` (schema, table, rows, size; separated by `separator`)."""
+    return query_command(url, password, COUNT_ROWS_SQL, database)
+
+
+def drop_database_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
+    """DROP DATABASE, ending the sessions connected to it (PostgreSQL 13+)."""
+    return query_command(url, password, f"DROP DATABASE IF EXISTS {identifier(database)} WITH (FORCE)")
+
+
+def restore_commands(
+    url: DatabaseUrl,
+    password: str | None,
+    dump: str,
+    database: str,
+    into: str | None = None,
+    drop: bool = False,
+) -> RestoreCommands:
+    """The restore of one database from its `pg_dump --create` file `dump`: DROP (with `drop`), the
+    file decompressed into psql, then ANALYZE in the restored database."""
+    into = into or database
+    return RestoreCommands(
+        database=database,
+        into=into,
+        load=[ClientCommand([*DECOMPRESS, dump]), load_command(url, password)],
+        drop=drop_database_command(url, password, into) if drop else None,
+        analyze=query_command(url, password, "ANALYZE", into),
+    )

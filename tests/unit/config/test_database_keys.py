@@ -47,12 +47,26 @@ def test_keys_are_parsed() -> None:
         ({**TARGET, "TASK_db_DATABASES": "shop"}, "TASK_db_DATABASES: only means something with"),
         ({**URL, "TASK_db_RESTORE": "1", "TASK_db_LOAD": "x"}, "is a restore task (RESTORE)"),
         ({**URL, "TASK_db_DATABASES": "shop !"}, "a lone '!'"),
+        (
+            {**TARGET, "TASK_db_VERIFY_URL": "postgresql://x@y/"},
+            "TASK_db_VERIFY_URL: only means something with",
+        ),
+        ({**URL, "TASK_db_VERIFY_URL": "mysql://x@y/"}, "VERIFY_URL names a server of another engine"),
+        ({**URL, "TASK_db_VERIFY_URL": "http://x@y/"}, "TASK_db_VERIFY_URL: expected postgresql://"),
     ],
 )
 def test_wrong_settings_are_configuration_errors(env: dict[str, str], problem: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(env)
     assert any(problem in each for each in info.value.problems), info.value.problems
+
+
+def test_verify_url_is_kept_out_of_the_repr_and_its_password_masked() -> None:
+    env = {**URL, "TASK_db_VERIFY_URL": "postgresql://postgres:Verify-Secret@scratch:5432/"}
+    task = _task(env)
+    assert task.verify_url == "postgresql://postgres:Verify-Secret@scratch:5432/"
+    assert "Verify-Secret" not in repr(task)
+    assert layer_environment(env, [], lambda path: "").mask("a Verify-Secret b") == "a *** b"
 
 
 def test_the_password_file_gives_the_password_and_it_is_masked() -> None:

@@ -1,0 +1,105 @@
+"""`restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]` of a task whose EXTRACT is the
+built-in dump: duplicity restores the dump into a private folder under `<work>/<id>/restores` (removed
+after), then `runner.load_dump` loads it into the task's server, or `--to-url`'s.
+
+`--to-url` holds no password (a command line is visible to every process): the client's own variable
+(PGPASSWORD, MYSQL_PWD) when the environment has it, else the task's password (DATABASE_PASSWORD, or
+DATABASE_URL's), else the client's files (~/.pgpass, ~/.my.cnf).
+
+Exit codes: 0 loaded, 1 duplicity or a client failed, 2 a usage error or a refusal (databases that
+exist without `--drop`, a `--database` the dump does not hold): nothing was loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config.database_url import parse_database_url, without_password
+from ..config.duplicity_values import split_url_password
+from ..model import Task
+from ..runner.load_dump import EXIT_REFUSED, PASSWORD_VARIABLES, LoadRequest, password_for
+from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded
+
+RESTORES_FOLDER = "restores"
+
+
+class UsageError(Exception):
+    """A reason not to run at all; printed as `duplicity-cron restore: <message>`."""
+
+
+def fresh_folder(parent: Path) -> Path:
+    """A new folder in `parent`, named by the UTC time (mode 700: a dump holds password hashes)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for count in range(1, 1000):
+        folder = parent / (stamp if count == 1 else f"{stamp}-{count}")
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return folder
+    raise UsageError(f"cannot make a fresh folder in {parent}")
+
+
+def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[str, str | None]:
+    """The URL to load into and the password to give its client (None: the client's own variables)."""
+    assert task.database_url is not None
+    if to_url is None:
+        return task.database_url, task.database_password
+    try:
+        url = parse_database_url(to_url)
+    except ValueError as exc:
+        raise UsageError(f"--to-url: {exc}") from None
+    engine = parse_database_url(task.database_url).engine
+    if url.password is not None:
+        variable = PASSWORD_VARIABLES[url.engine]
+        raise UsageError(
+            f"--to-url holds a password, which every process can read in a command line; leave it out "
+            f"and set {variable} (or the task's DATABASE_PASSWORD is used)"
+        )
+    if url.engine != engine:
+        raise UsageError(f"--to-url is a {url.engine} server; the dump of task {task.id} is of {engine}")
+    task_password = task.database_password or parse_database_url(task.database_url).password
+    return to_url, password_for(to_url, task_password, env)
+
+
+def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, when: str | None) -> int:
+    config, log, env = loaded.config, loaded.log, loaded.environment.values
+    work_dir = Path(config.work_dir)
+    try:
+        url, password = server_of(task, options.to_url, env)
+        folder = fresh_folder(work_dir / task.id / RESTORES_FOLDER)
+    except (UsageError, OSError) as exc:
+        print(f"duplicity-cron restore: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    where = without_password(parse_database_url(url))
+    load = LoadRequest("restore", url, password, folder, tuple(options.database), options.drop)
+    log.event(
+        f"restoring the {'backup at ' + when if when else 'latest backup'} from "
+        f"{split_url_password(task.target or '')[0]} and loading its databases into {where}",
+        task=task.id,
+    )
+    try:
+        os.chmod(folder, 0o700)
+        outcome = restore_backup(
+            task, RestoreRequest(folder, when, load=load), work_dir=work_dir, env=env, log=log,
+            stop_grace=config.stop_grace,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if outcome.code == 0:
+        log.event(f"restored the databases into {where}", task=task.id, event="restored", path=where)
+        return EXIT_OK
+    if outcome.step == LOAD_STEP and outcome.code == EXIT_REFUSED:
+        log.event("nothing was restored", task=task.id, level="error")
+        return EXIT_USAGE
+    which = "loading the dump" if outcome.step == LOAD_STEP else "duplicity"
+    log.event(f"restore failed: {which} exited with code {outcome.code}", task=task.id, level="error")
+    return EXIT_FAILED

@@ -1,0 +1,125 @@
+"""Rewriting the dumps' SQL on its way to the client, line by line, for what the clients cannot be
+told by an option: the roles/users that exist are left as they are (their statements skipped, rather
+than an error, or a password reset, for each), and a drill loads a database under a scratch name with
+neither owners nor privileges (the `--no-owner --no-acl` of a plain dump).
+
+Pure. Each dump writes one statement of these kinds per line (pg_dumpall, pg_dump, mariadb-dump), and
+the data (PostgreSQL's COPY blocks) passes untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Iterator
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+_PG_IDENT = r'(?P<name>"(?:[^"]|"")*"|[^\s;"]+)'
+# pg_dumpall --globals-only: the statements that create or alter one role or tablespace
+_PG_ROLE = re.compile(rf"^(?:CREATE ROLE|ALTER ROLE) {_PG_IDENT}[ ;]")
+_PG_TABLESPACE = re.compile(rf"^CREATE TABLESPACE {_PG_IDENT} ")
+# pg_dump: ownership, privileges, and the database's own properties (they name the dump's database)
+_PG_SKIPPED_IN_SCRATCH = re.compile(
+    r"^(?:ALTER [A-Z ]+ .* OWNER TO .*;|(?:GRANT|REVOKE) .*;|ALTER DEFAULT PRIVILEGES .*;"
+    r"|(?:ALTER|COMMENT ON|SECURITY LABEL (?:FOR \S+ )?ON) DATABASE .*)$"
+)
+_PG_CREATE_DATABASE = re.compile(rf"^CREATE DATABASE {_PG_IDENT}( .*)?;$")
+_PG_COPY = re.compile(r"^COPY .* FROM stdin;$")
+
+
+def pg_name(quoted: str) -> str:
+    """A PostgreSQL identifier as the server knows it (unquoted ones are folded to lower case)."""
+    if quoted.startswith('"'):
+        return quoted[1:-1].replace('""', '"')
+    return quoted.lower()
+
+
+def pg_globals(text: str, roles: Collection[str], tablespaces: Collection[str]) -> tuple[str, list[str]]:
+    """pg_dumpall's globals without the CREATE ROLE / ALTER ROLE of the roles that exist, nor the
+    CREATE TABLESPACE of those that exist; and the names of the roles kept as they are."""
+    kept: list[str] = []
+    lines = []
+    for line in text.splitlines(keepends=True):
+        role = _PG_ROLE.match(line)
+        if role and pg_name(role["name"]) in roles:
+            if line.startswith("CREATE ROLE"):
+                kept.append(pg_name(role["name"]))
+            continue
+        space = _PG_TABLESPACE.match(line)
+        if space and pg_name(space["name"]) in tablespaces:
+            continue
+        lines.append(line)
+    return "".join(lines), kept
+
+
+def pg_into_scratch(lines: Iterable[str], scratch: str) -> Iterator[str]:
+    """A `pg_dump --create` script that creates and fills `scratch` (a plain lower-case name) instead
+    of its database, leaving out owners, privileges and the database's properties."""
+    header, copying = True, False
+    for line in lines:
+        bare = line.rstrip("\n")
+        if copying:
+            copying = bare != "\\."
+            yield line
+        elif header and (created := _PG_CREATE_DATABASE.match(bare)):
+            yield f"CREATE DATABASE {scratch}{created[2] or ''};\n"
+        elif header and bare.startswith("\\connect "):
+            header = False
+            yield f"\\connect {scratch}\n"
+        elif _PG_SKIPPED_IN_SCRATCH.match(bare):
+            continue
+        else:
+            copying = bool(_PG_COPY.match(bare))
+            yield line
+
+
+# --- MariaDB ---------------------------------------------------------------------------------------
+
+_MY_QUOTED = r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'"
+_MY_USER_STATEMENT = re.compile(
+    r"^(?:CREATE USER|ALTER USER|GRANT |SET DEFAULT ROLE|/\*M!100005 SET DEFAULT ROLE|/\*!80001 ALTER USER)"
+)
+_MY_GRANTEE = re.compile(
+    rf"\b(?:USER(?: IF NOT EXISTS)?|TO|FOR) (?P<user>{_MY_QUOTED})@(?P<host>{_MY_QUOTED})"
+)
+
+
+def my_name(quoted: str) -> str:
+    """A MariaDB name out of its backticks or single quotes."""
+    inner = quoted[1:-1]
+    if quoted.startswith("`"):
+        return inner.replace("``", "`")
+    return re.sub(r"\\(.)", r"\1", inner).replace("''", "'")
+
+
+def my_identifier(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def my_globals(text: str, users: Collection[tuple[str, str]]) -> tuple[str, list[str]]:
+    """mariadb-dump's users without the statements (CREATE USER, GRANT, default roles) of the users
+    that exist, (user, host lower-cased); and those users, `'user'@'host'`, kept as they are."""
+    kept: list[str] = []
+    lines = []
+    for line in text.splitlines(keepends=True):
+        grantee = _MY_GRANTEE.search(line) if _MY_USER_STATEMENT.match(line) else None
+        if grantee:
+            user = (my_name(grantee["user"]), my_name(grantee["host"]).lower())
+            if user in users:
+                shown = f"'{user[0]}'@'{user[1]}'"
+                if shown not in kept:
+                    kept.append(shown)
+                continue
+        lines.append(line)
+    return "".join(lines), kept
+
+
+def my_into_scratch(lines: Iterable[str], database: str, scratch: str) -> Iterator[str]:
+    """A `mariadb-dump --databases` script that creates, uses and alters `scratch` instead of its
+    database (its CREATE DATABASE, USE and the ALTER DATABASE around routines name it)."""
+    old, new = my_identifier(database), my_identifier(scratch)
+    for line in lines:
+        if line.startswith(("CREATE DATABASE ", "USE ")) or "ALTER DATABASE " + old in line:
+            yield line.replace(old, new, 1)
+        else:
+            yield line

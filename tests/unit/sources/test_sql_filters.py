@@ -1,0 +1,115 @@
+"""The SQL rewritten on its way to the client: existing roles/users left as they are, a database loaded
+under a scratch name without owners or privileges, the data untouched."""
+
+from __future__ import annotations
+
+from duplicity_cron.sources.sql_filters import my_globals, my_into_scratch, pg_globals, pg_into_scratch
+
+PG_GLOBALS = r'''SET default_transaction_read_only = off;
+CREATE ROLE app_owner;
+ALTER ROLE app_owner WITH NOSUPERUSER LOGIN PASSWORD 'SCRAM-SHA-256$4096:x';
+CREATE ROLE postgres;
+ALTER ROLE postgres WITH SUPERUSER LOGIN PASSWORD 'SCRAM-SHA-256$4096:y';
+CREATE ROLE "Mixed ""Case""";
+ALTER ROLE "Mixed ""Case""" WITH NOLOGIN;
+ALTER ROLE postgres SET search_path TO 'x';
+CREATE TABLESPACE fast OWNER postgres LOCATION '/fast';
+GRANT readers TO reader GRANTED BY postgres;
+'''
+
+
+def test_pg_globals_skip_the_roles_and_tablespaces_that_exist() -> None:
+    text, kept = pg_globals(PG_GLOBALS, {"postgres", 'Mixed "Case"'}, {"fast"})
+    assert kept == ["postgres", 'Mixed "Case"']
+    assert text == (
+        "SET default_transaction_read_only = off;\nCREATE ROLE app_owner;\n"
+        "ALTER ROLE app_owner WITH NOSUPERUSER LOGIN PASSWORD 'SCRAM-SHA-256$4096:x';\n"
+        "GRANT readers TO reader GRANTED BY postgres;\n"
+    )
+
+
+def test_pg_globals_keep_everything_on_an_empty_server() -> None:
+    assert pg_globals(PG_GLOBALS, set(), set()) == (PG_GLOBALS, [])
+
+
+PG_DUMP = """\\restrict KEY
+SET statement_timeout = 0;
+CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE = 'C.UTF-8';
+ALTER DATABASE shop OWNER TO app_owner;
+\\unrestrict KEY
+\\connect shop
+\\restrict KEY
+CREATE SCHEMA sales;
+ALTER SCHEMA sales OWNER TO app_owner;
+ALTER DATABASE shop SET search_path TO sales;
+CREATE TABLE sales.items (
+    id integer
+);
+ALTER TABLE sales.items OWNER TO app_owner;
+COPY sales.items (id, name) FROM stdin;
+1\tGRANT SELECT ON x TO y;
+2\tALTER TABLE t OWNER TO u;
+\\.
+GRANT USAGE ON SCHEMA sales TO readers;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA sales GRANT SELECT ON TABLES TO readers;
+COMMENT ON DATABASE shop IS 'the shop';
+\\unrestrict KEY
+"""
+
+
+def test_pg_into_scratch_renames_and_leaves_out_owners_privileges_and_database_properties() -> None:
+    lines = list(pg_into_scratch(PG_DUMP.splitlines(keepends=True), "dcv_x"))
+    assert "".join(lines) == (
+        "\\restrict KEY\nSET statement_timeout = 0;\n"
+        "CREATE DATABASE dcv_x WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE = 'C.UTF-8';\n"
+        "\\unrestrict KEY\n\\connect dcv_x\n\\restrict KEY\nCREATE SCHEMA sales;\n"
+        "CREATE TABLE sales.items (\n    id integer\n);\n"
+        "COPY sales.items (id, name) FROM stdin;\n1\tGRANT SELECT ON x TO y;\n"
+        "2\tALTER TABLE t OWNER TO u;\n\\.\n"
+        "\\unrestrict KEY\n"
+    )
+
+
+MY_GLOBALS = """CREATE USER IF NOT EXISTS `root`@`localhost` IDENTIFIED VIA unix_socket;
+CREATE USER IF NOT EXISTS `backup`@`%` IDENTIFIED BY PASSWORD '*548E';
+CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED BY PASSWORD '*3DC3';
+CREATE ROLE IF NOT EXISTS mariadb_dump_import_role;
+GRANT mariadb_dump_import_role TO CURRENT_USER();
+GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED VIA unix_socket WITH GRANT OPTION;
+GRANT PROXY ON ``@`%` TO `root`@`LOCALHOST` WITH GRANT OPTION;
+/*M!100005 SET DEFAULT ROLE NONE FOR 'root'@'localhost' */;
+/*!80001 ALTER USER 'root'@'localhost' DEFAULT ROLE NONE */;
+GRANT USAGE ON *.* TO `backup`@`%` IDENTIFIED BY PASSWORD '*548E';
+GRANT USAGE ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*3DC3';
+GRANT ALL PRIVILEGES ON `shop`.* TO `app`@`%`;
+"""
+
+
+def test_my_globals_skip_every_statement_of_the_users_that_exist() -> None:
+    text, kept = my_globals(MY_GLOBALS, {("root", "localhost"), ("backup", "%")})
+    assert kept == ["'root'@'localhost'", "'backup'@'%'"]
+    assert text == (
+        "CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED BY PASSWORD '*3DC3';\n"
+        "CREATE ROLE IF NOT EXISTS mariadb_dump_import_role;\n"
+        "GRANT mariadb_dump_import_role TO CURRENT_USER();\n"
+        "GRANT USAGE ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*3DC3';\n"
+        "GRANT ALL PRIVILEGES ON `shop`.* TO `app`@`%`;\n"
+    )
+
+
+def test_my_into_scratch_renames_create_use_and_alter_database() -> None:
+    dump = [
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n",
+        "USE `shop`;\n",
+        "INSERT INTO `items` VALUES (1,'USE `shop`;');\n",
+        "/*!50003 ALTER DATABASE `shop` CHARACTER SET latin1 */ ;\n",
+        "USE `shop`;\n",
+    ]
+    assert list(my_into_scratch(dump, "shop", "dcv_x")) == [
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `dcv_x` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n",
+        "USE `dcv_x`;\n",
+        "INSERT INTO `items` VALUES (1,'USE `shop`;');\n",
+        "/*!50003 ALTER DATABASE `dcv_x` CHARACTER SET latin1 */ ;\n",
+        "USE `dcv_x`;\n",
+    ]
