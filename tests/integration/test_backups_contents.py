@@ -198,3 +198,17 @@ def read_all(fd: int) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode(errors="replace")
+
+
+def test_a_drill_logs_the_progress_of_its_restore_and_still_compares(cli, tmp_path):
+    where = places(tmp_path)
+    big_data(where.data, 24)
+    env = {**backup_env(where, OPTIONS="--volsize 4"), "CONF_PROGRESS_INTERVAL": "1"}
+    assert cli("exec", "home", env=env, timeout=300).returncode == 0
+    result = cli("verify", "home", env=env, timeout=300)
+    assert result.returncode == 0, result.output
+    progress = [line for line in result.stdout.splitlines() if "[home/restore] progress: " in line]
+    assert progress and all("% done (volume " in line for line in progress)
+    assert "verified: the latest backup was restored and checked; 7 entries" in result.output
+    drill = task_status(cli, env)["last_verify"]
+    assert drill["status"] == "succeeded" and "progress" not in drill["verdict"]

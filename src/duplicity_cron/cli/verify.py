@@ -7,6 +7,7 @@ not be recorded), 2 a usage error (nothing was run).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..monitoring.fanout import observers_for
@@ -28,9 +29,11 @@ def main(args: list[str], loaded: Loaded) -> int:
         error(f"duplicity-cron verify: {why} {options.task} {defined_tasks(with_target)}")
         return EXIT_USAGE
     observers = observers_for(config, log)
+    terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
     result = verify_backup(
         task, work_dir=Path(config.work_dir), state_dir=Path(config.state_dir),
         env=loaded.environment.values, log=log, observer=observers,
+        progress_interval=config.progress_interval, terminal=terminal,
     )  # fmt: skip
     if observers.unrecorded:
         log.event(

@@ -81,7 +81,8 @@ class DaemonRuns:
         try:
             if drill:
                 verify_backup(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
-                              cancel=cancel, observer=self.observer)  # fmt: skip
+                              cancel=cancel, observer=self.observer,
+                              progress_interval=self.progress_interval)  # fmt: skip
             else:
                 run_task(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
                          trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer,

@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from ..config.database_url import parse_database_url
 from ..config.task_keys import dumps_databases
@@ -43,6 +44,7 @@ from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult
 from .load_dump import EXIT_FAILED, LoadRequest, password_for
 from .process import StepOutcome, run_step
+from .progress import MachineLogFilter, log_reporter
 from .restore_backup import load_shell
 from .task_run import KILL_GRACE, OutputTail, RunWork, run_locked
 from .tree_size import measure
@@ -66,15 +68,21 @@ def verify_backup(
     log: Log,
     cancel: Cancel | None = None,
     observer: RunObserver | None = None,
+    progress_interval: float = 0,
+    terminal: TextIO | None = None,
 ) -> RunResult:
-    """Run a drill of `task` (it must have TARGET) and return its result. Never raises for a failure."""
+    """Run a drill of `task` (it must have TARGET) and return its result. Never raises for a failure.
+    Its restore logs a progress line every `progress_interval` seconds (0: none), or draws a live bar
+    on `terminal`."""
     if task.target is None:
         raise ValueError(f"task {task.id} has no TARGET")
     own_cancel = cancel is None
     drill_cancel = cancel or Cancel()
 
     def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
-        return _Drill(task, work_dir, state_dir, env, log, drill_cancel, lock_fd, at_step).work()
+        drill = _Drill(task, work_dir, state_dir, env, log, drill_cancel, lock_fd, at_step)
+        drill.progress = (progress_interval, terminal)
+        return drill.work()
 
     try:
         return run_locked(task, work_dir=work_dir, state_dir=state_dir, log=log, trigger=Trigger.VERIFY,
@@ -106,6 +114,7 @@ class _Drill:
         self.at_step = at_step
         self.tail = OutputTail(log, task.id)
         self.gnupg = gnupg_home(work_dir, task.id)
+        self.progress: tuple[float, TextIO | None] = (0, None)  # CONF_PROGRESS_INTERVAL, a terminal
         self.keyring: dict[str, str] = {"GNUPGHOME": str(self.gnupg)}  # and PASSPHRASE, see prepare_keyring
         self.scratch = scratch_folder(work_dir, task.id)
         self.archive = archive_path(task, env)
@@ -134,9 +143,8 @@ class _Drill:
         except KeyringError as exc:
             return self._failed("setup", 1, f"cannot prepare the keyring: {exc}")
         as_root = os.geteuid() == 0
-        restore = restore_command(
-            self.task, destination=str(self.scratch), archive=self.archive, as_root=as_root
-        )
+        restore = restore_command(self.task, destination=str(self.scratch), archive=self.archive,
+                                  as_root=as_root, progress=self.progress[0] > 0)  # fmt: skip
         outcome = self._duplicity("restore", restore, restore_problem)
         if outcome is not SUCCEEDED:
             return outcome
@@ -209,12 +217,35 @@ class _Drill:
     def _step(
         self, step: str, shell: str, env: Mapping[str, str], lines: list[str], stop_on_interrupt: bool = True
     ) -> StepOutcome:
-        """`shell` as step `step`, its lines logged and kept in `lines`."""
+        """`shell` as step `step`, its lines logged and kept in `lines`. A restore with duplicity's
+        machine-readable log on stdout (`restore_command(progress=True)`) gives progress lines."""
         self.at_step(step)
+        interval, terminal = self.progress if " --log-fd " in shell else (0, None)
+        reporter = log_reporter(interval, self.log, self.task.id, step, bar=terminal)
 
-        def on_line(stream: str, text: str, cut: bool = False) -> None:
+        def show(stream: str, text: str, cut: bool = False) -> None:
+            reporter.clear()  # the bar's line first, on a terminal
             lines.append(self.tail.output(step, stream, text, cut))
 
+        progress = MachineLogFilter(reporter, lambda text: show("stdout", text))
+
+        def on_line(stream: str, text: str, cut: bool = False) -> None:
+            if interval > 0 and stream == "stdout" and progress.feed(text):
+                return  # duplicity's machine-readable log: progress, and its warnings in words
+            show(stream, text, cut)
+
+        try:
+            return self._run(shell, env, on_line, stop_on_interrupt)
+        finally:
+            reporter.close()
+
+    def _run(
+        self,
+        shell: str,
+        env: Mapping[str, str],
+        on_line: Callable[..., None],
+        stop_on_interrupt: bool,
+    ) -> StepOutcome:
         return run_step(
             shell,
             cwd=str(self.work_dir),
