@@ -10,16 +10,35 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from ..sources.common import ClientCommand
 
+Item = TypeVar("Item")
+R = TypeVar("R")
 MAX_MESSAGE = 600  # characters of a client's error quoted in the one-line error
 
 
 class DumpError(Exception):
     """A dump that cannot be made; the message is one line, for the run's log."""
+
+
+def each_at_once(items: Iterable[Item], work: Callable[[Item], R], jobs: int) -> list[R]:
+    """`work` of every item, `jobs` at a time, the results in the items' order; one DumpError joining
+    every item's failure (a database that fails does not hide another's)."""
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(work, item) for item in items]
+        errors, results = [], []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except DumpError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise DumpError("; ".join(errors))
+    return results
 
 
 def error_line(stderr: str) -> str:

@@ -10,13 +10,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..config.database_url import without_password
 from ..sources import mariadb as my
 from ..sources.common import dump_file, select_databases, version_problem
-from .clients import DumpError, pipe_to_file, run_client
+from .clients import DumpError, each_at_once, pipe_to_file, run_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say, warn
 
 JOBS = 2
@@ -67,19 +66,9 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
     (src / GLOBALS_FILE).write_text(
         run_client(my.globals_command(options), "dumping the users"), encoding="utf-8"
     )
-    with ThreadPoolExecutor(JOBS) as pool:
-        futures = [
-            pool.submit(_dump_database, options, name, [t for t in tables if t.schema == name], src)
-            for name in names
-        ]
-        errors, dumps = [], []
-        for future in futures:
-            try:
-                dumps.append(future.result())
-            except DumpError as exc:
-                errors.append(str(exc))
-    if errors:
-        raise DumpError("; ".join(errors))
+    dumps = each_at_once(
+        names, lambda name: _dump_database(options, name, [t for t in tables if t.schema == name], src), JOBS
+    )
     return ServerDump(
         engine="mariadb",
         client_version=client_text,

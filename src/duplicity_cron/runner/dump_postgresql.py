@@ -6,14 +6,13 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 from ..config.database_url import without_password
 from ..sources import postgresql as pg
 from ..sources.common import ClientCommand, dump_file, select_databases, version_problem
-from .clients import DumpError, error_line, pipe_to_file, run_client
+from .clients import DumpError, each_at_once, error_line, pipe_to_file, run_client
 from .clients import _start as start_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say
 
@@ -37,16 +36,7 @@ def dump_server(request: DumpRequest, src: Path) -> ServerDump:
         raise DumpError(f"TASK DATABASES: {exc}") from exc
     globals_text = run_client(pg.globals_command(url, password), "pg_dumpall --globals-only")
     (src / GLOBALS_FILE).write_text(globals_text, encoding="utf-8")
-    with ThreadPoolExecutor(JOBS) as pool:
-        futures = [pool.submit(_dump_database, request, name, src) for name in names]
-        errors, dumps = [], []
-        for future in futures:
-            try:
-                dumps.append(future.result())
-            except DumpError as exc:
-                errors.append(str(exc))
-    if errors:
-        raise DumpError("; ".join(errors))
+    dumps = each_at_once(names, lambda name: _dump_database(request, name, src), JOBS)
     return ServerDump(
         engine="postgresql",
         client_version=client_text,

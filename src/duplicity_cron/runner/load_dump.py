@@ -21,22 +21,20 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ..config.database_url import parse_database_url
 from ..sources.common import MANIFEST, count_problem, scratch_names, scratch_prefix
-from .clients import DumpError, run_client, run_pipeline
+from .clients import DumpError, each_at_once, run_client, run_pipeline
 from .dump_manifest import GLOBALS_FILE, say, warn
 from .load_server import DumpedDatabase, Server, server_for
 
 LOAD_VARIABLE = "DUPLICITY_CRON_LOAD"  # the request, as JSON
 JOBS = 2  # databases loaded at once
 EXIT_FAILED, EXIT_REFUSED = 1, 2
-T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -110,21 +108,6 @@ def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[Dumped
     return [database for database in dumped if not wanted or database.name in wanted]
 
 
-def _each(databases: list[DumpedDatabase], work: Callable[[DumpedDatabase], T]) -> list[T]:
-    """`work` of every database, JOBS at a time; DumpError joining every failure."""
-    with ThreadPoolExecutor(JOBS) as pool:
-        futures = [pool.submit(work, database) for database in databases]
-        errors, results = [], []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except DumpError as exc:
-                errors.append(str(exc))
-    if errors:
-        raise DumpError("; ".join(errors))
-    return results
-
-
 def restore(request: LoadRequest, server: Server) -> None:
     manifest, dumped = read_dump(request.folder, server.engine)
     chosen = choose(dumped, request.databases)
@@ -149,7 +132,7 @@ def restore(request: LoadRequest, server: Server) -> None:
             run_client(commands.analyze, f"analyzing database {database.name!r}")
         say(f"restored database {database.name}{' (dropped first)' if database.name in clashes else ''}")
 
-    _each(chosen, load)
+    each_at_once(chosen, load, JOBS)
     say(f"restored {len(chosen)} database(s) into {server.where}")
 
 
@@ -192,7 +175,7 @@ def drill(request: LoadRequest, server: Server) -> None:
                 )
             return mismatch
 
-        problems = [found for found in _each(dumped, check) if found]
+        problems = [found for found in each_at_once(dumped, check, JOBS) if found]
     finally:
         for scratch in names.values():
             try:
