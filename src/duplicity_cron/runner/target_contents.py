@@ -20,7 +20,7 @@ from ..state import target
 from ..targets.collection_status import NoCollectionStatus, parse_collection_status, warnings_in
 from ..targets.duplicity import collection_status_command
 from ..views.contents import contents_line
-from .builtin import archive_path, end_gpg_agent, gnupg_home
+from .builtin import archive_path, gnupg_home
 from .cancel import Cancel
 from .process import run_step
 
@@ -40,7 +40,8 @@ def read_target_contents(
     cancel: Cancel,
     lock_fd: int,
 ) -> TargetContents | None:
-    """Read what TARGET holds and keep it; None (and a warning) when that fails."""
+    """Read what TARGET holds and keep it; None (and a warning) when that fails. Called inside a run,
+    which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.steps`)."""
     command = collection_status_command(task, archive=archive_path(task, env))
     gnupg = gnupg_home(work_dir, task.id)
     stdout: list[str] = []
@@ -53,14 +54,12 @@ def read_target_contents(
             log.output(task.id, STEP, stream, text, cut=cut)
 
     limit = min(task.timeout or CONTENTS_TIMEOUT, CONTENTS_TIMEOUT)
-    try:
-        outcome = run_step(
-            command.shell, cwd=str(work_dir), env={**env, **command.env, "GNUPGHOME": str(gnupg)},
-            on_line=on_line, cancel=cancel, deadline=time.monotonic() + limit, kill_grace=KILL_GRACE,
-            keep_fds=(lock_fd,),
-        )  # fmt: skip
-    finally:
-        end_gpg_agent(gnupg)  # collection-status starts one too (measured)
+    # collection-status starts a gpg-agent too (measured): the run ends it with its own, after this.
+    outcome = run_step(
+        command.shell, cwd=str(work_dir), env={**env, **command.env, "GNUPGHOME": str(gnupg)},
+        on_line=on_line, cancel=cancel, deadline=time.monotonic() + limit, kill_grace=KILL_GRACE,
+        keep_fds=(lock_fd,),
+    )  # fmt: skip
     for warning in warnings_in(stdout):
         log.event(f"duplicity: {warning}", task=task.id, step=STEP, level="warning")
     if outcome.timed_out or outcome.interrupted or outcome.exit_code != 0:
