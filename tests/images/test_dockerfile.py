@@ -167,13 +167,13 @@ def _apt_packages() -> list[str]:
 def test_every_apt_package_exists_for_arm64(engine):
     """linux/arm64 is built too: each Debian package of the Dockerfile has an arm64 candidate."""
     packages = _apt_packages()
-    assert {"python3", "gpg", "rclone", "tini", "mariadb-client", "postgresql-client-18", "docker-cli"} <= set(
-        packages
-    )
+    expected = {"python3", "gpg", "rclone", "tini", "mariadb-client", "postgresql-client-18", "docker-cli"}
+    assert expected <= set(packages)
     # the postgres target's client comes from sid (pinned below trixie here: trixie's candidates win)
     sid = (
         "printf 'Types: deb\\nURIs: http://deb.debian.org/debian\\nSuites: sid\\nComponents: main\\n"
-        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' >/etc/apt/sources.list.d/sid.sources && "
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' "
+        ">/etc/apt/sources.list.d/sid.sources && "
         "printf 'Package: *\\nPin: release n=sid\\nPin-Priority: 100\\n' >/etc/apt/preferences.d/sid && "
     )
     script = (
