@@ -128,25 +128,25 @@ RUN apt-get update \
 # ---------------------------------------------------------------------------------------------
 # postgres: adds Debian's PostgreSQL client 18 (psql, pg_dump, pg_dumpall, pg_restore), and zstd for the
 # built-in dump. pg_dump dumps servers up to its own major only, and trixie's client is 17: client 18
-# comes from Debian's unstable (sid), the two packages of it and nothing else (libpq5 and
-# postgresql-client-18, which need trixie's libc6 >= 2.38 and nothing newer); every other package is
-# trixie's. The sid source is used for this install only and removed after. Pinned: when sid moves on,
-# bump POSTGRESQL_CLIENT_VERSION (`apt-cache policy postgresql-client-18` in a trixie container with
-# sid added) and the build says so until then.
+# comes from Debian's unstable (sid), its two packages and nothing else from there (apt's pins: every
+# other sid package at -1), libpq5 and postgresql-client-18, which need trixie's libc6 >= 2.38 and
+# nothing newer; the sid source is there for this install only. The major is the pin (as for every
+# Debian package here, .hadolint.yaml): sid replaces 18.x without keeping the old one.
 FROM cron AS postgres
-ARG POSTGRESQL_CLIENT_VERSION=18.6-3
+ARG POSTGRESQL_CLIENT_MAJOR=18
 RUN mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources) \
  && printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: %s\n' \
         "${mirror:-http://deb.debian.org/debian}" /usr/share/keyrings/debian-archive-keyring.gpg \
         >/etc/apt/sources.list.d/sid-postgresql-client.sources \
- && printf 'Package: *\nPin: release n=sid\nPin-Priority: -1\n\nPackage: libpq5 postgresql-client-18\nPin: release n=sid\nPin-Priority: 500\n' \
-        >/etc/apt/preferences.d/sid-postgresql-client \
+ && printf 'Package: *\nPin: release n=sid\nPin-Priority: -1\n\nPackage: libpq5 postgresql-client-%s\nPin: release n=sid\nPin-Priority: 500\n' \
+        "${POSTGRESQL_CLIENT_MAJOR}" >/etc/apt/preferences.d/sid-postgresql-client \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        "postgresql-client-18=${POSTGRESQL_CLIENT_VERSION}" "libpq5=${POSTGRESQL_CLIENT_VERSION}" zstd \
+        "postgresql-client-${POSTGRESQL_CLIENT_MAJOR}" libpq5 zstd \
  && rm -f /etc/apt/sources.list.d/sid-postgresql-client.sources /etc/apt/preferences.d/sid-postgresql-client \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
- && pg_dump --version | grep -q "(PostgreSQL) ${POSTGRESQL_CLIENT_VERSION%%-*}"
+ && pg_dump --version \
+ && test -x "/usr/lib/postgresql/${POSTGRESQL_CLIENT_MAJOR}/bin/pg_dump"
 
 # ---------------------------------------------------------------------------------------------
 # docker: adds the docker CLI only (talks to an engine through a mounted socket; no daemon)

@@ -157,6 +157,8 @@ def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_pa
 def _apt_packages() -> list[str]:
     """Every package the Dockerfile installs with apt-get."""
     text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
+    for name, value in re.findall(r"^ARG (\w+)=(\S+)$", text, flags=re.M):  # the build args' defaults
+        text = text.replace(f"${{{name}}}", value)
     packages = []
     for command in re.findall(r"apt-get install ([^&]*)", text):
         words = [word.strip('"').split("=")[0] for word in command.split() if not word.startswith("-")]
