@@ -126,12 +126,27 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
 
 # ---------------------------------------------------------------------------------------------
-# postgres: adds Debian's PostgreSQL client (psql, pg_dump, pg_dumpall, pg_restore), and zstd for the
-# built-in dump
+# postgres: adds Debian's PostgreSQL client 18 (psql, pg_dump, pg_dumpall, pg_restore), and zstd for the
+# built-in dump. pg_dump dumps servers up to its own major only, and trixie's client is 17: client 18
+# comes from Debian's unstable (sid), its two packages and nothing else from there (apt's pins: every
+# other sid package at -1), libpq5 and postgresql-client-18, which need trixie's libc6 >= 2.38 and
+# nothing newer; the sid source is there for this install only. The major is the pin (as for every
+# Debian package here, .hadolint.yaml): sid replaces 18.x without keeping the old one.
 FROM cron AS postgres
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-client zstd \
- && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+ARG POSTGRESQL_CLIENT_MAJOR=18
+RUN mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources) \
+ && printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: %s\n' \
+        "${mirror:-http://deb.debian.org/debian}" /usr/share/keyrings/debian-archive-keyring.gpg \
+        >/etc/apt/sources.list.d/sid-postgresql-client.sources \
+ && printf 'Package: *\nPin: release n=sid\nPin-Priority: -1\n\nPackage: libpq5 postgresql-client-%s\nPin: release n=sid\nPin-Priority: 500\n' \
+        "${POSTGRESQL_CLIENT_MAJOR}" >/etc/apt/preferences.d/sid-postgresql-client \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        "postgresql-client-${POSTGRESQL_CLIENT_MAJOR}" libpq5 zstd \
+ && rm -f /etc/apt/sources.list.d/sid-postgresql-client.sources /etc/apt/preferences.d/sid-postgresql-client \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
+ && pg_dump --version \
+ && test -x "/usr/lib/postgresql/${POSTGRESQL_CLIENT_MAJOR}/bin/pg_dump"
 
 # ---------------------------------------------------------------------------------------------
 # docker: adds the docker CLI only (talks to an engine through a mounted socket; no daemon)

@@ -13,7 +13,8 @@
 # Only that locally made base trusts the host's extra CAs (/usr/local/share/ca-certificates).
 #
 # Variables: DUPLICITY_CRON_CACHE, DUPLICITY_CRON_ENGINE (force docker|podman),
-#            DUPLICITY_CRON_BASE_SUITE (default trixie), DUPLICITY_CRON_MIRROR (default: host's).
+#            DUPLICITY_CRON_BASE_SUITE (default trixie; the database version matrix also makes
+#            bullseye, bookworm and sid), DUPLICITY_CRON_MIRROR (default: host's).
 
 _dc_setup_main() {
     set -euo pipefail
@@ -186,7 +187,17 @@ EOF
     rm -rf "$rootfs"/usr/share/{groff,info,linda,lintian/overrides,locale,man}/* 2>/dev/null || true
     # sources like the official image, on the host's mirror
     rm -f "$rootfs/etc/apt/sources.list"
-    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
+    if [[ "$suite" == sid || "$suite" == unstable ]]; then
+        # unstable has no -updates and no -security suite
+        cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    else
+        cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $mirror
 Suites: $suite $suite-updates
@@ -199,6 +210,7 @@ Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+    fi
     # --- local additions (this locally made base only) ---
     # the mirror may be a snapshot whose Release files have expired
     echo 'Acquire::Check-Valid-Until "false";' >"$rootfs/etc/apt/apt.conf.d/99local-snapshot"

@@ -157,20 +157,29 @@ def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_pa
 def _apt_packages() -> list[str]:
     """Every package the Dockerfile installs with apt-get."""
     text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
+    for name, value in re.findall(r"^ARG (\w+)=(\S+)$", text, flags=re.M):  # the build args' defaults
+        text = text.replace(f"${{{name}}}", value)
     packages = []
     for command in re.findall(r"apt-get install ([^&]*)", text):
-        packages += [word for word in command.split() if not word.startswith("-")]
+        words = [word.strip('"').split("=")[0] for word in command.split() if not word.startswith("-")]
+        packages += [word for word in words if word]
     return sorted(set(packages))
 
 
 def test_every_apt_package_exists_for_arm64(engine):
     """linux/arm64 is built too: each Debian package of the Dockerfile has an arm64 candidate."""
     packages = _apt_packages()
-    assert {"python3", "gpg", "rclone", "tini", "mariadb-client", "postgresql-client", "docker-cli"} <= set(
-        packages
+    expected = {"python3", "gpg", "rclone", "tini", "mariadb-client", "postgresql-client-18", "docker-cli"}
+    assert expected <= set(packages)
+    # the postgres target's client comes from sid (pinned below trixie here: trixie's candidates win)
+    sid = (
+        "printf 'Types: deb\\nURIs: http://deb.debian.org/debian\\nSuites: sid\\nComponents: main\\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\\n' "
+        ">/etc/apt/sources.list.d/sid.sources && "
+        "printf 'Package: *\\nPin: release n=sid\\nPin-Priority: 100\\n' >/etc/apt/preferences.d/sid && "
     )
     script = (
-        "dpkg --add-architecture arm64 && apt-get update -qq >/dev/null && "
+        sid + "dpkg --add-architecture arm64 && apt-get update -qq >/dev/null && "
         "for p in " + " ".join(packages) + "; do "
         'c=$(apt-cache policy "$p:arm64" | sed -n "s/ *Candidate: //p"); '
         # Architecture: all packages (ca-certificates, tzdata, ...) serve every architecture

@@ -6,6 +6,7 @@ The clients get the process environment (the user's PG*, MYSQL_* variables) plus
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ from ..sources.common import ClientCommand
 Item = TypeVar("Item")
 R = TypeVar("R")
 MAX_MESSAGE = 600  # characters of a client's error quoted in the one-line error
+COPY_PIECE = 1 << 20  # bytes read at once from a dump that passes through (`pipe_to_file`'s tap)
 
 
 class DumpError(Exception):
@@ -79,15 +81,23 @@ def _read(stream: IO[bytes]) -> str:
     return stream.read().decode(errors="replace")
 
 
-def pipe_to_file(commands: Sequence[ClientCommand], path: Path, what: str) -> int:
+def pipe_to_file(
+    commands: Sequence[ClientCommand], path: Path, what: str, tap: Callable[[bytes], None] | None = None
+) -> int:
     """Run `commands[0] | commands[1] > path` and return the file's size; DumpError when either fails
-    (the dump's error first: a compressor that stops because its input stopped says less)."""
+    (the dump's error first: a compressor that stops because its input stopped says less).
+
+    With `tap`, the bytes pass through this process on their way (`tap` sees each piece: it counts the
+    rows of a PostgreSQL dump, `sources.copy_rows`); without, the two processes are piped directly."""
     dump, compress = commands
     with path.open("wb") as out, tempfile.TemporaryFile() as dump_err, tempfile.TemporaryFile() as comp_err:
         first = _start(dump, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dump_err)
         try:
             assert first.stdout is not None
-            second = _start(compress, stdin=first.stdout, stdout=out, stderr=comp_err)
+            middle = subprocess.PIPE if tap is not None else first.stdout
+            second = _start(compress, stdin=middle, stdout=out, stderr=comp_err)
+            if tap is not None:
+                _copy(first.stdout, second, tap)
         except DumpError:
             first.kill()
             first.wait()
@@ -149,3 +159,19 @@ def run_pipeline(commands: Sequence[ClientCommand], what: str, transform: Transf
         if first.returncode != 0:
             raise DumpError(f"{what}: {source.argv[0]}: {error_line(_read(source_err))}")
         return _read(client_err)
+
+
+def _copy(source: IO[bytes], sink: subprocess.Popen[bytes], tap: Callable[[bytes], None]) -> None:
+    """Everything of `source` into the stdin of `sink` (then closed), each piece shown to `tap` first;
+    stops early when `sink` stopped reading (its exit status then says why)."""
+    assert sink.stdin is not None
+    reader, writer = source.fileno(), sink.stdin.fileno()
+    with contextlib.suppress(BrokenPipeError):
+        try:
+            while piece := os.read(reader, COPY_PIECE):
+                tap(piece)
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(writer, view) :]
+        finally:
+            sink.stdin.close()

@@ -12,6 +12,7 @@ from typing import IO
 from ..config.database_url import without_password
 from ..sources import postgresql as pg
 from ..sources.common import ClientCommand, dump_file, select_databases, version_problem
+from ..sources.copy_rows import CopyRowCounter, TableKey
 from .clients import DumpError, each_at_once, error_line, pipe_to_file, run_client
 from .clients import _start as start_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say
@@ -52,11 +53,13 @@ def _where(request: DumpRequest) -> str:
 
 
 def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
-    """One database from one snapshot: the session exports it and counts the rows in it while
-    pg_dump dumps from it; the session ends when both are done."""
+    """One database from one snapshot: the session exports it and lists the tables in it while
+    pg_dump dumps from it, whose output is counted on its way to the compressor; the session ends when
+    both are done."""
     clock = time.monotonic()
     command = pg.snapshot_session_command(request.url, request.password, name)
     session_command = ClientCommand([*command.argv, "-F", FIELD_SEPARATOR], command.env)
+    counter = CopyRowCounter()
     with tempfile.TemporaryFile() as session_err:
         session = start_client(
             session_command,
@@ -71,30 +74,30 @@ def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
             snapshot = session.stdout.readline().decode().strip()
             if not snapshot:
                 raise DumpError(f"database {name!r}: {_session_error(session, session_err)}")
-            # psql counts while pg_dump dumps; the transaction stays open until pg_dump is done, for
-            # pg_dump may import the snapshot after the count is over.
-            session.stdin.write(pg.COUNT_ROWS_SQL.encode())
+            # the transaction stays open until pg_dump is done: pg_dump imports the snapshot after it
+            # has started, and the listing may be over by then
+            session.stdin.write(pg.TABLES_SQL.encode())
             session.stdin.flush()
             file = dump_file(name)
             commands = pg.dump_commands(request.url, request.password, name, snapshot)
             try:
-                size = pipe_to_file(commands, src / file, f"pg_dump of database {name!r}")
+                size = pipe_to_file(commands, src / file, f"pg_dump of database {name!r}", counter.feed)
             except DumpError:
                 if session.poll() not in (None, 0):
                     raise DumpError(f"database {name!r}: {_session_error(session, session_err)}") from None
                 raise
             session.stdin.write(b"COMMIT;\n")
             session.stdin.close()
-            counts = session.stdout.read().decode()
+            listing = session.stdout.read().decode()
             if session.wait() != 0:
                 raise DumpError(
-                    f"counting the rows of database {name!r}: {_session_error(session, session_err)}"
+                    f"listing the tables of database {name!r}: {_session_error(session, session_err)}"
                 )
         finally:
             if session.poll() is None:
                 session.kill()
                 session.wait()
-    tables = [_table(line) for line in counts.splitlines() if line.strip()]
+    tables = [_table(line, counter.rows) for line in listing.splitlines() if line.strip()]
     seconds = time.monotonic() - clock
     say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
     return DatabaseDump(name, file, size, round(seconds, 3), tables)
@@ -106,6 +109,9 @@ def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> 
     return error_line(stderr_file.read().decode(errors="replace"))
 
 
-def _table(line: str) -> TableInfo:
-    schema, table, rows, size = line.split(FIELD_SEPARATOR)
-    return TableInfo(schema, table, int(rows), int(size))
+def _table(line: str, rows: dict[TableKey, int]) -> TableInfo:
+    """A line of TABLES_SQL, with the rows the dump's COPY block of it held (None for the kinds that
+    have none, and for a table whose data pg_dump leaves out, such as an extension's)."""
+    schema, table, kind, size = line.split(FIELD_SEPARATOR)
+    counted = rows.get((schema, table)) if kind == pg.PLAIN_TABLE else None
+    return TableInfo(schema, table, counted, int(size))

@@ -5,8 +5,9 @@ query (`sslmode`, `sslrootcert`, ...) reaches libpq as it is; the password goes 
 argv. Without a password anywhere, the client's own PGPASSWORD / PGPASSFILE / ~/.pgpass apply.
 
 Each database is dumped from one snapshot: a `psql` session opens a repeatable-read transaction and
-exports its snapshot, `pg_dump --snapshot` dumps from it, and the same session counts every table's rows
-in it for the manifest, so the counts are exactly those of the dump.
+exports its snapshot, `pg_dump --snapshot` dumps from it, and the same session lists the tables in it
+(TABLES_SQL) for the manifest; their rows are counted in the dump as it streams by
+(`sources.copy_rows`), so the counts are exactly those of the dump.
 """
 
 from __future__ import annotations
@@ -34,6 +35,16 @@ WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'informat
  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
 ORDER BY 1, 2;
 """
+
+# Every table of the snapshot with its kind and size, for the manifest (the rows: `sources.copy_rows`).
+TABLES_SQL = """SELECT n.nspname, c.relname, c.relkind, pg_total_relation_size(c.oid)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+ AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+ORDER BY 1, 2;
+"""
+PLAIN_TABLE = "r"  # the kind whose rows are in the dump's COPY blocks (a partitioned table's are its
+# partitions', a materialized view's are computed again by the restore)
 
 
 def _quote(value: str) -> str:
@@ -98,7 +109,7 @@ def globals_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
 
 
 def snapshot_session_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
-    """A `psql` reading statements from its stdin: BEGIN_SNAPSHOT_SQL, then COUNT_ROWS_SQL."""
+    """A `psql` reading statements from its stdin: BEGIN_SNAPSHOT_SQL, then TABLES_SQL."""
     return ClientCommand(_psql(url, database), client_env(password))
 
 
