@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -123,3 +124,58 @@ def test_the_passphrase_is_in_no_command_line_log_or_record_of_a_real_backup(dae
     assert "a step that prints ***" in run.output
     assert PASSPHRASE not in run.output
     assert PASSPHRASE.encode() not in everything_recorded(work_dir.parent / "state")
+
+
+def test_no_canary_in_status_metrics_or_notifications_after_backups_a_drill_and_a_failure(
+    cli, daemon, work_dir, tmp_path
+):
+    """A real backup and drill (canary passphrase) and a run that fails against a TARGET with a canary
+    password: `status --json`, `status`, each notification and a /metrics scrape hold neither canary,
+    while they do hold what those runs recorded (so the check looks at real content)."""
+    from .http_recorder import Recorder, free_port
+
+    where = places(tmp_path)
+    make_tree(where.data)
+    endpoint = Recorder()
+    try:
+        env = backup_env(where) | {
+            "CONF_NOTIFY_URLS": f"json://127.0.0.1:{endpoint.port}/notify",
+            "CONF_NOTIFY_ON": "always",
+            "TASK_home_CRONTAB": "0 3 * * *",
+            "TASK_dav_CRONTAB": "0 3 * * *",
+            "TASK_dav_TARGET": f"webdav://backup:{URL_PASSWORD}@127.0.0.1:{free_port()}/dav/home",
+            "TASK_dav_SOURCE": str(where.data),
+            "TASK_dav_OPTIONS": "--num-retries 1",
+        }
+        assert cli("exec", "home", env=env, timeout=180).returncode == 0
+        assert cli("verify", "home", env=env, timeout=180).returncode == 0
+        failed = cli("exec", "dav", env=env, timeout=180)
+        assert failed.returncode == 1, failed.output
+
+        status_json = cli("status", "--json", env=env).stdout
+        status_text = cli("status", env=env).stdout
+        tasks = {entry["task"]: entry for entry in json.loads(status_json)["tasks"]}
+        assert tasks["home"]["last_verify"]["status"] == "succeeded"
+        assert tasks["home"]["target"]["chains"] and tasks["dav"]["last_run"]["status"] == "failed"
+        sent = [request.body.decode() for request in endpoint.requests if request.path == "/notify"]
+        assert len(sent) == 3, sent  # the backup, the drill, the failure
+
+        port = free_port()
+        scheduler = daemon({**env, "CONF_METRICS_PORT": str(port)})
+        scheduler.wait_for("scheduler ready")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        assert scheduler.stop() == 0
+    finally:
+        endpoint.close()
+    assert 'duplicity_cron_backup_source_files{task="home"}' in metrics
+    assert 'duplicity_cron_last_verify_timestamp_seconds{task="home"}' in metrics
+    for where_seen, text in {
+        "status --json": status_json,
+        "status": status_text,
+        "notifications": "\n".join(sent),
+        "/metrics": metrics,
+        "the failed run's output": failed.output,
+    }.items():
+        for secret in (URL_PASSWORD, PASSPHRASE):
+            assert secret not in text, f"{secret} in {where_seen}"
