@@ -20,12 +20,13 @@ _END = "-----END PGP {} KEY BLOCK-----"
 PUBLIC, PRIVATE = "PUBLIC", "PRIVATE"
 # Options that choose the encryption themselves: with ENCRYPT_KEY the runner does, and the run's
 # keyring holds nothing but the public key of ENCRYPT_KEY (no other recipient, no key to sign with).
+NO_ENCRYPTION = "--no-encryption"  # needs no key: fine without ENCRYPT_KEY
 CONFLICTING_OPTIONS = (
     "--encrypt-key",
     "--hidden-encrypt-key",
     "--encrypt-sign-key",
     "--sign-key",
-    "--no-encryption",
+    NO_ENCRYPTION,
 )
 
 

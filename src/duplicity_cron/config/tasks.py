@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Task
 from .database_url import parse_database_url
 from .duplicity_values import same_place
-from .encryption import conflicting_options
+from .encryption import NO_ENCRYPTION, conflicting_options
 from .task_keys import (
     DATABASE_OPTION_KEYS,
     ENCRYPTION_KEYS,
@@ -287,6 +287,15 @@ class _TaskParser:
                     self.problems.append(
                         f"{name}: only means something with {prefix}ENCRYPT_KEY, which is not set"
                     )
+            chosen = sorted(
+                {word.split("=", 1)[0] for word in conflicting_options(task.options)} - {NO_ENCRYPTION}
+            )
+            if chosen:  # gpg would look for that key in the run's private keyring, which holds none
+                self.problems.append(
+                    f"{self.entries['OPTIONS'][0]}: {', '.join(chosen)} needs a key that the built-in "
+                    f"commands' private, empty keyring does not hold; set {prefix}ENCRYPT_KEY (the "
+                    f"fingerprint) and {prefix}PUBLIC_KEY_FILE instead"
+                )
             return
         variable = self.entries["ENCRYPT_KEY"][0]
         if "PUBLIC_KEY" not in self.entries and "PUBLIC_KEY" not in self.files:

@@ -196,3 +196,16 @@ def test_restore_needs_the_private_key_of_a_public_key_task() -> None:
     assert restore_key_problem(with_key) is None
     symmetric = parse_config({**TARGET, "PASSPHRASE": "a long secret"}).tasks["home"]
     assert restore_key_problem(symmetric) is None
+
+
+@pytest.mark.parametrize("options", ["--encrypt-key ABCD", "--hidden-encrypt-key=X", "--sign-key X"])
+def test_options_that_name_a_key_without_encrypt_key_are_an_error_naming_the_keys_to_set(
+    options: str,
+) -> None:
+    (problem,) = problems_of({**TARGET, "TASK_home_OPTIONS": options})
+    assert problem.startswith(f"TASK_home_OPTIONS: {options.split()[0].split('=')[0]} needs a key")
+    assert "set TASK_home_ENCRYPT_KEY (the fingerprint) and TASK_home_PUBLIC_KEY_FILE instead" in problem
+
+
+def test_no_encryption_without_encrypt_key_is_fine() -> None:
+    assert parse_config({**TARGET, "TASK_home_OPTIONS": "--no-encryption"}).tasks["home"]
