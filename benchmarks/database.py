@@ -12,7 +12,8 @@ installs them). For each engine (`--engine postgresql|mariadb|both`, default bot
    - original: EXTRACT `pg_dumpall > $SRC/all.sql` / `mysqldump --all-databases > $SRC/all.sql`, LOAD
      `duplicity full` with duplicity's defaults;
    - ours: TASK_bench_DATABASE_URL + TASK_bench_TARGET (the built-in dump and backup).
-   Wall time of `duplicity-cron exec` and the target's size.
+   Wall time of `duplicity-cron exec`, the target's size, and CPU seconds: the command's process tree
+   (GNU time), the server's (/proc), the rest of the machine's (/proc/stat: other sessions).
 3. Nightly incremental after 1 % of the big table's rows changed: each task's second run into its last
    round's target (original: `duplicity incremental`), wall time and bytes added to the target.
 4. Restore into an empty server (a new one each time), interleaved: the original `psql -f all.sql` /
