@@ -12,7 +12,8 @@ installs them). For each engine (`--engine postgresql|mariadb|both`, default bot
    - original: EXTRACT `pg_dumpall > $SRC/all.sql` / `mysqldump --all-databases > $SRC/all.sql`, LOAD
      `duplicity full` with duplicity's defaults;
    - ours: TASK_bench_DATABASE_URL + TASK_bench_TARGET (the built-in dump and backup).
-   Wall time of `duplicity-cron exec` and the target's size.
+   Wall time of `duplicity-cron exec`, the target's size, and CPU seconds: the command's process tree
+   (GNU time), the server's (/proc), the rest of the machine's (/proc/stat: other sessions).
 3. Nightly incremental after 1 % of the big table's rows changed: each task's second run into its last
    round's target (original: `duplicity incremental`), wall time and bytes added to the target.
 4. Restore into an empty server (a new one each time), interleaved: the original `psql -f all.sql` /
@@ -81,19 +82,54 @@ def _size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB of the largest process) of a command run to success. GNU time
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of a process, its threads and the children it has reaped."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_cpu(server: Server) -> float:
+    """The server's CPU seconds so far: mariadbd's threads, or the postmaster's and the backends it
+    reaped (server.proc is runuser, the postmaster its child)."""
+    if isinstance(server, MariaDB):
+        return _process_cpu(server.proc.pid)
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    return _process_cpu(int(children[0]))
+
+
+class Cpu:
+    """CPU seconds during one command: its own (and what it waited for), the server's, the rest of the
+    machine's (other sessions share it; the gpg-agent a run leaves is counted there)."""
+
+    def __init__(self, ours: float, server: float, machine: float) -> None:
+        self.ours, self.server, self.others = ours, server, max(0.0, machine - ours - server)
+
+
+SERVERS: list[Server] = []  # the server a command talks to (its CPU is measured around the command)
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, Cpu]:
+    """(wall seconds, peak RSS in MB of the largest process, CPU) of a command run to success. GNU time
     measures it: its rusage covers the command and every process it waited for (a process forked from
     this Python would count this Python's memory as its own)."""
     with tempfile.NamedTemporaryFile() as peak, tempfile.TemporaryFile() as output:
+        server0, machine0 = sum(map(_server_cpu, SERVERS)), _machine_busy()
         clock = time.monotonic()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, *argv], env=env, stdout=output,
-                              stderr=subprocess.STDOUT, check=False)  # fmt: skip
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", peak.name, *argv], env=env,
+                              stdout=output, stderr=subprocess.STDOUT, check=False)  # fmt: skip
         seconds = time.monotonic() - clock
+        server, machine = sum(map(_server_cpu, SERVERS)) - server0, _machine_busy() - machine0
         if proc.returncode != 0:
             output.seek(0)
             raise SystemExit(f"{argv[:3]} failed:\n{output.read()[-4000:].decode(errors='replace')}")
-        return seconds, int(Path(peak.name).read_text().split()[-1]) / 1024
+        rss, user, system = Path(peak.name).read_text().split()[-3:]
+        return seconds, int(rss) / 1024, Cpu(float(user) + float(system), server, machine)
 
 
 def _client_env(server: Server, scratch: Path) -> dict[str, str]:
@@ -135,12 +171,15 @@ def _env(kind: str, scratch: Path, server: Server, target: Path, command: str) -
     return env
 
 
-def _exec(env: dict[str, str]) -> float:
-    return _timed([str(BIN / "duplicity-cron"), "exec", "bench"], env)[0]
+def _exec(env: dict[str, str], cpu: list[Cpu]) -> float:
+    seconds, _rss, used = _timed([str(BIN / "duplicity-cron"), "exec", "bench"], env)
+    cpu.append(used)
+    return seconds
 
 
 def _backups(server: Server, scratch: Path, rounds: int) -> dict[str, object]:
     times: dict[str, list[float]] = {"original": [], "ours": []}
+    cpu: dict[str, list[Cpu]] = {"original": [], "ours": []}
     sizes: dict[str, int] = {}
     targets: dict[str, Path] = {}
     for round_no in range(rounds):
@@ -148,15 +187,16 @@ def _backups(server: Server, scratch: Path, rounds: int) -> dict[str, object]:
         for kind in order:
             target = scratch / f"{kind}-{round_no}" / "target"
             target.mkdir(parents=True)
-            times[kind].append(_exec(_env(kind, scratch, server, target, "full")))
+            times[kind].append(_exec(_env(kind, scratch, server, target, "full"), cpu[kind]))
             sizes[kind], targets[kind] = _size(target), target
     _change_one_percent(server)
     incremental: dict[str, tuple[float, int]] = {}
+    cpu.update({"original incremental": [], "ours incremental": []})
     for kind in ("original", "ours"):
         before = _size(targets[kind])
-        seconds = _exec(_env(kind, scratch, server, targets[kind], "incremental"))
+        seconds = _exec(_env(kind, scratch, server, targets[kind], "incremental"), cpu[kind + " incremental"])
         incremental[kind] = (seconds, _size(targets[kind]) - before)
-    return {"times": times, "sizes": sizes, "incremental": incremental}
+    return {"times": times, "sizes": sizes, "incremental": incremental, "cpu": cpu}
 
 
 def _dumps(server: Server, scratch: Path) -> tuple[Path, Path]:
@@ -186,7 +226,7 @@ def _restore(kind: str, engine: type[Server], dumps: tuple[Path, Path], scratch:
         env = _client_env(empty, scratch)
         loader = _loader(empty)
         if kind == "original":
-            return _timed(["bash", "-c", f"{loader} < {dumps[0]} > /dev/null"], env)
+            return _timed(["bash", "-c", f"{loader} < {dumps[0]} > /dev/null"], env)[:2]
         folder = dumps[1]
         first = _timed(["bash", "-c", f"{loader} < {folder / 'globals.sql'} > /dev/null 2>&1 || true"], env)
         files = sorted((folder / "databases").iterdir(), key=lambda path: -path.stat().st_size)
@@ -194,7 +234,7 @@ def _restore(kind: str, engine: type[Server], dumps: tuple[Path, Path], scratch:
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda path: _timed(["bash", "-c", f"set -o pipefail; zstd -dc {path} | "
                                                          f"{loader} > /dev/null"], env), files))  # fmt: skip
-        return first[0] + time.monotonic() - clock, max([first[1], *(rss for _s, rss in results)])
+        return first[0] + time.monotonic() - clock, max([first[1], *(rss for _s, rss, _cpu in results)])
     finally:
         empty.stop()
 
@@ -228,7 +268,18 @@ def _report(name: str, scale: int, rounds: int, backups: dict, restores: dict, l
         ("restore into an empty server, median s", restore["original"], restore["ours"]),
         ("restore, peak RSS of a client process, MB", rss["original"], rss["ours"]),
     ]
+    cpu = backups["cpu"]
     for label, original, ours in rows:
+        if label == "full backup, all rounds s":
+            for part in ("ours", "server", "others"):
+                shown = {
+                    kind: " ".join(f"{getattr(c, part):.1f}" for c in cpu[kind])
+                    for kind in ("original", "ours")
+                }
+                print(f"| full backup, CPU s of {part} (rounds) | {shown['original']} | {shown['ours']} | |")
+            for part in ("ours", "server", "others"):
+                shown = {k: f"{getattr(cpu[k + ' incremental'][0], part):.1f}" for k in ("original", "ours")}
+                print(f"| incremental, CPU s of {part} | {shown['original']} | {shown['ours']} | |")
         if original is None:
             shown = {kind: " ".join(f"{s:.1f}" for s in values) for kind, values in backups["times"].items()}
             print(f"| {label} | {shown['original']} | {shown['ours']} | |")
@@ -248,6 +299,7 @@ def main() -> None:
     for engine in engines:
         load = os.getloadavg()
         server = engine()
+        SERVERS[:] = [server]
         scratch = Path(tempfile.mkdtemp(prefix="dct-bench-db-"))
         try:
             _fill(server, scale)

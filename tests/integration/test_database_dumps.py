@@ -241,6 +241,56 @@ def test_mariadb_dump_backup_and_restore_by_hand(cli, tmp_path, mariadb) -> None
     assert mariadb_fingerprint(mariadb) == before
 
 
+def test_mariadb_row_counts_are_the_dump_s_while_writes_go_on(cli, tmp_path, mariadb) -> None:
+    """The rows are counted in the dump itself: the manifest's counts are what it holds, in one
+    snapshot, whatever is written meanwhile (a COUNT(*) before the dump would see fewer rows)."""
+    mariadb.sql(
+        "DROP DATABASE IF EXISTS busy; CREATE DATABASE busy; USE busy;"
+        "CREATE TABLE orders (id INT PRIMARY KEY) ENGINE=InnoDB;"
+        "CREATE TABLE order_lines (order_id INT PRIMARY KEY) ENGINE=InnoDB;\nDELIMITER //\n"
+        "CREATE PROCEDURE writer() BEGIN DECLARE i INT DEFAULT 1; WHILE i < 10000000 DO "
+        "START TRANSACTION; INSERT INTO orders VALUES (i); INSERT INTO order_lines VALUES (i); COMMIT; "
+        "SET i = i + 1; END WHILE; END//\nDELIMITER ;\n"
+    )
+    writer = threading.Thread(target=_call_mariadb_writer, args=(mariadb,), daemon=True)
+    writer.start()
+    from .conftest import wait_until
+
+    wait_until(lambda: int(mariadb.sql("SELECT COUNT(*) FROM busy.orders")) > 100, what="rows written")
+    env = {"TASK_my_DATABASE_URL": f"mariadb://backup@127.0.0.1:{mariadb.port}/",
+           "TASK_my_DATABASE_PASSWORD": MARIADB_PASSWORD, "TASK_my_DATABASES": "busy",
+           "TASK_my_LOAD": f'cp -a "$SRC/." {tmp_path}/dump/'}  # fmt: skip
+    (tmp_path / "dump").mkdir()
+    try:
+        run = cli("exec", "my", env=env, timeout=120)
+        during = int(mariadb.sql("SELECT COUNT(*) FROM busy.orders"))
+    finally:
+        for query in mariadb.sql(
+            "SELECT id FROM information_schema.processlist WHERE db = 'busy' AND command = 'Query'"
+        ).split():
+            mariadb.sql(f"KILL {query}")  # KILL QUERY stops one statement, the loop goes on
+        writer.join(60)
+    assert run.returncode == 0, run.output
+    manifest = json.loads((tmp_path / "dump" / "manifest.json").read_text())
+    assert manifest["rows_in_dump_snapshot"] is True
+    counts = {t["name"]: t["rows"] for t in manifest["databases"][0]["tables"]}
+    mariadb.sql("DROP DATABASE busy")
+    sql = subprocess.run(["zstd", "-dc", str(tmp_path / "dump" / "databases" / "busy.sql.zst")],
+                         capture_output=True, check=True, text=True).stdout  # fmt: skip
+    mariadb.sql(sql)
+    restored = mariadb.sql(
+        "SELECT (SELECT COUNT(*) FROM busy.orders), (SELECT COUNT(*) FROM busy.order_lines)"
+    )
+    orders, lines = map(int, restored.split())
+    assert orders == lines == counts["orders"] == counts["order_lines"] > 0
+    assert during > orders  # the writer went on after the dump's snapshot
+
+
+def _call_mariadb_writer(server: MariaDB) -> None:
+    with pytest.raises(AssertionError, match="Lost connection"):
+        server.sql("CALL writer()", "busy")  # its session's db: the one killed
+
+
 def test_mariadb_wrong_password_is_one_clear_error(cli, mariadb) -> None:
     env = {"TASK_my_DATABASE_URL": f"mysql://backup:wrong-Pa55word@127.0.0.1:{mariadb.port}/",
            "TASK_my_LOAD": "echo LOAD RAN"}  # fmt: skip

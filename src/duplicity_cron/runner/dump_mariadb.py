@@ -1,6 +1,6 @@
 """The built-in dump of a MariaDB (or MySQL) server: the private option file, version check, users
-and grants, a warning naming the tables outside InnoDB, then the databases dumped concurrently (see
-`sources.mariadb`)."""
+and grants, a warning naming the tables outside InnoDB, then the databases dumped concurrently, their
+rows counted in the dump on its way to the compressor (see `sources.mariadb`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config.database_url import without_password
 from ..sources import mariadb as my
 from ..sources.common import dump_file, select_databases, version_problem
+from ..sources.insert_rows import InsertRowCounter
 from .clients import DumpError, each_at_once, pipe_to_file, run_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say, warn
 
@@ -66,8 +67,11 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
     (src / GLOBALS_FILE).write_text(
         run_client(my.globals_command(options), "dumping the users"), encoding="utf-8"
     )
+    in_dump = my.counts_rows_in_dump(client)
     dumps = each_at_once(
-        names, lambda name: _dump_database(options, name, [t for t in tables if t.schema == name], src), JOBS
+        names,
+        lambda name: _dump_database(options, name, [t for t in tables if t.schema == name], src, in_dump),
+        JOBS,
     )
     return ServerDump(
         engine="mariadb",
@@ -76,6 +80,7 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
         globals_file=GLOBALS_FILE,
         databases=dumps,
         warnings=warnings,
+        rows_in_dump_snapshot=in_dump,
     )
 
 
@@ -90,17 +95,30 @@ def _tables(options: str, databases: list[str]) -> list[TableInfo]:
     return found
 
 
-def _dump_database(options: str, name: str, tables: list[TableInfo], src: Path) -> DatabaseDump:
-    """The row counts (a consistent snapshot of their own, just before), then the dump."""
+def _dump_database(
+    options: str, name: str, tables: list[TableInfo], src: Path, rows_in_dump: bool
+) -> DatabaseDump:
+    """The dump, its rows counted on their way to the compressor; with a client too old for that, a
+    COUNT(*) of every table first, in a consistent snapshot of its own."""
     clock = time.monotonic()
-    if tables:
+    if tables and not rows_in_dump:
         sql = my.count_rows_sql([(table.schema, table.name) for table in tables])
         output = run_client(my.query_command(options), f"counting the rows of database {name!r}", sql)
         counts = {tuple(line.split("\t")[:2]): int(line.split("\t")[2]) for line in output.splitlines()}
         for table in tables:
             table.rows = counts.get((table.schema, table.name))
     file = dump_file(name)
-    size = pipe_to_file(my.dump_commands(options, name), src / file, f"mariadb-dump of database {name!r}")
+    counter = InsertRowCounter(name) if rows_in_dump else None
+    size = pipe_to_file(
+        my.dump_commands(options, name),
+        src / file,
+        f"mariadb-dump of database {name!r}",
+        None if counter is None else counter.feed,
+    )
+    if counter is not None:
+        rows = counter.finish()
+        for table in tables:
+            table.rows = rows.get((table.schema, table.name))
     seconds = time.monotonic() - clock
     say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
     return DatabaseDump(name, file, size, round(seconds, 3), tables)

@@ -97,7 +97,8 @@ def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
             if session.poll() is None:
                 session.kill()
                 session.wait()
-    tables = [_table(line, counter.rows) for line in listing.splitlines() if line.strip()]
+    rows = counter.finish()
+    tables = [_table(line, rows) for line in listing.splitlines() if line.strip()]
     seconds = time.monotonic() - clock
     say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
     return DatabaseDump(name, file, size, round(seconds, 3), tables)
@@ -109,7 +110,7 @@ def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> 
     return error_line(stderr_file.read().decode(errors="replace"))
 
 
-def _table(line: str, rows: dict[TableKey, int]) -> TableInfo:
+def _table(line: str, rows: dict[TableKey, int | None]) -> TableInfo:
     """A line of TABLES_SQL, with the rows the dump's COPY block of it held (None for the kinds that
     have none, and for a table whose data pg_dump leaves out, such as an extension's)."""
     schema, table, kind, size = line.split(FIELD_SEPARATOR)

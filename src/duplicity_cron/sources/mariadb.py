@@ -7,8 +7,9 @@ anywhere, the client's own MYSQL_PWD or option files apply.
 
 Each database is dumped with `--single-transaction`: one consistent snapshot for InnoDB tables; tables
 of other engines are read as they are at that moment (the runner names them in a warning). The row counts
-of the manifest come from a consistent snapshot of the runner's own, taken just before the dump: exact
-for a database nobody writes to while it is dumped.
+of the manifest are counted in the dump as it streams by (`sources.insert_rows`), exactly the dump's;
+a client older than 10.7 (whole INSERTs on one line) has them counted by `count_rows_sql` instead, in a
+consistent snapshot of the runner's own just before the dump: exact when nobody writes meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ CLIENT = "mariadb-dump"
 CONNECT_TIMEOUT = 10  # seconds; the URL's `connect-timeout` wins
 SAME_MAJOR = False  # compared by major.minor: 11.8 is newer than 11.4
 SYSTEM_DATABASES = ("information_schema", "performance_schema", "sys", "mysql")
+ROWS_IN_DUMP_SINCE = (10, 7)  # mariadb-dump writes one row a line (MDEV-25152): countable as it streams
 
 _LIST_DATABASES_SQL = "SHOW DATABASES"
 _BATCH = ["--batch", "--skip-column-names", "--raw"]
@@ -62,6 +64,11 @@ def version_command() -> ClientCommand:
 def parse_client_version(text: str) -> Version:
     """`mariadb-dump  Ver 10.19 Distrib 10.11.6-MariaDB, ...` or `mariadb-dump from 11.8.3-MariaDB, ...`."""
     return parse_version(text, r"(?:Distrib|from) (\d+)\.(\d+)")
+
+
+def counts_rows_in_dump(client: Version) -> bool:
+    """Whether this mariadb-dump's rows can be counted in its output (`sources.insert_rows`)."""
+    return client >= ROWS_IN_DUMP_SINCE
 
 
 def server_version_command(option_file: str) -> ClientCommand:

@@ -38,8 +38,22 @@ def test_a_long_row_split_over_many_pieces_is_one_row():
     counter.feed(b"COPY public.blobs (data) FROM stdin;\n")
     for _ in range(100):
         counter.feed(b"\\\\x" + b"ab" * 1000)
-    counter.feed(b"\n\\.\nCOPY public.next (id) FROM stdin;\n1\n")
-    assert counter.rows == {("public", "blobs"): 1, ("public", "next"): 1}
+    counter.feed(b"\n\\.\nCOPY public.next (id) FROM stdin;\n1\n\\.\n")
+    assert counter.finish() == {("public", "blobs"): 1, ("public", "next"): 1}
+
+
+def test_a_block_the_dump_does_not_end_or_that_comes_twice_has_no_count():
+    counter = CopyRowCounter()
+    counter.feed(b"COPY public.a (id) FROM stdin;\n1\n\\.\nCOPY public.a (id) FROM stdin;\n2\n\\.\n")
+    counter.feed(b"COPY public.b (id) FROM stdin;\n1\n2\n")
+    assert counter.finish() == {("public", "a"): None, ("public", "b"): None}
+
+
+def test_the_runner_s_reused_buffer_is_counted_up_to_its_size():
+    counter = CopyRowCounter()
+    buffer = bytearray(DUMP + b"COPY public.items (id) FROM stdin;\n9\n")
+    counter.feed(buffer, len(DUMP))
+    assert counter.finish() == EXPECTED
 
 
 @pytest.mark.parametrize(

@@ -48,3 +48,9 @@ def test_row_counts_in_one_snapshot_with_names_quoted() -> None:
     sql = my.count_rows_sql([("sh`op", "it'ems")])
     assert sql.startswith("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;")
     assert "FROM `sh``op`.`it'ems`" in sql and "'it\\'ems'" in sql
+
+
+def test_rows_are_counted_in_the_dump_from_client_10_7() -> None:
+    # 10.7 put one row a line in extended INSERTs (MDEV-25152); before, a whole INSERT is one line
+    assert my.counts_rows_in_dump((10, 7)) and my.counts_rows_in_dump((11, 8))
+    assert not my.counts_rows_in_dump((10, 6)) and not my.counts_rows_in_dump((10, 5))
