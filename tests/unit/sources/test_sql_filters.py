@@ -125,12 +125,17 @@ def test_pg_for_server_before_17_leaves_out_transaction_timeout_but_not_in_the_d
 def test_pg_for_server_before_15_also_leaves_out_the_locale_provider() -> None:
     lines = list(pg_for_server(PG18_LINES, 13))
     created = [line for line in lines[: DATA - 10] if line.startswith("CREATE DATABASE")]
-    assert created == ["CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE = 'C.UTF-8';\n"]
-    assert lines == [
-        created[0] if line.startswith("CREATE DATABASE") else line
-        for line in PG18_LINES[:DATA]
-        if line != "SET transaction_timeout = 0;\n"
-    ] + PG18_LINES[DATA:]
+    created_13 = "CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE = 'C.UTF-8';\n"
+    assert created == [created_13]
+    assert (
+        lines
+        == [
+            created[0] if line.startswith("CREATE DATABASE") else line
+            for line in PG18_LINES[:DATA]
+            if line != "SET transaction_timeout = 0;\n"
+        ]
+        + PG18_LINES[DATA:]
+    )
 
 
 def test_pg_for_server_without_create_loads_into_the_database_that_exists() -> None:
@@ -144,7 +149,8 @@ def test_pg_for_server_without_create_loads_into_the_database_that_exists() -> N
 def test_pg_into_scratch_sends_every_connect_to_the_scratch_database() -> None:
     lines = list(pg_into_scratch(PG18_LINES, "dcv_x"))
     assert [line for line in lines if line.startswith("\\connect")] == ["\\connect dcv_x\n"] * 2
-    assert not [line for line in lines[: lines.index(PG18_LINES[DATA])] if "shop" in line and "dcv" not in line]
+    header = lines[: lines.index(PG18_LINES[DATA])]
+    assert not [line for line in header if "shop" in line and "dcv" not in line]
     assert lines[lines.index(PG18_LINES[DATA]) :] == PG18_LINES[DATA:]
 
 
