@@ -16,7 +16,7 @@ from ..sources import postgresql as pg
 from ..sources import sql_filters
 from ..sources.common import ClientCommand, RestoreCommands, TableKey, dump_version_problem
 from .clients import DumpError, Transform, run_client
-from .dump_manifest import DumpRequest
+from .dump_manifest import DumpRequest, warn
 from .dump_mariadb import option_file
 
 FIELD_SEPARATOR = "\x1f"
@@ -159,6 +159,14 @@ class MariaDBServer:
             user, _tab, host = line.partition("\t")
             users.add((user, host.lower()))
         filtered, kept = sql_filters.my_globals(text, users)
+        if not sql_filters.my_can_grant_proxy(self._query("SHOW GRANTS", "listing the grants of the user")):
+            filtered, proxied = sql_filters.my_without_proxy(filtered)
+            if proxied:
+                warn(
+                    f"left out the PROXY grant(s) of {', '.join(proxied)}: only a user who may grant "
+                    "PROXY on every user (root: PROXY ON ''@'%' WITH GRANT OPTION) can load them; grant "
+                    "them as root"
+                )
         run_client(my.load_command(self.options), "loading the users", filtered)
         return (
             f"loaded the users and their grants; kept as they are (they exist): {', '.join(kept) or 'none'}"

@@ -149,6 +149,29 @@ def my_globals(text: str, users: Collection[tuple[str, str]]) -> tuple[str, list
     return "".join(lines), kept
 
 
+_MY_GRANT_PROXY = re.compile(rf"^GRANT PROXY ON .* TO (?P<user>{_MY_QUOTED})@(?P<host>{_MY_QUOTED})")
+_MY_ANY_PROXY_WITH_GRANT = re.compile(r"^GRANT PROXY ON [`']{2}@[`']%[`'] TO .* WITH GRANT OPTION\b")
+
+
+def my_can_grant_proxy(grants: str) -> bool:
+    """Whether the user whose SHOW GRANTS is `grants` may grant PROXY on any user, as root may (`GRANT
+    PROXY ON ''@'%' ... WITH GRANT OPTION`): without it, a GRANT PROXY of the dump is Access denied."""
+    return any(_MY_ANY_PROXY_WITH_GRANT.match(line) for line in grants.splitlines())
+
+
+def my_without_proxy(text: str) -> tuple[str, list[str]]:
+    """mariadb-dump's users without their GRANT PROXY statements (each `'user'@'host'` of them named)."""
+    left_out: list[str] = []
+    lines = []
+    for line in text.splitlines(keepends=True):
+        proxy = _MY_GRANT_PROXY.match(line)
+        if proxy:
+            left_out.append(f"'{my_name(proxy['user'])}'@'{my_name(proxy['host'])}'")
+            continue
+        lines.append(line)
+    return "".join(lines), left_out
+
+
 def my_into_scratch(lines: Iterable[str], database: str, scratch: str) -> Iterator[str]:
     """A `mariadb-dump --databases` script that creates, uses and alters `scratch` instead of its
     database (its CREATE DATABASE, USE and the ALTER DATABASE around routines name it)."""

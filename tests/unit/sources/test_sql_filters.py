@@ -4,8 +4,10 @@ under a scratch name without owners or privileges, the data untouched."""
 from __future__ import annotations
 
 from duplicity_cron.sources.sql_filters import (
+    my_can_grant_proxy,
     my_globals,
     my_into_scratch,
+    my_without_proxy,
     pg_for_server,
     pg_globals,
     pg_into_scratch,
@@ -196,3 +198,31 @@ def test_my_into_scratch_renames_create_use_and_alter_database() -> None:
         "/*!50003 ALTER DATABASE `dcv_x` CHARACTER SET latin1 */ ;\n",
         "USE `dcv_x`;\n",
     ]
+
+
+def test_my_without_proxy_leaves_out_the_grants_only_a_user_with_proxy_may_load() -> None:
+    # mariadb-dump 10.11's lines for Debian's `mysql`@`localhost` and a user proxying `app`
+    text = (
+        "GRANT ALL PRIVILEGES ON *.* TO `mysql`@`localhost` IDENTIFIED VIA mysql_native_password USING "
+        "'invalid' OR unix_socket WITH GRANT OPTION;\n"
+        "GRANT PROXY ON ``@`%` TO `mysql`@`localhost` WITH GRANT OPTION;\n"
+        "GRANT USAGE ON *.* TO `px`@`%` IDENTIFIED BY PASSWORD '*7B9E';\n"
+        "GRANT PROXY ON `app`@`%` TO `px`@`%`;\n"
+    )
+    lines = text.splitlines(keepends=True)
+    assert my_without_proxy(text) == (lines[0] + lines[2], ["'mysql'@'localhost'", "'px'@'%'"])
+    assert my_without_proxy(lines[0]) == (lines[0], [])
+
+
+def test_my_can_grant_proxy_reads_show_grants() -> None:
+    root = (  # MariaDB 10.11's SHOW GRANTS as root
+        "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED VIA mysql_native_password USING "
+        "'invalid' OR unix_socket WITH GRANT OPTION\n"
+        "GRANT PROXY ON ``@`%` TO `root`@`localhost` WITH GRANT OPTION\n"
+    )
+    backup = "GRANT ALL PRIVILEGES ON *.* TO `backup`@`%` IDENTIFIED BY PASSWORD '*548E' WITH GRANT OPTION\n"
+    assert my_can_grant_proxy(root)
+    assert not my_can_grant_proxy(backup)
+    assert my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'admin'@'%' WITH GRANT OPTION\n")
+    assert not my_can_grant_proxy("GRANT PROXY ON 'app'@'%' TO 'px'@'%' WITH GRANT OPTION\n")
+    assert not my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'px'@'%'\n")
