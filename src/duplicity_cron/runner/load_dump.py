@@ -128,13 +128,17 @@ def restore(request: LoadRequest, server: Server) -> None:
         )
     for name in sorted(empty):
         say(f"database {name} exists and holds nothing: loading into it (its CREATE DATABASE left out)")
+    # decided before anything is dropped (asking the server's version connects to `postgres`)
+    transforms = {
+        database.name: server.restore_transform(client, database.name not in empty) for database in chosen
+    }
     say(server.load_globals((request.folder / GLOBALS_FILE).read_text(encoding="utf-8")))
 
     def load(database: DumpedDatabase) -> None:
         commands = server.restore_commands(database, database.name, request.drop)
         if commands.drop is not None and database.name in existing:
             run_client(commands.drop, f"dropping database {database.name!r}")
-        transform = server.restore_transform(client, database.name not in empty)
+        transform = transforms[database.name]
         what = f"loading database {database.name!r}"
         _warnings(database.name, run_pipeline(commands.load, what, transform))
         if commands.analyze is not None:
