@@ -125,10 +125,13 @@ def test_mariadb_restore_database_as_backup_without_proxy_and_to_url_as_root(cli
     assert mariadb.sql("CHECKSUM TABLE shop.items EXTENDED") == shop_now
 
     # as `backup` (the task's user, no PROXY): px's PROXY grant is left out, in one line; the rest loads
+    # and wiki there already, empty (as an image's entrypoint makes MARIADB_DATABASE): loaded into
     mariadb_drop_everything(mariadb)
-    mariadb.sql("DROP USER 'px'@'%'")
+    mariadb.sql("DROP USER 'px'@'%'; CREATE DATABASE wiki CHARACTER SET utf8mb4;")
     restored = cli("restore", "my", env=env, timeout=180)
     assert restored.returncode == 0, restored.output
+    assert "database wiki exists and holds nothing: loading into it" in restored.output
+    assert "restored database wiki (into the empty one there)" in restored.output
     warnings = [line for line in restored.output.splitlines() if "warning:" in line]
     assert len(warnings) == 1, restored.output
     assert "left out the PROXY grant(s) of 'px'@'%': only a user who may grant PROXY" in warnings[0]

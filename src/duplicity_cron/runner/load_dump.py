@@ -170,7 +170,8 @@ def drop_scratch(server: Server, task: str) -> list[str]:
 
 def drill(request: LoadRequest, server: Server) -> None:
     manifest, dumped = read_dump(request.folder, server.engine)
-    problem = server.dump_version_problem(str(manifest.get("client_version", "")))
+    client = str(manifest.get("client_version", ""))
+    problem = server.dump_version_problem(client)
     if problem:
         raise DumpError(problem)
     for name in drop_scratch(server, request.task):
@@ -181,7 +182,6 @@ def drill(request: LoadRequest, server: Server) -> None:
         def check(database: DumpedDatabase) -> str | None:
             scratch = names[database.name]
             commands = server.restore_commands(database, scratch, False)
-            client = str(manifest.get("client_version", ""))
             transform = server.scratch_transform(database.name, scratch, client)
             run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
             found = server.count_rows(scratch, database.name)
