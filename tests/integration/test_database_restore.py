@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from duplicity_cron.sources.common import scratch_prefix
+from duplicity_cron.sources.postgresql import USER_OBJECTS_SQL
 
 from ..database_servers import PG_PASSWORD, Postgres
 from .backups import PASSPHRASE, places
@@ -266,6 +267,23 @@ def test_postgres_default_selection_restores_postgres_into_the_empty_one_or_drop
         assert pg_postgres_state(postgres) == in_postgres
     finally:
         pg_empty_postgres(postgres)
+
+
+def test_postgres_a_database_holds_nothing_until_a_user_makes_any_object(postgres) -> None:
+    """USER_OBJECTS_SQL, which decides whether a restore loads into a database that exists."""
+    assert postgres.sql(USER_OBJECTS_SQL, "template1").strip() == "0"
+    made_by_users = (
+        "CREATE TABLE t (i int)", "CREATE SCHEMA s", "CREATE TYPE m AS ENUM ('a')", "CREATE EXTENSION hstore",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "SELECT lo_from_bytea(0, 'x')",
+        "CREATE PUBLICATION p", "CREATE FOREIGN DATA WRAPPER w",
+    )  # fmt: skip
+    for made in ("", *made_by_users):
+        postgres.sql("DROP DATABASE IF EXISTS probe")
+        postgres.sql("CREATE DATABASE probe")
+        if made:
+            postgres.sql(made, "probe")
+        assert (postgres.sql(USER_OBJECTS_SQL, "probe").strip() == "0") == (not made), made
+    postgres.sql("DROP DATABASE probe")
 
 
 # An index whose every row costs 20 ms to build: its database takes seconds to load, all of them

@@ -132,7 +132,8 @@ TABLESPACES_SQL = "SELECT spcname FROM pg_tablespace ORDER BY 1"
 ALL_DATABASES_SQL = "SELECT datname FROM pg_database ORDER BY datname"
 OTHER_MAINTENANCE_DATABASE = "template1"  # connected to while `postgres` itself is dropped and created
 # The objects of the current database that are not initdb's: relations, functions, types, schemas
-# (but `public`), extensions (but plpgsql), large objects. 0: a database that holds nothing of a user's
+# (but `public`), extensions (but plpgsql), large objects, publications, event triggers, foreign data
+# wrappers and servers. 0: a database that holds nothing of a user's
 # (postgres after initdb, one an image's entrypoint made empty), which a restore loads into as it is.
 USER_OBJECTS_SQL = """SELECT
  (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -144,7 +145,9 @@ USER_OBJECTS_SQL = """SELECT
  + (SELECT count(*) FROM pg_namespace
   WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%')
  + (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')
- + (SELECT count(*) FROM pg_largeobject_metadata)"""
+ + (SELECT count(*) FROM pg_largeobject_metadata)
+ + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_event_trigger)
+ + (SELECT count(*) FROM pg_foreign_data_wrapper) + (SELECT count(*) FROM pg_foreign_server)"""
 
 
 def maintenance_for(database: str) -> str:
