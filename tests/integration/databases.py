@@ -6,7 +6,9 @@ and the fingerprints a restore must reproduce (every table's checksum, every rol
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..database_servers import MariaDB, Postgres
 
@@ -63,6 +65,12 @@ SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1;
 SELECT extname FROM pg_extension ORDER BY 1;
 SELECT last_value FROM sales.invoice_no;
 SELECT md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY 1;"""
+
+
+def backup(cli: Callable[..., Any], task: str, env: dict[str, str]) -> None:
+    """`exec TASK`: one backup, which must succeed."""
+    run = cli("exec", task, env=env, timeout=180)
+    assert run.returncode == 0, run.output
 
 
 def pg_setup(server: Postgres) -> None:

@@ -1,11 +1,14 @@
-"""`restore TASK` and drills of a task with DATABASE_URL against real servers: backed up into a file://
-TARGET, everything dropped (roles and users too), restored in one command, and every table's checksum,
-every role/user and grant compared; the refusal without --drop, --drop, --database, --to-url into a
-second server, --time; a drill passes, and fails on a dump that is not what its manifest says, and
-leaves no scratch database behind."""
+"""`restore TASK` and drills of a PostgreSQL task with DATABASE_URL against a real server (MariaDB's:
+test_database_restore_mariadb.py): backed up into a file:// TARGET, everything dropped (roles too),
+restored in one command, and every table's checksum, every role and grant compared; the refusal
+without --drop, --drop, --database, --to-url into a second server, --time; the default selection with
+`postgres` (loaded into the empty one, or dropped and created from template1); a drill passes, fails
+on a dump that is not what its manifest says, and leaves no scratch database behind, also when it is
+stopped while it loads."""
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,17 +16,12 @@ from pathlib import Path
 import pytest
 
 from duplicity_cron.sources.common import scratch_prefix
+from duplicity_cron.sources.postgresql import USER_OBJECTS_SQL
 
-from ..database_servers import MARIADB_PASSWORD, PG_PASSWORD, MariaDB, Postgres
+from ..database_servers import PG_PASSWORD, Postgres
 from .backups import PASSPHRASE, places
-from .conftest import require
-from .databases import (
-    MARIADB_SETUP,
-    mariadb_drop_everything,
-    mariadb_fingerprint,
-    pg_fingerprint,
-    pg_setup,
-)
+from .conftest import require, wait_until
+from .databases import backup, pg_fingerprint, pg_setup, pg_table_sums
 
 pytestmark = pytest.mark.slow
 PG_DATABASES = "!scratch !postgres"
@@ -33,16 +31,6 @@ PG_DATABASES = "!scratch !postgres"
 def postgres() -> Iterator[Postgres]:
     require("zstd")
     server = Postgres()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def mariadb() -> Iterator[MariaDB]:
-    require("zstd")
-    server = MariaDB()
     try:
         yield server
     finally:
@@ -85,11 +73,6 @@ def without_postgres(fingerprint: dict[str, object]) -> dict[str, object]:
     """A fingerprint without the `postgres` role (each server has its own)."""
     roles = [line for line in str(fingerprint["roles"]).splitlines() if not line.startswith("postgres|")]
     return {**fingerprint, "roles": roles}
-
-
-def backup(cli, task: str, env: dict[str, str]) -> None:
-    run = cli("exec", task, env=env, timeout=180)
-    assert run.returncode == 0, run.output
 
 
 def test_postgres_restore_task_loads_everything_after_everything_was_dropped(cli, tmp_path, postgres) -> None:
@@ -158,8 +141,11 @@ def test_postgres_restore_to_url_into_a_second_server_and_at_a_time(cli, tmp_pat
 
 def test_postgres_drill_passes_drops_its_scratch_databases_and_a_leftover(cli, tmp_path, postgres) -> None:
     pg_reset(postgres)
+    # a database setting: pg_dump connects to the database again after it, which must be to the scratch one
+    postgres.sql("ALTER DATABASE shop SET search_path TO sales, public")
     env = pg_env(tmp_path, postgres)
     backup(cli, "pg", env)
+    shop = pg_table_sums(postgres, "shop")
     leftover = f"{scratch_prefix('pg')}deadbeef_1_shop"
     postgres.sql(f"CREATE DATABASE {leftover}")
     before = pg_databases(postgres)
@@ -171,6 +157,7 @@ def test_postgres_drill_passes_drops_its_scratch_databases_and_a_leftover(cli, t
     assert "every table's rows as its manifest counted" in drill.output
     assert pg_databases(postgres) == [name for name in before if name != leftover]
     assert not [name for name in pg_databases(postgres) if name.startswith("dcv_")]
+    assert pg_table_sums(postgres, "shop") == shop
 
 
 def test_postgres_drill_on_verify_url(cli, tmp_path, postgres) -> None:
@@ -221,71 +208,118 @@ def test_postgres_drill_fails_on_a_dump_that_is_not_what_its_manifest_says(
     assert not [name for name in pg_databases(postgres) if name.startswith("dcv_")]
 
 
-def my_env(tmp_path: Path, server: MariaDB, **keys: str) -> dict[str, str]:
-    where = places(tmp_path)
-    env = {
-        "PASSPHRASE": PASSPHRASE,
-        "XDG_CACHE_HOME": str(where.cache),
-        "TASK_my_DATABASE_URL": f"mariadb://backup@127.0.0.1:{server.port}/",
-        "TASK_my_DATABASE_PASSWORD": MARIADB_PASSWORD,
-        "TASK_my_TARGET": where.url,
-    }
-    env.update({f"TASK_my_{key}": value for key, value in keys.items()})
-    return env
+# Real data in `postgres` too: a table, a function, a large object (none of which initdb makes)
+PG_IN_POSTGRES = """CREATE TABLE notes (id int PRIMARY KEY, body text);
+INSERT INTO notes SELECT g, 'note ' || g || ' ✓' FROM generate_series(1, 500) g;
+CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM notes';
+SELECT lo_from_bytea(0, 'in postgres');"""
 
 
-def my_reset(server: MariaDB) -> None:
+def pg_empty_postgres(server: Postgres) -> None:
+    """`postgres` as initdb left it: what PG_IN_POSTGRES made dropped."""
     server.sql(
-        "DROP DATABASE IF EXISTS shop; DROP DATABASE IF EXISTS wiki; DROP USER IF EXISTS 'app'@'%'; "
-        "DROP USER IF EXISTS 'reader'@'localhost';"
+        "DROP TABLE IF EXISTS notes; DROP FUNCTION IF EXISTS note_count(); "
+        "SELECT lo_unlink(oid) FROM pg_largeobject_metadata;"
     )
-    server.sql(MARIADB_SETUP)
 
 
-def my_databases(server: MariaDB) -> list[str]:
-    return server.sql("SHOW DATABASES").split()
+def pg_postgres_state(server: Postgres) -> tuple[object, ...]:
+    objects = server.sql("SELECT note_count(); SELECT md5(lo_get(oid)) FROM pg_largeobject_metadata;")
+    return pg_table_sums(server, "postgres"), objects
 
 
-def test_mariadb_restore_task_loads_everything_after_everything_was_dropped(cli, tmp_path, mariadb) -> None:
-    my_reset(mariadb)
-    env = my_env(tmp_path, mariadb)
-    backup(cli, "my", env)
-    before = mariadb_fingerprint(mariadb)
-    mariadb_drop_everything(mariadb)
+def test_postgres_default_selection_restores_postgres_into_the_empty_one_or_drops_it(
+    cli, tmp_path, postgres
+) -> None:
+    pg_reset(postgres)
+    pg_empty_postgres(postgres)
+    postgres.sql(PG_IN_POSTGRES)
+    try:
+        env = pg_env(tmp_path, postgres)
+        del env["TASK_pg_DATABASES"]  # every database: postgres, scratch, shop, wiki
+        backup(cli, "pg", env)
+        before, in_postgres = pg_fingerprint(postgres), pg_postgres_state(postgres)
+        pg_wipe(postgres)
+        pg_empty_postgres(postgres)  # everything dropped: `postgres` cannot be, it is emptied
 
-    restored = cli("restore", "my", env=env, timeout=180)
-    assert restored.returncode == 0, restored.output
-    assert mariadb_fingerprint(mariadb) == before
-    assert "kept as they are (they exist): 'mariadb.sys'@'localhost', 'root'@'localhost'" in restored.output
-    assert MARIADB_PASSWORD not in restored.output
+        restored = cli("restore", "pg", env=env, timeout=180)
+        assert restored.returncode == 0, restored.output
+        assert (
+            "database postgres exists and holds nothing: loading into it (its CREATE DATABASE left out)"
+        ) in restored.output
+        assert "restored database postgres (into the empty one there)" in restored.output
+        assert "restored 4 database(s)" in restored.output and "ERROR" not in restored.output
+        assert pg_fingerprint(postgres) == before
+        assert pg_postgres_state(postgres) == in_postgres
 
-    refused = cli("restore", "my", env=env, timeout=180)
-    assert refused.returncode == 2, refused.output
-    assert "has database(s) shop, wiki already; add --drop" in refused.output
-    mariadb.sql("DELETE FROM shop.items")
-    dropped = cli("restore", "my", "--drop", env=env, timeout=180)
-    assert dropped.returncode == 0, dropped.output
-    assert mariadb_fingerprint(mariadb) == before
+        refused = cli("restore", "pg", env=env, timeout=180)
+        assert refused.returncode == 2, refused.output
+        # scratch holds nothing (PG_SETUP makes it empty): it is no reason to refuse
+        assert "has database(s) postgres, shop, wiki already; add --drop" in refused.output
+
+        postgres.sql("DELETE FROM notes WHERE id > 10")
+        postgres.sql("INSERT INTO pages VALUES ('later', 'z')", "wiki")
+        dropped = cli("restore", "pg", "--drop", env=env, timeout=180)
+        assert dropped.returncode == 0, dropped.output
+        assert "restored database postgres (dropped first)" in dropped.output
+        assert "ERROR" not in dropped.output
+        assert pg_fingerprint(postgres) == before
+        assert pg_postgres_state(postgres) == in_postgres
+    finally:
+        pg_empty_postgres(postgres)
 
 
-def test_mariadb_drill_passes_and_fails_when_the_manifest_disagrees(cli, tmp_path, mariadb) -> None:
-    my_reset(mariadb)
-    env = my_env(tmp_path, mariadb)
-    backup(cli, "my", env)
-    before = my_databases(mariadb)
-    drill = cli("verify", "my", env=env, timeout=300)
-    assert drill.returncode == 0, drill.output
-    assert "loaded database shop into dcv_my_" in drill.output and "4,003 rows" in drill.output
-    assert my_databases(mariadb) == before
+def test_postgres_a_database_holds_nothing_until_a_user_makes_any_object(postgres) -> None:
+    """USER_OBJECTS_SQL, which decides whether a restore loads into a database that exists."""
+    assert postgres.sql(USER_OBJECTS_SQL, "template1").strip() == "0"
+    made_by_users = (
+        "CREATE TABLE t (i int)", "CREATE SCHEMA s", "CREATE TYPE m AS ENUM ('a')", "CREATE EXTENSION hstore",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "SELECT lo_from_bytea(0, 'x')",
+        "CREATE PUBLICATION p", "CREATE FOREIGN DATA WRAPPER w",
+    )  # fmt: skip
+    for made in ("", *made_by_users):
+        postgres.sql("DROP DATABASE IF EXISTS probe")
+        postgres.sql("CREATE DATABASE probe")
+        if made:
+            postgres.sql(made, "probe")
+        assert (postgres.sql(USER_OBJECTS_SQL, "probe").strip() == "0") == (not made), made
+    postgres.sql("DROP DATABASE probe")
 
-    (tmp_path / "bad").mkdir()
-    edit = 'sed -i \'s/"rows": 1,/"rows": 7,/\' "$SRC/manifest.json"'
-    bad = my_env(tmp_path / "bad", mariadb, TRANSFORM=edit)
-    backup(cli, "my", bad)
-    failed = cli("verify", "my", env=bad, timeout=300)
-    assert failed.returncode == 1, failed.output
-    assert (
-        "verify failed: database 'shop', table shop.legacy: 7 rows expected (the dump's manifest), "
-        "1 found in the restore"
-    ) in failed.output
-    assert my_databases(mariadb) == before
+
+# An index whose every row costs 20 ms to build: its database takes seconds to load, all of them
+# after the scratch database was created (pg_dump writes the indexes after the data).
+PG_SLOW = """CREATE FUNCTION slow(n int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM pg_sleep(0.02); RETURN n; END$$;
+CREATE TABLE t (id int);
+INSERT INTO t SELECT generate_series(1, 300);
+CREATE INDEX t_slow ON t (slow(id));"""
+
+
+def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
+    cli, daemon, tmp_path, postgres
+) -> None:
+    pg_reset(postgres)
+    postgres.sql("DROP DATABASE IF EXISTS slow")
+    postgres.sql("CREATE DATABASE slow")
+    try:
+        postgres.sql(PG_SLOW, "slow")
+        env = pg_env(tmp_path, postgres, DATABASES="slow")
+        backup(cli, "pg", env)
+        prefix = scratch_prefix("pg")
+
+        def scratch() -> list[str]:
+            return [name for name in pg_databases(postgres) if name.startswith(prefix)]
+
+        drill = daemon(env, ("verify", "pg"))
+        wait_until(scratch, timeout=180, what="the drill's scratch database")
+        loading = postgres.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX t_slow%'"
+        )
+        assert loading.strip() == "1"  # it is loading
+        assert drill.stop(signal.SIGTERM, timeout=60) == 1
+        assert scratch() == [], drill.output  # before `verify` stopped on SIGTERM, its load went on
+        assert "verify interrupted in" in drill.output and "failed step databases" in drill.output
+        assert f"dropped scratch database {prefix}" in drill.output, drill.output
+        assert "every table's rows as its manifest counted" not in drill.output
+    finally:
+        postgres.sql("DROP DATABASE IF EXISTS slow WITH (FORCE)")

@@ -1,8 +1,11 @@
 """`verify TASK`: a drill now. Proves the latest backup of a task with TARGET can be restored (see
 `runner.verify_backup`); recorded, notified and pinged as a run with trigger `verify`.
 
+SIGTERM/SIGINT stop it as a shutdown stops a scheduled drill: the running step is stopped, and what
+must be undone is (a database drill's scratch databases are dropped) within CONF_STOP_GRACE.
+
 Exit codes: 0 verified, 1 the drill failed (or was skipped: a run of the task is going on; or it could
-not be recorded), 2 a usage error (nothing was run).
+not be recorded; or it was stopped), 2 a usage error (nothing was run).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import sys
 from pathlib import Path
 
 from ..monitoring.fanout import observers_for
+from ..runner.cancel import Cancel, on_stop_signals
+from ..runner.sequence import Interrupter
 from ..runner.verify_backup import verify_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
@@ -30,11 +35,17 @@ def main(args: list[str], loaded: Loaded) -> int:
         return EXIT_USAGE
     observers = observers_for(config, log)
     terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
-    result = verify_backup(
-        task, work_dir=Path(config.work_dir), state_dir=Path(config.state_dir),
-        env=loaded.environment.values, log=log, observer=observers,
-        progress_interval=config.progress_interval, terminal=terminal,
-    )  # fmt: skip
+    interrupter = Interrupter(config.stop_grace)
+    interrupter.cancel = cancel = Cancel()
+    on_stop_signals(interrupter)
+    try:
+        result = verify_backup(
+            task, work_dir=Path(config.work_dir), state_dir=Path(config.state_dir),
+            env=loaded.environment.values, log=log, cancel=cancel, observer=observers,
+            progress_interval=config.progress_interval, terminal=terminal,
+        )  # fmt: skip
+    finally:
+        cancel.close()
     if observers.unrecorded:
         log.event(
             f"the drill could not be recorded in {config.state_dir}: status and healthcheck will not see it",

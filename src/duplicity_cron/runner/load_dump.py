@@ -4,9 +4,11 @@ one step of them (its output logged, its process group stopped on an interrupt o
 what to do in its environment (the URL and password never in a command line).
 
 - `restore`: the dump's client must not be newer than the one here; the databases chosen must all be
-  in the dump, and none may exist on the server unless `drop` (checked before anything is loaded);
-  then the globals (the roles/users that exist are left as they are), and the databases, two at a
-  time: each dropped (with `drop`), loaded, analyzed.
+  in the dump, and none may exist on the server unless `drop` or it holds nothing (checked before
+  anything is loaded; an empty one is loaded into as it is); then the globals (the roles/users that
+  exist are left as they are), and the databases: the maintenance one (`postgres`, which the clients
+  connect to) alone, first, then the rest two at a time: each dropped (with `drop`), loaded (its script
+  adapted to the server's version), analyzed.
 - `drill`: the scratch databases an earlier drill of the task left (killed) are dropped; each database
   is loaded under a scratch name (no globals, no owners or privileges), every table's rows counted and
   compared with the manifest; the scratch databases are dropped after, whatever happened.
@@ -111,28 +113,44 @@ def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[Dumped
 def restore(request: LoadRequest, server: Server) -> None:
     manifest, dumped = read_dump(request.folder, server.engine)
     chosen = choose(dumped, request.databases)
-    problem = server.dump_version_problem(str(manifest.get("client_version", "")))
+    client = str(manifest.get("client_version", ""))
+    problem = server.dump_version_problem(client)
     if problem:
         raise DumpError(problem)
     existing = set(server.databases())
     clashes = [database.name for database in chosen if database.name in existing]
-    if clashes and not request.drop:
+    empty = set() if request.drop else {name for name in clashes if server.is_empty(name)}
+    refused = [name for name in clashes if name not in empty]
+    if refused and not request.drop:
         raise Refused(
-            f"{server.where} has database(s) {', '.join(clashes)} already; add --drop to replace them "
+            f"{server.where} has database(s) {', '.join(refused)} already; add --drop to replace them "
             "(nothing was restored)"
         )
+    for name in sorted(empty):
+        say(f"database {name} exists and holds nothing: loading into it (its CREATE DATABASE left out)")
+    # decided before anything is dropped (asking the server's version connects to `postgres`)
+    transforms = {
+        database.name: server.restore_transform(client, database.name not in empty) for database in chosen
+    }
     say(server.load_globals((request.folder / GLOBALS_FILE).read_text(encoding="utf-8")))
 
     def load(database: DumpedDatabase) -> None:
         commands = server.restore_commands(database, database.name, request.drop)
         if commands.drop is not None and database.name in existing:
             run_client(commands.drop, f"dropping database {database.name!r}")
-        _warnings(database.name, run_pipeline(commands.load, f"loading database {database.name!r}"))
+        transform = transforms[database.name]
+        what = f"loading database {database.name!r}"
+        _warnings(database.name, run_pipeline(commands.load, what, transform))
         if commands.analyze is not None:
             run_client(commands.analyze, f"analyzing database {database.name!r}")
-        say(f"restored database {database.name}{' (dropped first)' if database.name in clashes else ''}")
+        how = " (into the empty one there)" if database.name in empty else ""
+        how = " (dropped first)" if request.drop and database.name in clashes else how
+        say(f"restored database {database.name}{how}")
 
-    each_at_once(chosen, load, JOBS)
+    # the clients connect to the maintenance database: it is dropped and loaded alone, before the rest
+    first = [database for database in chosen if database.name == server.maintenance]
+    each_at_once(first, load, 1)
+    each_at_once([database for database in chosen if database not in first], load, JOBS)
     say(f"restored {len(chosen)} database(s) into {server.where}")
 
 
@@ -152,7 +170,8 @@ def drop_scratch(server: Server, task: str) -> list[str]:
 
 def drill(request: LoadRequest, server: Server) -> None:
     manifest, dumped = read_dump(request.folder, server.engine)
-    problem = server.dump_version_problem(str(manifest.get("client_version", "")))
+    client = str(manifest.get("client_version", ""))
+    problem = server.dump_version_problem(client)
     if problem:
         raise DumpError(problem)
     for name in drop_scratch(server, request.task):
@@ -163,7 +182,7 @@ def drill(request: LoadRequest, server: Server) -> None:
         def check(database: DumpedDatabase) -> str | None:
             scratch = names[database.name]
             commands = server.restore_commands(database, scratch, False)
-            transform = server.scratch_transform(database.name, scratch)
+            transform = server.scratch_transform(database.name, scratch, client)
             run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
             found = server.count_rows(scratch, database.name)
             mismatch = count_problem(database.name, database.rows, found)

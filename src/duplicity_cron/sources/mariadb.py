@@ -157,6 +157,17 @@ def load_command(option_file: str) -> ClientCommand:
     return ClientCommand(_mariadb(option_file))
 
 
+def user_objects_sql(database: str) -> str:
+    """The tables, views, routines and events of `database` (0: it holds nothing, and a restore loads
+    into it as it is: the dump's `CREATE DATABASE IF NOT EXISTS` keeps it)."""
+    name = _string(database)
+    return (
+        f"SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {name}) + "
+        f"(SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = {name}) + "
+        f"(SELECT COUNT(*) FROM information_schema.events WHERE event_schema = {name})"
+    )
+
+
 def drop_database_sql(database: str) -> str:
     return f"DROP DATABASE IF EXISTS {_identifier(database)}"
 

@@ -130,6 +130,32 @@ LOAD_CLIENT = "psql"
 ROLES_SQL = "SELECT rolname FROM pg_roles ORDER BY 1"
 TABLESPACES_SQL = "SELECT spcname FROM pg_tablespace ORDER BY 1"
 ALL_DATABASES_SQL = "SELECT datname FROM pg_database ORDER BY datname"
+OTHER_MAINTENANCE_DATABASE = "template1"  # connected to while `postgres` itself is dropped and created
+# The objects of the current database that are not initdb's: relations, functions, types, schemas
+# (but `public`), extensions (but plpgsql), large objects, publications, event triggers, foreign data
+# wrappers and servers. 0: a database that holds nothing of a user's
+# (postgres after initdb, one an image's entrypoint made empty), which a restore loads into as it is.
+USER_OBJECTS_SQL = """SELECT
+ (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%')
+ + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+ + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%')
+ + (SELECT count(*) FROM pg_namespace
+  WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%')
+ + (SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql')
+ + (SELECT count(*) FROM pg_largeobject_metadata)
+ + (SELECT count(*) FROM pg_publication) + (SELECT count(*) FROM pg_event_trigger)
+ + (SELECT count(*) FROM pg_foreign_data_wrapper) + (SELECT count(*) FROM pg_foreign_server)"""
+
+
+def maintenance_for(database: str) -> str:
+    """The database a client connects to in order to drop or create `database`: `postgres`, but for
+    `postgres` itself (template1, as `dropdb postgres` does)."""
+    if database == MAINTENANCE_DATABASE:
+        return OTHER_MAINTENANCE_DATABASE
+    return MAINTENANCE_DATABASE
 
 
 def identifier(name: str) -> str:
@@ -170,7 +196,8 @@ def count_rows_command(url: DatabaseUrl, password: str | None, database: str) ->
 
 def drop_database_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
     """DROP DATABASE, ending the sessions connected to it (PostgreSQL 13+)."""
-    return query_command(url, password, f"DROP DATABASE IF EXISTS {identifier(database)} WITH (FORCE)")
+    sql = f"DROP DATABASE IF EXISTS {identifier(database)} WITH (FORCE)"
+    return query_command(url, password, sql, maintenance_for(database))
 
 
 def restore_commands(
@@ -182,12 +209,13 @@ def restore_commands(
     drop: bool = False,
 ) -> RestoreCommands:
     """The restore of one database from its `pg_dump --create` file `dump`: DROP (with `drop`), the
-    file decompressed into psql, then ANALYZE in the restored database."""
+    file decompressed into psql (which creates `into` from `maintenance_for(into)`), then ANALYZE in
+    the restored database."""
     into = into or database
     return RestoreCommands(
         database=database,
         into=into,
-        load=[ClientCommand([*DECOMPRESS, dump]), load_command(url, password)],
+        load=[ClientCommand([*DECOMPRESS, dump]), load_command(url, password, maintenance_for(into))],
         drop=drop_database_command(url, password, into) if drop else None,
         analyze=query_command(url, password, "ANALYZE", into),
     )

@@ -1,7 +1,9 @@
 """Rewriting the dumps' SQL on its way to the client, line by line, for what the clients cannot be
 told by an option: the roles/users that exist are left as they are (their statements skipped, rather
-than an error, or a password reset, for each), and a drill loads a database under a scratch name with
-neither owners nor privileges (the `--no-owner --no-acl` of a plain dump).
+than an error, or a password reset, for each), a drill loads a database under a scratch name with
+neither owners nor privileges (the `--no-owner --no-acl` of a plain dump), a dump by a newer pg_dump
+loads into an older server (what the older one does not know is left out), and a database that exists
+empty is loaded into (its CREATE DATABASE left out).
 
 Pure. Each dump writes one statement of these kinds per line (pg_dumpall, pg_dump, mariadb-dump), and
 the data (PostgreSQL's COPY blocks) passes untouched.
@@ -25,6 +27,13 @@ _PG_SKIPPED_IN_SCRATCH = re.compile(
 )
 _PG_CREATE_DATABASE = re.compile(rf"^CREATE DATABASE {_PG_IDENT}( .*)?;$")
 _PG_COPY = re.compile(r"^COPY .* FROM stdin;$")
+# What pg_dump writes that a server older than a major does not know, line by line: (the first major
+# that knows it, the line's pattern, its replacement; "" leaves the line out). pg_dump 18's scripts
+# were loaded into PostgreSQL 13, 15 and 17 (the version matrix of tests/images): these are all it met.
+_PG_NEWER_THAN_SERVER = [
+    (17, re.compile(r"^SET transaction_timeout = 0;$"), ""),  # pg_dump 17+
+    (15, re.compile(r"^(CREATE DATABASE .*) LOCALE_PROVIDER = libc( .*)?;$"), r"\1\2;"),  # pg_dump 15+
+]
 
 
 def pg_name(quoted: str) -> str:
@@ -52,9 +61,35 @@ def pg_globals(text: str, roles: Collection[str], tablespaces: Collection[str]) 
     return "".join(lines), kept
 
 
+def pg_for_server(lines: Iterable[str], major: int, create: bool = True) -> Iterator[str]:
+    """A `pg_dump --create` script for a server of `major`: the lines of a newer pg_dump that it does
+    not know left out or rewritten (_PG_NEWER_THAN_SERVER); without `create`, its CREATE DATABASE left
+    out (the database exists and is loaded into as it is, as pg_dumpall does with `postgres`)."""
+    rules = [(pattern, replacement) for since, pattern, replacement in _PG_NEWER_THAN_SERVER if major < since]
+    header, copying = True, False
+    for line in lines:
+        bare = line.rstrip("\n")
+        if copying:
+            copying = bare != "\\."
+            yield line
+            continue
+        if header and not create and _PG_CREATE_DATABASE.match(bare):
+            continue
+        header = header and not bare.startswith("\\connect ")
+        copying = bool(_PG_COPY.match(bare))
+        for pattern, replacement in rules:
+            if pattern.match(bare):
+                bare = pattern.sub(replacement, bare)
+                line = f"{bare}\n" if bare else ""
+        if line:
+            yield line
+
+
 def pg_into_scratch(lines: Iterable[str], scratch: str) -> Iterator[str]:
     """A `pg_dump --create` script that creates and fills `scratch` (a plain lower-case name) instead
-    of its database, leaving out owners, privileges and the database's properties."""
+    of its database, leaving out owners, privileges and the database's properties. Every `\\connect`
+    outside the data is to the dump's database (pg_dump connects again after the database's settings,
+    `ALTER DATABASE ... SET`): each goes to `scratch`."""
     header, copying = True, False
     for line in lines:
         bare = line.rstrip("\n")
@@ -63,7 +98,7 @@ def pg_into_scratch(lines: Iterable[str], scratch: str) -> Iterator[str]:
             yield line
         elif header and (created := _PG_CREATE_DATABASE.match(bare)):
             yield f"CREATE DATABASE {scratch}{created[2] or ''};\n"
-        elif header and bare.startswith("\\connect "):
+        elif bare.startswith("\\connect "):
             header = False
             yield f"\\connect {scratch}\n"
         elif _PG_SKIPPED_IN_SCRATCH.match(bare):
@@ -112,6 +147,29 @@ def my_globals(text: str, users: Collection[tuple[str, str]]) -> tuple[str, list
                 continue
         lines.append(line)
     return "".join(lines), kept
+
+
+_MY_GRANT_PROXY = re.compile(rf"^GRANT PROXY ON .* TO (?P<user>{_MY_QUOTED})@(?P<host>{_MY_QUOTED})")
+_MY_ANY_PROXY_WITH_GRANT = re.compile(r"^GRANT PROXY ON [`']{2}@[`']%[`'] TO .* WITH GRANT OPTION\b")
+
+
+def my_can_grant_proxy(grants: str) -> bool:
+    """Whether the user whose SHOW GRANTS is `grants` may grant PROXY on any user, as root may (`GRANT
+    PROXY ON ''@'%' ... WITH GRANT OPTION`): without it, a GRANT PROXY of the dump is Access denied."""
+    return any(_MY_ANY_PROXY_WITH_GRANT.match(line) for line in grants.splitlines())
+
+
+def my_without_proxy(text: str) -> tuple[str, list[str]]:
+    """mariadb-dump's users without their GRANT PROXY statements (each `'user'@'host'` of them named)."""
+    left_out: list[str] = []
+    lines = []
+    for line in text.splitlines(keepends=True):
+        proxy = _MY_GRANT_PROXY.match(line)
+        if proxy:
+            left_out.append(f"'{my_name(proxy['user'])}'@'{my_name(proxy['host'])}'")
+            continue
+        lines.append(line)
+    return "".join(lines), left_out
 
 
 def my_into_scratch(lines: Iterable[str], database: str, scratch: str) -> Iterator[str]:

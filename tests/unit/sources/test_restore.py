@@ -74,6 +74,16 @@ def test_postgresql_restore_commands() -> None:
     assert scratch.rename and scratch.drop is None
 
 
+def test_postgresql_drops_and_creates_postgres_itself_from_template1() -> None:
+    url = parse_database_url("postgresql://postgres@db:5432/")
+    commands = postgresql.restore_commands(url, None, "/r/databases/postgres.sql.zst", "postgres", drop=True)
+    assert commands.drop is not None and "dbname='template1'" in commands.drop.argv[-3]
+    assert commands.drop.argv[-1] == 'DROP DATABASE IF EXISTS "postgres" WITH (FORCE)'
+    assert "dbname='template1'" in commands.load[1].argv[-1]
+    assert commands.analyze is not None and "dbname='postgres'" in commands.analyze.argv[-3]
+    assert "dbname='postgres'" in postgresql.drop_database_command(url, None, "shop").argv[-3]
+
+
 def test_mariadb_restore_commands() -> None:
     commands = mariadb.restore_commands(
         "/tmp/o.cnf", "/r/shop.sql.zst", "shop", drop=True, tables=["a`b", "c"]

@@ -3,7 +3,15 @@ under a scratch name without owners or privileges, the data untouched."""
 
 from __future__ import annotations
 
-from duplicity_cron.sources.sql_filters import my_globals, my_into_scratch, pg_globals, pg_into_scratch
+from duplicity_cron.sources.sql_filters import (
+    my_can_grant_proxy,
+    my_globals,
+    my_into_scratch,
+    my_without_proxy,
+    pg_for_server,
+    pg_globals,
+    pg_into_scratch,
+)
 
 PG_GLOBALS = r'''SET default_transaction_read_only = off;
 CREATE ROLE app_owner;
@@ -71,6 +79,83 @@ def test_pg_into_scratch_renames_and_leaves_out_owners_privileges_and_database_p
     )
 
 
+# Lines of pg_dump 18.6's `--create` script of a PostgreSQL 13 database (the version matrix's client
+# and server): a database setting makes it connect twice; a COPY row that looks like a statement.
+PG18_DUMP = """\\restrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+SET statement_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET transaction_timeout = 0;
+SET client_encoding = 'UTF8';
+CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PROVIDER = libc LOCALE = 'C.UTF-8';
+ALTER DATABASE shop OWNER TO app;
+\\unrestrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+\\connect shop
+\\restrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+SET transaction_timeout = 0;
+ALTER DATABASE shop SET search_path TO 'sales', 'public';
+\\unrestrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+\\connect shop
+\\restrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+SET transaction_timeout = 0;
+CREATE TABLE sales.items (
+    id integer NOT NULL,
+    name text NOT NULL
+);
+COPY sales.items (id, name) FROM stdin;
+1\tx
+SET transaction_timeout = 0;
+CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE_PROVIDER = libc LOCALE = 'C.UTF-8';
+\\.
+\\unrestrict ZzD8hR8erBcJn7j1JOUYcknFzNFcaqxZHvt2fhetl9MadpRBfmpdvjJMqKjZNxC
+"""
+PG18_LINES = PG18_DUMP.splitlines(keepends=True)
+DATA = PG18_LINES.index("COPY sales.items (id, name) FROM stdin;\n")
+
+
+def test_pg_for_server_18_and_17_get_pg_dump_18s_script_as_it_is() -> None:
+    assert list(pg_for_server(PG18_LINES, 18)) == list(pg_for_server(PG18_LINES, 17)) == PG18_LINES
+
+
+def test_pg_for_server_before_17_leaves_out_transaction_timeout_but_not_in_the_data() -> None:
+    lines = list(pg_for_server(PG18_LINES, 16))
+    assert lines == [line for line in PG18_LINES[:DATA] if line != "SET transaction_timeout = 0;\n"] + [
+        *PG18_LINES[DATA:]
+    ]
+    assert list(pg_for_server(PG18_LINES, 15)) == lines
+
+
+def test_pg_for_server_before_15_also_leaves_out_the_locale_provider() -> None:
+    lines = list(pg_for_server(PG18_LINES, 13))
+    created = [line for line in lines[: DATA - 10] if line.startswith("CREATE DATABASE")]
+    created_13 = "CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8' LOCALE = 'C.UTF-8';\n"
+    assert created == [created_13]
+    assert (
+        lines
+        == [
+            created[0] if line.startswith("CREATE DATABASE") else line
+            for line in PG18_LINES[:DATA]
+            if line != "SET transaction_timeout = 0;\n"
+        ]
+        + PG18_LINES[DATA:]
+    )
+
+
+def test_pg_for_server_without_create_loads_into_the_database_that_exists() -> None:
+    lines = list(pg_for_server(PG18_LINES, 18, create=False))
+    assert lines == [line for line in PG18_LINES[:DATA] if not line.startswith("CREATE DATABASE")] + [
+        *PG18_LINES[DATA:]
+    ]
+    assert "ALTER DATABASE shop OWNER TO app;\n" in lines  # the dump's owner, as pg_dumpall's
+
+
+def test_pg_into_scratch_sends_every_connect_to_the_scratch_database() -> None:
+    lines = list(pg_into_scratch(PG18_LINES, "dcv_x"))
+    assert [line for line in lines if line.startswith("\\connect")] == ["\\connect dcv_x\n"] * 2
+    header = lines[: lines.index(PG18_LINES[DATA])]
+    assert not [line for line in header if "shop" in line and "dcv" not in line]
+    assert lines[lines.index(PG18_LINES[DATA]) :] == PG18_LINES[DATA:]
+
+
 MY_GLOBALS = """CREATE USER IF NOT EXISTS `root`@`localhost` IDENTIFIED VIA unix_socket;
 CREATE USER IF NOT EXISTS `backup`@`%` IDENTIFIED BY PASSWORD '*548E';
 CREATE USER IF NOT EXISTS `app`@`%` IDENTIFIED BY PASSWORD '*3DC3';
@@ -113,3 +198,31 @@ def test_my_into_scratch_renames_create_use_and_alter_database() -> None:
         "/*!50003 ALTER DATABASE `dcv_x` CHARACTER SET latin1 */ ;\n",
         "USE `dcv_x`;\n",
     ]
+
+
+def test_my_without_proxy_leaves_out_the_grants_only_a_user_with_proxy_may_load() -> None:
+    # mariadb-dump 10.11's lines for Debian's `mysql`@`localhost` and a user proxying `app`
+    text = (
+        "GRANT ALL PRIVILEGES ON *.* TO `mysql`@`localhost` IDENTIFIED VIA mysql_native_password USING "
+        "'invalid' OR unix_socket WITH GRANT OPTION;\n"
+        "GRANT PROXY ON ``@`%` TO `mysql`@`localhost` WITH GRANT OPTION;\n"
+        "GRANT USAGE ON *.* TO `px`@`%` IDENTIFIED BY PASSWORD '*7B9E';\n"
+        "GRANT PROXY ON `app`@`%` TO `px`@`%`;\n"
+    )
+    lines = text.splitlines(keepends=True)
+    assert my_without_proxy(text) == (lines[0] + lines[2], ["'mysql'@'localhost'", "'px'@'%'"])
+    assert my_without_proxy(lines[0]) == (lines[0], [])
+
+
+def test_my_can_grant_proxy_reads_show_grants() -> None:
+    root = (  # MariaDB 10.11's SHOW GRANTS as root
+        "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED VIA mysql_native_password USING "
+        "'invalid' OR unix_socket WITH GRANT OPTION\n"
+        "GRANT PROXY ON ``@`%` TO `root`@`localhost` WITH GRANT OPTION\n"
+    )
+    backup = "GRANT ALL PRIVILEGES ON *.* TO `backup`@`%` IDENTIFIED BY PASSWORD '*548E' WITH GRANT OPTION\n"
+    assert my_can_grant_proxy(root)
+    assert not my_can_grant_proxy(backup)
+    assert my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'admin'@'%' WITH GRANT OPTION\n")
+    assert not my_can_grant_proxy("GRANT PROXY ON 'app'@'%' TO 'px'@'%' WITH GRANT OPTION\n")
+    assert not my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'px'@'%'\n")
