@@ -37,7 +37,6 @@ _INC = re.compile(rf"duplicity-inc\.{_T}\.to\.{_T}\.manifest(?:\.gpg|\.gz)?")
 _FULL_SIG = re.compile(rf"duplicity-full-signatures\.{_T}\.sigtar(?:\.gz|\.gpg)?")
 _NEW_SIG = re.compile(rf"duplicity-new-signatures\.{_T}\.to\.{_T}\.sigtar(?:\.gz|\.gpg)?")
 _VOLUME = re.compile(r"Volume \d+:")
-_TIME = "%Y%m%dT%H%M%SZ"
 
 
 class UntrustedCache(ValueError):
@@ -56,7 +55,15 @@ def options_problem(options: Iterable[str]) -> str | None:
 
 
 def _time(text: str) -> datetime:
-    return datetime.strptime(text, _TIME).replace(tzinfo=UTC)
+    """`YYYYMMDDTHHMMSSZ` (the regexes made sure of the shape): sliced, not strptime, whose first use
+    in a process costs ~0.05 s (its locale tables), measured with py-spy."""
+    try:
+        return datetime(
+            int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
+            int(text[13:15]), tzinfo=UTC,
+        )  # fmt: skip
+    except ValueError:
+        raise UntrustedCache(f"{text}: not a time") from None
 
 
 def is_metadata(name: str) -> bool:

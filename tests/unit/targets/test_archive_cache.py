@@ -53,6 +53,7 @@ def test_two_chains_the_last_primary_with_volumes():
         [f"duplicity-full.{T1}.manifest"],  # the last chain's signatures missing
         [*full(T1), f"duplicity-inc.{T1}.to.{T2}.manifest"],
         [*full(T1), "duplicity-full.zzz.manifest"],  # a name not known
+        full("20261399T000000Z"),  # not a time
     ],
 )
 def test_what_cannot_stand_for_the_target(names):
