@@ -9,7 +9,8 @@
    - by hand: `duplicity backup --name bench --archive-dir A -v warning DATA file://T` run bare, the
      command a user writes as LOAD;
    - built-in: `duplicity-cron exec bench` with TASK_bench_SOURCE=DATA, TASK_bench_TARGET=file://T,
-     all the runner adds included (its options, statistics read, what the target holds read after).
+     all the runner adds included (its options, statistics read, SOURCE counted and what the target
+     holds read after: from duplicity's cache here, a fresh target and cache each round).
    Wall and CPU time of the process tree (os.wait4), as in `runner_overhead.py`.
 3. After each built-in backup, `duplicity-cron verify bench` of that target (restore into a scratch
    folder, `duplicity verify --compare-data`, counts compared): its time as a ratio of the backup's.
@@ -126,7 +127,7 @@ def main() -> int:
         total, files = generate_data(scratch / "data", size_mb)
         warm_cache(scratch / "data")
         print(f"generated {total / MIB:.0f} MiB in {files} files in {time.perf_counter() - started:.1f}s\n")
-        rows, ratios, verify_ratios = [], [], []
+        rows, ratios, cpu_ratios, verify_ratios = [], [], [], []
         for index in range(1, rounds + 1):
             order = ("hand", "builtin") if index % 2 else ("builtin", "hand")
             for kind in order:
@@ -135,10 +136,12 @@ def main() -> int:
                 else:
                     built, verify = builtin(index, scratch / "data", scratch)
             ratios.append(built.wall / hand.wall)
+            cpu_ratios.append(built.cpu / hand.cpu)
             verify_ratios.append(verify.wall / built.wall)
             rows.append([
                 str(index), " then ".join(order), f"{hand.wall:.2f}", f"{built.wall:.2f}",
-                f"{ratios[-1]:.3f}", f"{hand.cpu:.2f}", f"{built.cpu:.2f}", f"{verify.wall:.2f}",
+                f"{ratios[-1]:.3f}", f"{hand.cpu:.2f}", f"{built.cpu:.2f}", f"{cpu_ratios[-1]:.3f}",
+                f"{verify.wall:.2f}",
                 f"{verify_ratios[-1]:.2f}",
                 f"{hand.others:.1f} / {built.others:.1f}",
             ])  # fmt: skip
@@ -150,11 +153,12 @@ def main() -> int:
         print(f"\nfull backup of {total / MIB:.0f} MiB, encrypted, file:// target")
         table(
             ["round", "order", "hand wall s", "built-in wall s", "ratio", "hand CPU s", "built-in CPU s",
-             "verify wall s", "verify/backup", "others' CPU s (hand / built-in)"],
+             "CPU ratio", "verify wall s", "verify/backup", "others' CPU s (hand / built-in)"],
             rows,
         )  # fmt: skip
         print(
             f"median wall ratio built-in/by hand: {statistics.median(ratios):.3f} (goal <= 1.02); "
+            f"median CPU ratio: {statistics.median(cpu_ratios):.3f}; "
             f"median verify/backup: {statistics.median(verify_ratios):.2f}"
         )
         print(f"load average at end: {load_average()}")

@@ -35,6 +35,7 @@ class BuiltinRun:
         self.statistics = StatisticsReader()  # the built-in backup's statistics block, as it comes
         self.source_walk: TreeSize | None = None  # SOURCE right after the built-in backup
         self.ran: list[str] = []  # the built-in steps that write TARGET, as they started
+        self.after_backup: list[str] = []  # every step that started after the built-in backup
         self.cache: CacheBefore | None = None
         self.backup_succeeded = False
 
@@ -47,6 +48,8 @@ class BuiltinRun:
             self.cache = cache_before(self.task, self.env)
 
     def step_starts(self, step: str) -> None:
+        if self.ran[:1] == ["load"]:
+            self.after_backup.append(step)
         if step in TARGET_STEPS and step in self.builtin:
             self.ran.append(step)
 
@@ -72,8 +75,9 @@ class BuiltinRun:
 
     def _cache_usable(self) -> CacheBefore | None:
         """The cache may stand for the target: the backup (a sync with the target) succeeded and was the
-        only built-in step that wrote it (retention's `remove-*` skip the sync)."""
-        return self.cache if self.backup_succeeded and self.ran == ["load"] else None
+        last step of the run. After it, retention's `remove-*` skip the sync, and the task's own steps
+        (SUCCEED, FAILED, FINALLY) may change the target in ways no cache sees."""
+        return self.cache if self.backup_succeeded and not self.after_backup else None
 
     def read_contents(self, *, state_dir: Path | None, log: Log, cancel: Cancel, lock_fd: int) -> None:
         """After the chain and its hooks, before the run's summary line; only when a built-in step that
