@@ -158,13 +158,14 @@ def is_complete(
     """Whether `contents`, read from the cache after a successful `duplicity backup` (its sync run),
     holds every chain of the target (see the module's docstring): the cache was empty before the
     backup and holds one full begun by this run (at or after `run_began`) and nothing else, or it
-    holds every chain and set the runner last knew of (`previous`)."""
+    holds every chain and set the runner last knew of (`previous`, which counted no orphaned or
+    incomplete set: those are volumes without their chain or manifest, which no cache holds)."""
     if cache_was_empty:
         if len(contents.chains) != 1:
             return False
         [chain] = contents.chains
         return not chain.incrementals and chain.full >= run_began.replace(microsecond=0)
-    if previous is None:
-        return False
+    if previous is None or previous.orphaned_sets or previous.incomplete_sets:
+        return False  # the cache holds no volumes: such sets are for collection-status to count
     now = {chain.full: set(chain.incrementals) for chain in contents.chains}
     return all(chain.full in now and set(chain.incrementals) <= now[chain.full] for chain in previous.chains)

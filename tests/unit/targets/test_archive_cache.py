@@ -86,6 +86,10 @@ def test_complete_when_it_holds_all_the_runner_knew():
     assert not is_complete(lost, cache_was_empty=False, previous=known, run_began=NOW)
     fewer = TargetContents(NOW, (BackupChain(at(T1), (), 1, False), *now.chains[1:]))
     assert not is_complete(fewer, cache_was_empty=False, previous=known, run_began=NOW)
+    cut_short = TargetContents(NOW, known.chains, incomplete_sets=1)
+    assert not is_complete(now, cache_was_empty=False, previous=cut_short, run_began=NOW)
+    orphaned = TargetContents(NOW, known.chains, orphaned_sets=1)
+    assert not is_complete(now, cache_was_empty=False, previous=orphaned, run_began=NOW)
 
 
 def test_options_that_change_the_cache_or_its_names():
