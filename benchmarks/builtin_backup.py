@@ -2,6 +2,7 @@
 """The built-in backup (a task with TARGET) vs the same duplicity command written by hand, and `verify`.
 
     .venv/bin/python benchmarks/builtin_backup.py [--quick] [--rounds N] [--size-mb MB] [--keep]
+                                                  [--progress-interval S]
 
 1. Generates the mixed data of `runner_overhead.py` once (SQL-like text, random binary, small files)
    and reads it once to warm the page cache.
@@ -87,14 +88,19 @@ def by_hand(index: int, data: Path, scratch: Path) -> Measure:
     return measure
 
 
-def builtin(index: int, data: Path, scratch: Path) -> tuple[Measure, Measure]:
-    """The built-in backup, then `verify` of what it wrote."""
+def builtin(index: int, data: Path, scratch: Path, progress: str | None) -> tuple[Measure, Measure]:
+    """The built-in backup, then `verify` of what it wrote; `progress`: CONF_PROGRESS_INTERVAL, if set
+    (the default, 60 s, runs duplicity with --progress: a first pass over SOURCE before the backup)."""
     target, archive, gnupg = _places(scratch, f"builtin-{index}")
-    env = _env(archive, gnupg) | {
-        "CONF_WORK_DIR": str(scratch / "work"),
-        "TASK_bench_SOURCE": str(data),
-        "TASK_bench_TARGET": f"file://{target}",
-    }
+    env = (
+        _env(archive, gnupg)
+        | ({} if progress is None else {"CONF_PROGRESS_INTERVAL": progress})
+        | {
+            "CONF_WORK_DIR": str(scratch / "work"),
+            "TASK_bench_SOURCE": str(data),
+            "TASK_bench_TARGET": f"file://{target}",
+        }
+    )
     log = scratch / "runs" / f"builtin-{index}.log"
     backup = _checked(run_measured([RUNNER, "exec", "bench"], env, log), f"built-in {index}", log, target)
     verify_log = scratch / "runs" / f"verify-{index}.log"
@@ -112,6 +118,7 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, help="data to generate, MiB (default 1000)")
     parser.add_argument("--scratch", default="/var/tmp", help="parent of the scratch folder")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (and its data)")
+    parser.add_argument("--progress-interval", help="CONF_PROGRESS_INTERVAL of the built-in (default: unset)")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 3)
     size_mb = args.size_mb or (64 if args.quick else 1000)
@@ -122,6 +129,7 @@ def main() -> int:
     runner_overhead.SCRATCH = scratch  # base_env() keeps the run history in it
     print(f"scratch folder: {scratch}{' (kept)' if args.keep else ''}")
     print(f"load average at start: {load_average()}")
+    print(f"CONF_PROGRESS_INTERVAL of the built-in: {args.progress_interval or 'unset (60s)'}")
     try:
         started = time.perf_counter()
         total, files = generate_data(scratch / "data", size_mb)
@@ -134,7 +142,7 @@ def main() -> int:
                 if kind == "hand":
                     hand = by_hand(index, scratch / "data", scratch)
                 else:
-                    built, verify = builtin(index, scratch / "data", scratch)
+                    built, verify = builtin(index, scratch / "data", scratch, args.progress_interval)
             ratios.append(built.wall / hand.wall)
             cpu_ratios.append(built.cpu / hand.cpu)
             verify_ratios.append(verify.wall / built.wall)
