@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .. import __version__
 from ..config import ConfigError
 from ..log import Log
 from ..model import printable
@@ -152,6 +151,8 @@ def _main(args: list[str], masks: Masks) -> int:
         print(USAGE, end="")
         return EXIT_OK
     if line.show == "version":
+        from .. import __version__  # looked up only here: see duplicity_cron.__getattr__
+
         print(f"duplicity-cron {__version__}")
         return EXIT_OK
     env_files, args = line.env_files, line.args

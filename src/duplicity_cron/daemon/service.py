@@ -13,7 +13,6 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .. import __version__
 from ..config import Config, ConfigError
 from ..config.environment import Environment
 from ..log import Log
@@ -33,6 +32,13 @@ from .scheduler import Scheduler
 
 if TYPE_CHECKING:
     from ..monitoring.prometheus import Metrics
+
+
+def version() -> str:
+    """This package's version, looked up when the daemon starts (see `duplicity_cron.__getattr__`)."""
+    from .. import __version__
+
+    return __version__
 
 
 class _HeartbeatWriter:
@@ -152,7 +158,7 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     reaper.start_reaper_if_pid1()
     on_stop_signals(on_signal)
     log.event(
-        f"duplicity-cron {__version__}: {len(config.tasks)} task(s), time zone {zone_name(config.timezone)}"
+        f"duplicity-cron {version()}: {len(config.tasks)} task(s), time zone {zone_name(config.timezone)}"
     )
     for task_id, line in plan_lines(config.tasks, planned):
         log.event(line, task=task_id)

@@ -12,7 +12,6 @@ from ..log import Log
 from ..model import RunObserver, RunResult, Task
 from .notifications import Notifier
 from .pings import Pinger
-from .pushgateway import Pusher
 from .recorder import HistoryRecorder
 
 
@@ -53,6 +52,8 @@ def observers_for(config: Config, log: Log, metrics: RunObserver | None = None) 
     if metrics is not None:
         observers.append(metrics)
     if config.pushgateway_url is not None:
+        from .pushgateway import Pusher  # prometheus_client: ~0.1 s of every start-up otherwise
+
         observers.append(Pusher(config.pushgateway_url, Path(config.state_dir), log))
     observers += [Notifier(config.notify_urls_for, config.notify_on_for, log), Pinger(log)]
     return Observers(observers, log)

@@ -199,17 +199,27 @@ def has_cached_chain(task: Task, env: Mapping[str, str]) -> bool:
         return False
 
 
+def needs_new_chain(task: Task, env: Mapping[str, str]) -> bool:
+    """With ENCRYPT_KEY and no chain in the cache, the built-in backup is a new full chain (the run's
+    keyring has no private key to read the target's signatures with)."""
+    return task.encrypt_key is not None and not has_cached_chain(task, env)
+
+
 def run_steps_of(
-    task: Task, work_dir: Path, env: Mapping[str, str], progress_interval: float = 0
+    task: Task,
+    work_dir: Path,
+    env: Mapping[str, str],
+    progress_interval: float = 0,
+    new_chain: bool | None = None,
 ) -> dict[str, Step]:
     """Every step of a run of `task`: its own (with nothing added to their environment) and the
     built-in ones, which also get the run's private GNUPGHOME.
 
-    With ENCRYPT_KEY and no chain in the cache, the built-in backup is a new full chain (the run's
-    keyring has no private key to read the target's signatures with), and says so.
+    With `new_chain` (by default `needs_new_chain`) the built-in backup is `duplicity full`, and says why.
     """
     steps = {name: Step(command, {}) for name, command in task.steps.items()}
-    new_chain = task.encrypt_key is not None and not has_cached_chain(task, env)
+    if new_chain is None:
+        new_chain = needs_new_chain(task, env)
     builtin = builtin_step_commands(
         task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env), new_chain=new_chain,
         progress_interval=progress_interval,

@@ -1,5 +1,9 @@
-"""After each run of a task with TARGET: `duplicity collection-status`, its result kept in the state
-folder (`state.target`) for `status` and the metrics, so that neither ever waits on the backend.
+"""After each run of a task with TARGET: what the target holds, kept in the state folder
+(`state.target`) for `status` and the metrics, so that neither ever waits on the backend.
+
+After a successful built-in `duplicity backup` it is read from duplicity's local cache when that can
+stand for the target (`targets.archive_cache`: no second duplicity process); otherwise, and whenever
+the cache cannot be read or trusted, from `duplicity collection-status`.
 
 It runs inside the task's lock, after the chain and its hooks and before the run's summary line (with
 the run's GNUPGHOME and archive folder), and is bounded: at most the task's TIMEOUT or CONTENTS_TIMEOUT,
@@ -9,14 +13,25 @@ whichever is shorter. Whatever goes wrong is a warning: the run's verdict never 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..log import Log
 from ..model import TargetContents, Task
 from ..state import target
+from ..targets.archive_cache import (
+    UntrustedCache,
+    is_complete,
+    is_metadata,
+    manifests,
+    options_problem,
+    parse_archive_cache,
+    volumes_in_manifest,
+)
 from ..targets.collection_status import NoCollectionStatus, parse_collection_status, warnings_in
 from ..targets.duplicity import collection_status_command
 from ..views.contents import contents_line
@@ -30,6 +45,59 @@ KILL_GRACE = 5.0
 MAX_LINES = 200_000  # a target of that many sets is far beyond what duplicity handles anyway
 
 
+@dataclass(frozen=True)
+class CacheBefore:
+    """The task's cache as a run found it before its built-in backup (`cache_before`)."""
+
+    was_empty: bool  # no duplicity metadata in `<archive>/<id>`
+    began: datetime  # when it was looked at: a full at or after it is this run's
+
+
+def cache_folder(task: Task, env: Mapping[str, str]) -> Path:
+    return Path(archive_path(task, env)) / task.id
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
+
+
+def cache_before(task: Task, env: Mapping[str, str]) -> CacheBefore | None:
+    """Looked at before the built-in backup; None when the cache cannot be used for this task."""
+    if options_problem(task.options) is not None:
+        return None
+    began = datetime.now(UTC)
+    try:
+        return CacheBefore(not any(map(is_metadata, _names(cache_folder(task, env)))), began)
+    except OSError:
+        return None
+
+
+def _manifest_volumes(path: Path) -> int:
+    with path.open(encoding="utf-8", errors="replace") as text:
+        return volumes_in_manifest(text)
+
+
+def contents_from_cache(
+    task: Task, env: Mapping[str, str], state_dir: Path, before: CacheBefore
+) -> TargetContents | str:
+    """What the target holds as the cache tells it after a successful `duplicity backup`, or why the
+    cache cannot tell it."""
+    folder = cache_folder(task, env)
+    try:
+        names = _names(folder)
+        volumes = {name: _manifest_volumes(folder / name) for name in manifests(names)}
+        contents = parse_archive_cache(names, volumes, datetime.now(UTC))
+    except (OSError, UntrustedCache) as exc:
+        return str(exc)
+    previous, _problem = target.read(state_dir, task.id)
+    if not is_complete(contents, cache_was_empty=before.was_empty, previous=previous, run_began=before.began):
+        return "it may not hold every chain of the target"
+    return contents
+
+
 def read_target_contents(
     task: Task,
     *,
@@ -39,9 +107,18 @@ def read_target_contents(
     log: Log,
     cancel: Cancel,
     lock_fd: int,
+    cache: CacheBefore | None = None,
 ) -> TargetContents | None:
     """Read what TARGET holds and keep it; None (and a warning) when that fails. Called inside a run,
-    which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.steps`)."""
+    which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.steps`). `cache`: the run
+    made a successful `duplicity backup` and nothing after it wrote the target (see `task_run`), so
+    the cache is tried first."""
+    if cache is not None:
+        found = contents_from_cache(task, env, state_dir, cache)
+        if isinstance(found, TargetContents):
+            return _keep(task, state_dir, log, found, " (from duplicity's local cache)")
+        why = f"asking collection-status: duplicity's local cache will not do ({found})"
+        log.event(why, task=task.id, step=STEP)
     command = collection_status_command(task, archive=archive_path(task, env))
     gnupg = gnupg_home(work_dir, task.id)
     stdout: list[str] = []
@@ -71,12 +148,18 @@ def read_target_contents(
     except NoCollectionStatus as exc:
         _failed(task, log, f"duplicity collection-status: {exc}")
         return None
+    return _keep(task, state_dir, log, contents)
+
+
+def _keep(
+    task: Task, state_dir: Path, log: Log, contents: TargetContents, how: str = ""
+) -> TargetContents | None:
     try:
         target.write(state_dir, task.id, contents)
     except OSError as exc:
         _failed(task, log, f"cannot keep it in {state_dir}: {exc}")
         return None
-    log.event(f"the target holds {contents_line(contents)}", task=task.id, step=STEP)
+    log.event(f"the target holds {contents_line(contents)}{how}", task=task.id, step=STEP)
     return contents
 
 

@@ -10,28 +10,31 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config.task_keys import RETENTION_STEP, builtin_steps
 from ..log import Log
 from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
-from ..targets.statistics import StatisticsReader
-from ..targets.verification import TreeSize, file_bytes_if_agreeing
 from ..views.summary import summary_fields, summary_text
-from .builtin import KeyringError, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring, run_steps_of
+from .builtin import (
+    KeyringError,
+    empty_dir,
+    end_gpg_agent,
+    gnupg_home,
+    needs_new_chain,
+    prepare_keyring,
+    run_steps_of,
+)
+from .builtin_run import BuiltinRun
 from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
 from .progress import BackupFilter, log_reporter
-from .target_contents import read_target_contents
-from .tree_size import measure
 
 OUTPUT_TAIL_LINES = 50
-TARGET_STEPS = ("load", RETENTION_STEP)  # the built-in steps that write into TARGET
 TAIL_LINE_CHARS = 1000
 KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a step times out
 
@@ -254,46 +257,30 @@ class _Run:
         self.lock_fd = lock_fd  # inherited by the steps: see runner.lock
         self.at_step = at_step
         # the task's steps and the built-in ones
-        self.commands = run_steps_of(task, work_dir, env, progress_interval)
+        new_chain = needs_new_chain(task, env)
+        self.commands = run_steps_of(task, work_dir, env, progress_interval, new_chain)
         self.progress_interval = progress_interval
-        # The built-in backup's statistics block, read from its output as it comes.
-        self.statistics = StatisticsReader()
-        self.builtin_load = "load" in builtin_steps(task)
-        self.source_walk: TreeSize | None = None  # SOURCE right after the built-in backup
-        self.target_touched = False  # a built-in step that writes TARGET ran
+        self.builtin = BuiltinRun(task, work_dir, env, full_load=new_chain)
 
     def backup_stats(self) -> BackupStats | None:
-        """The backup's statistics, with the bytes of its files when the walk of SOURCE after it saw what
-        duplicity saw (see `targets.verification`)."""
-        stats = self.statistics.stats
-        if stats is None or self.source_walk is None:
-            return stats
-        return replace(stats, file_bytes=file_bytes_if_agreeing(stats, self.source_walk))
+        return self.builtin.backup_stats()
 
     def steps(self) -> ChainResult:
         """The work folders, the main chain, then the hooks (which run after a setup failure too)."""
         try:
             outcome = self._chain()
-            self._read_target_contents()
+            self.builtin.read_contents(
+                state_dir=self.state_dir, log=self.log, cancel=self.cancel, lock_fd=self.lock_fd
+            )
             return outcome
         finally:
             if self.task.target is not None:
                 end_gpg_agent(gnupg_home(self.work_dir, self.task.id))
 
-    def _read_target_contents(self) -> None:
-        """After the chain and its hooks, before the run's summary line; only when a built-in step that
-        writes TARGET (the backup, retention) ran. Listing a target nothing wrote would create a missing
-        file:// folder: a run that failed at its start, a task whose own LOAD replaces the backup."""
-        if self.state_dir is None or not self.target_touched or self.cancel.interrupted:
-            return
-        read_target_contents(
-            self.task, work_dir=self.work_dir, state_dir=self.state_dir, env=self.base_env, log=self.log,
-            cancel=self.cancel, lock_fd=self.lock_fd,
-        )  # fmt: skip
-
     def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()
         if outcome.status is Status.SUCCEEDED:
+            self.builtin.before_chain()
             outcome = run_main_steps(
                 self.commands, self._step, self._deadline(), lambda: self.cancel.interrupted
             )
@@ -326,18 +313,11 @@ class _Run:
         self.env.update(SRC=str(src), DST=str(dst), TASK_ID=self.task.id)
         return SUCCEEDED
 
-    def _walk_source(self) -> None:
-        source = Path(self.task.source or self.work_dir / self.task.id / "src")
-        try:
-            self.source_walk = measure(source)
-        except OSError as exc:  # the drill then compares counts only; the backup is not failed for it
-            self._warn("load", f"cannot count SOURCE after the backup ({exc}); drills compare no bytes")
-
     def _deadline(self) -> float | None:
         return time.monotonic() + self.task.timeout if self.task.timeout else None
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
-        reads_statistics = step == "load" and self.builtin_load
+        reads_statistics = self.builtin.reads_statistics(step)
         progress = None
         if reads_statistics and self.progress_interval > 0:
             progress = BackupFilter(log_reporter(self.progress_interval, self.log, self.task.id, step))
@@ -346,13 +326,12 @@ class _Run:
             if progress is not None and stream == "stdout" and progress.feed(text):
                 return  # a progress line: one log line every CONF_PROGRESS_INTERVAL instead
             if reads_statistics and stream == "stdout":
-                self.statistics.feed(text)
+                self.builtin.statistics.feed(text)
             self.tail.output(step, stream, text, cut)
 
         self.at_step(step)
         command = self.commands[step]
-        if step in TARGET_STEPS and step in builtin_steps(self.task):
-            self.target_touched = True
+        self.builtin.step_starts(step)
         if command.notice:
             self.log.event(command.notice, task=self.task.id, step=step, level="warning")
             self.tail.add(self.log.mask(command.notice))
@@ -367,8 +346,7 @@ class _Run:
             stop_on_interrupt=stop_on_interrupt,
             keep_fds=(self.lock_fd,),
         )
-        if reads_statistics and outcome.exit_code == 0 and not outcome.timed_out:
-            self._walk_source()
+        self.builtin.step_ended(step, outcome, self._warn)
         if outcome.timed_out:
             self.log.event(
                 f"timed out after {self.task.timeout:g}s; the step was stopped",
