@@ -129,7 +129,9 @@ def main() -> int:
     runner_overhead.SCRATCH = scratch  # base_env() keeps the run history in it
     print(f"scratch folder: {scratch}{' (kept)' if args.keep else ''}")
     print(f"load average at start: {load_average()}")
-    print(f"CONF_PROGRESS_INTERVAL of the built-in: {args.progress_interval or 'unset (60s)'}")
+    print(
+        f"CONF_PROGRESS_INTERVAL of the built-in: {args.progress_interval or 'unset (backups: no progress)'}"
+    )
     try:
         started = time.perf_counter()
         total, files = generate_data(scratch / "data", size_mb)

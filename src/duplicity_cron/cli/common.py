@@ -73,7 +73,7 @@ def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_fai
         state_dir=Path(config.state_dir),
         env=loaded.environment.values,
         stop_grace=config.stop_grace,
-        progress_interval=config.progress_interval,
+        progress_interval=config.backup_progress_interval,
         log=log,
         observer=observers,
         trigger=trigger,

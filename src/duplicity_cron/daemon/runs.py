@@ -38,8 +38,10 @@ class DaemonRuns:
         log: Log,
         observer: RunObserver,
         progress_interval: float = 0,
+        backup_progress_interval: float = 0,
     ) -> None:
-        self.progress_interval = progress_interval
+        self.progress_interval = progress_interval  # drills
+        self.backup_progress_interval = backup_progress_interval
         self.work_dir = work_dir
         self.state_dir = state_dir
         self.env = env
@@ -86,7 +88,7 @@ class DaemonRuns:
             else:
                 run_task(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
                          trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer,
-                         progress_interval=self.progress_interval)  # fmt: skip
+                         progress_interval=self.backup_progress_interval)  # fmt: skip
         except Exception as exc:  # a bug must not take the scheduler down with it
             self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
         finally:

@@ -121,8 +121,9 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     observers = observers_for(config, log, metrics)
     recover_lost_runs(config.tasks.values(), Path(config.work_dir), state_dir, log, observers)
     runs = DaemonRuns(
-        Path(config.work_dir), state_dir, environment.values, log, observers, config.progress_interval
-    )
+        Path(config.work_dir), state_dir, environment.values, log, observers, config.progress_interval,
+        config.backup_progress_interval,
+    )  # fmt: skip
     task_ids = list(dict.fromkeys(entry.task for entry in planned))  # a task with drills once
     entries = {entry.key: entry for entry in planned}
 

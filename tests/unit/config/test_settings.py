@@ -287,8 +287,10 @@ def test_the_tasks_notify_on_governs(conf: str | None, task: str | None, expecte
 def test_progress_interval_is_a_duration_or_zero(value: str, seconds: float) -> None:
     config = parse_config({"CONF_PROGRESS_INTERVAL": value})
     assert config.progress_interval == seconds
+    assert config.backup_progress_interval == seconds  # set: built-in backups too
 
 
 def test_progress_interval_defaults_to_a_minute_and_rejects_nonsense() -> None:
     assert parse_config({}).progress_interval == 60.0
+    assert parse_config({}).backup_progress_interval == 0.0  # unset: no dry pass before each backup
     assert "CONF_PROGRESS_INTERVAL" in single_problem({"CONF_PROGRESS_INTERVAL": "often"})
