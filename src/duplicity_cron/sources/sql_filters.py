@@ -61,22 +61,33 @@ def pg_globals(text: str, roles: Collection[str], tablespaces: Collection[str]) 
     return "".join(lines), kept
 
 
+def _pg_script(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """Each line of a pg_dump script with its text (no newline), or None for the lines of a COPY
+    block's data, which every filter passes as they are (a row may look like a statement)."""
+    copying = False
+    for line in lines:
+        bare = line.rstrip("\n")
+        if copying:
+            copying = bare != "\\."
+            yield line, None
+        else:
+            copying = bool(_PG_COPY.match(bare))
+            yield line, bare
+
+
 def pg_for_server(lines: Iterable[str], major: int, create: bool = True) -> Iterator[str]:
     """A `pg_dump --create` script for a server of `major`: the lines of a newer pg_dump that it does
     not know left out or rewritten (_PG_NEWER_THAN_SERVER); without `create`, its CREATE DATABASE left
     out (the database exists and is loaded into as it is, as pg_dumpall does with `postgres`)."""
     rules = [(pattern, replacement) for since, pattern, replacement in _PG_NEWER_THAN_SERVER if major < since]
-    header, copying = True, False
-    for line in lines:
-        bare = line.rstrip("\n")
-        if copying:
-            copying = bare != "\\."
+    header = True
+    for line, bare in _pg_script(lines):
+        if bare is None:
             yield line
             continue
         if header and not create and _PG_CREATE_DATABASE.match(bare):
             continue
         header = header and not bare.startswith("\\connect ")
-        copying = bool(_PG_COPY.match(bare))
         for pattern, replacement in rules:
             if pattern.match(bare):
                 bare = pattern.sub(replacement, bare)
@@ -90,21 +101,16 @@ def pg_into_scratch(lines: Iterable[str], scratch: str) -> Iterator[str]:
     of its database, leaving out owners, privileges and the database's properties. Every `\\connect`
     outside the data is to the dump's database (pg_dump connects again after the database's settings,
     `ALTER DATABASE ... SET`): each goes to `scratch`."""
-    header, copying = True, False
-    for line in lines:
-        bare = line.rstrip("\n")
-        if copying:
-            copying = bare != "\\."
+    header = True
+    for line, bare in _pg_script(lines):
+        if bare is None:
             yield line
         elif header and (created := _PG_CREATE_DATABASE.match(bare)):
             yield f"CREATE DATABASE {scratch}{created[2] or ''};\n"
         elif bare.startswith("\\connect "):
             header = False
             yield f"\\connect {scratch}\n"
-        elif _PG_SKIPPED_IN_SCRATCH.match(bare):
-            continue
-        else:
-            copying = bool(_PG_COPY.match(bare))
+        elif not _PG_SKIPPED_IN_SCRATCH.match(bare):
             yield line
 
 
