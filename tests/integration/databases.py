@@ -6,11 +6,25 @@ and the fingerprints a restore must reproduce (every table's checksum, every rol
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..database_servers import MariaDB, Postgres
+
+Server = TypeVar("Server", Postgres, MariaDB)
+
+
+def serve(server: Server, setup: Callable[[Server], None] | None = None) -> Iterator[Server]:
+    """The body of a module's server fixture: `server` (set up by `setup`), stopped after the module's
+    last test whatever happened."""
+    try:
+        if setup is not None:
+            setup(server)
+        yield server
+    finally:
+        server.stop()
+
 
 PG_DATABASES = ("shop", "wiki")
 PG_SETUP = {

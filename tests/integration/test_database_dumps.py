@@ -25,6 +25,7 @@ from .databases import (
     pg_fingerprint,
     pg_load,
     pg_setup,
+    serve,
 )
 from .full_disk import on_a_full_disk
 
@@ -32,22 +33,13 @@ from .full_disk import on_a_full_disk
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
     require("zstd")
-    server = Postgres()
-    try:
-        pg_setup(server)
-        yield server
-    finally:
-        server.stop()
+    yield from serve(Postgres(), pg_setup)
 
 
 @pytest.fixture(scope="module")
 def mariadb() -> Iterator[MariaDB]:
     require("zstd")
-    server = MariaDB()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve(MariaDB())
 
 
 def _pg_url(server: Postgres, password: str = "") -> str:

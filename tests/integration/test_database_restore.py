@@ -21,7 +21,7 @@ from duplicity_cron.sources.postgresql import USER_OBJECTS_SQL
 from ..database_servers import PG_PASSWORD, Postgres
 from .backups import PASSPHRASE, places
 from .conftest import require, wait_until
-from .databases import backup, pg_fingerprint, pg_setup, pg_table_sums
+from .databases import backup, pg_fingerprint, pg_setup, pg_table_sums, serve
 
 pytestmark = pytest.mark.slow
 PG_DATABASES = "!scratch !postgres"
@@ -30,11 +30,7 @@ PG_DATABASES = "!scratch !postgres"
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
     require("zstd")
-    server = Postgres()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve(Postgres())
 
 
 def pg_reset(server: Postgres) -> None:

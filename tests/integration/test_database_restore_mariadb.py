@@ -15,7 +15,7 @@ import pytest
 from ..database_servers import MARIADB_PASSWORD, MariaDB
 from .backups import PASSPHRASE, places
 from .conftest import require
-from .databases import MARIADB_SETUP, backup, mariadb_drop_everything, mariadb_fingerprint
+from .databases import MARIADB_SETUP, backup, mariadb_drop_everything, mariadb_fingerprint, serve
 
 pytestmark = pytest.mark.slow
 
@@ -23,11 +23,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def mariadb() -> Iterator[MariaDB]:
     require("zstd")
-    server = MariaDB()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve(MariaDB())
 
 
 def my_env(tmp_path: Path, server: MariaDB, **keys: str) -> dict[str, str]:
