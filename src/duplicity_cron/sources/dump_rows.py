@@ -17,7 +17,9 @@ TableKey = tuple[str, str]  # (schema, table)
 
 
 class SectionRowCounter:
-    """Fed the dump's bytes in pieces; `rows` holds each table's row count (None: not countable).
+    """Fed the dump's bytes in pieces; `rows` holds each table's row count (None: not countable), and
+    `ends` where in the last piece a section's END line ended (the dump's writer starts a new
+    compressed frame there: `runner.dump_writer`).
 
     Subclasses set START (how a line that starts a section begins), END (the line that ends it, with
     its newline), ROW (what a row line begins with inside a section; b"" for every line) and
@@ -33,6 +35,7 @@ class SectionRowCounter:
         self._count = 0  # rows of the current section so far
         self._line: bytes | None = b""  # between sections: the current line while it may be a START line
         self._head: bytes | None = None  # inside: the current line while it may be the END line
+        self.ends: list[int] = []  # offsets in the last piece fed just after a section's END line
 
     def _section(self, line: bytes) -> TableKey | None:
         raise NotImplementedError
@@ -41,9 +44,12 @@ class SectionRowCounter:
         """Count `data[:size]` (all of it by default): the runner passes its reused read buffer."""
         end = len(data) if size is None else size
         position = 0
+        self.ends = []
         while position < end:
             if self._table is not None:
                 position = self._inside(data, position, end)
+                if self._table is None:
+                    self.ends.append(position)
             else:
                 position = self._between(data, position, end)
 
@@ -75,7 +81,7 @@ class SectionRowCounter:
         probe = self._line + bytes(data[position : min(stop, position + len(self.START))])
         if not self._may_start(probe):  # decided on its first bytes: a long line is never copied
             self._line = None
-            return stop if newline < 0 else newline + 1
+            return stop  # at its newline: the search for the next START line includes it
         line = self._line + bytes(data[position:stop])
         if newline < 0:
             self._line = line

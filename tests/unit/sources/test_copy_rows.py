@@ -69,3 +69,25 @@ def test_the_runner_s_reused_buffer_is_counted_up_to_its_size():
 )
 def test_copy_table(line, table):
     assert copy_table(line) == table
+
+
+def test_ends_say_where_in_the_piece_each_block_ended():
+    counter = CopyRowCounter()
+    block = b"COPY public.a (id) FROM stdin;\n1\n\\.\n"
+    counter.feed(block + b"SELECT 1;\n" + block.replace(b".a ", b".b "))
+    assert counter.ends == [len(block), 2 * len(block) + len(b"SELECT 1;\n")]
+    counter.feed(b"COPY public.c (id) FROM stdin;\n1\n\\")  # the end line is split over two pieces
+    assert counter.ends == []
+    counter.feed(b".\nmore\n")
+    assert counter.ends == [2]
+
+
+@pytest.mark.parametrize("size", [1, 3, 64, 1000])
+def test_a_block_right_after_a_line_that_cannot_start_one_is_counted(size):
+    dump = (
+        b"x\nCOPY public.a (id) FROM stdin;\n1\n\\.\nSELECT 1;\nCOPY public.b (id) FROM stdin;\n1\n2\n\\.\n"
+    )
+    counter = CopyRowCounter()
+    for start in range(0, len(dump), size):
+        counter.feed(dump[start : start + size])
+    assert counter.finish() == {("public", "a"): 1, ("public", "b"): 2}
