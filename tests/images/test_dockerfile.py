@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,12 @@ def test_image_metadata(engine):
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_path):
     """The bake file builds linux/amd64 and linux/arm64 with `--only-binary=:all:` (no compiler in
-    any stage): every pin must exist as a CPython 3.13 (Debian 13's Python) wheel for both."""
+    any stage): every pin must exist as a CPython 3.13 (Debian 13's Python) wheel for both; so must
+    the runner's own dependencies (pyproject.toml: backports.zstd is compiled)."""
+    runner = tmp_path / "runner.txt"
+    runner.write_text(
+        "\n".join(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
+    )
     platforms = [f"manylinux_2_{minor}_{arch}" for minor in range(17, 42)] + [f"manylinux2014_{arch}"]
     proc = subprocess.run(
         [
@@ -136,8 +142,10 @@ def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_pa
             str(REPO / "requirements/duplicity.txt"),
             "-r",
             str(REPO / "requirements/backends.txt"),
+            "-r",
+            str(runner),
             "-d",
-            str(tmp_path),
+            str(tmp_path / "wheels"),
         ],
         capture_output=True,
         text=True,
@@ -151,7 +159,8 @@ def test_every_pinned_python_package_has_a_wheel_for_both_platforms(arch, tmp_pa
         for line in (REPO / "requirements" / name).read_text().splitlines()
         if "==" in line and not line.startswith("#")
     ]
-    assert len(list(tmp_path.glob("*.whl"))) == len(pins)
+    pins += runner.read_text().splitlines()
+    assert len(list((tmp_path / "wheels").glob("*.whl"))) == len(pins)
 
 
 def _apt_packages() -> list[str]:

@@ -16,7 +16,7 @@ from ..config.database_url import without_password
 from ..sources import mariadb as my
 from ..sources.common import dump_file, select_databases, version_problem
 from ..sources.insert_rows import InsertRowCounter
-from .clients import DumpError, each_at_once, pipe_to_file, run_client
+from .clients import DumpError, dump_to_file, each_at_once, run_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say, warn
 
 JOBS = 2
@@ -98,8 +98,8 @@ def _tables(options: str, databases: list[str]) -> list[TableInfo]:
 def _dump_database(
     options: str, name: str, tables: list[TableInfo], src: Path, rows_in_dump: bool
 ) -> DatabaseDump:
-    """The dump, its rows counted on their way to the compressor; with a client too old for that, a
-    COUNT(*) of every table first, in a consistent snapshot of its own."""
+    """The dump, its rows counted and compressed on their way into the file; with a client too old
+    for counting them so, a COUNT(*) of every table first, in a consistent snapshot of its own."""
     clock = time.monotonic()
     if tables and not rows_in_dump:
         sql = my.count_rows_sql([(table.schema, table.name) for table in tables])
@@ -108,14 +108,11 @@ def _dump_database(
         for table in tables:
             table.rows = counts.get((table.schema, table.name))
     file = dump_file(name)
-    counter = InsertRowCounter(name) if rows_in_dump else None
-    size = pipe_to_file(
-        my.dump_commands(options, name),
-        src / file,
-        f"mariadb-dump of database {name!r}",
-        None if counter is None else counter.feed,
-    )
-    if counter is not None:
+    # an older client's counts are not the dump's (a whole INSERT a line), its tables' ends still are
+    counter = InsertRowCounter(name)
+    what = f"mariadb-dump of database {name!r}"
+    size = dump_to_file(my.dump_command(options, name), src / file, what, counter)
+    if rows_in_dump:
         rows = counter.finish()
         for table in tables:
             table.rows = rows.get((table.schema, table.name))

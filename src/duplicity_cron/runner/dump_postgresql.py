@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -13,11 +14,11 @@ from ..config.database_url import without_password
 from ..sources import postgresql as pg
 from ..sources.common import ClientCommand, dump_file, select_databases, version_problem
 from ..sources.copy_rows import CopyRowCounter, TableKey
-from .clients import DumpError, each_at_once, error_line, pipe_to_file, run_client
+from .clients import DumpError, dump_to_file, each_at_once, error_line, run_client
 from .clients import _start as start_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say
 
-JOBS = 2  # databases dumped at once: each pg_dump is one server process and one zstd
+JOBS = 2  # databases dumped at once: each pg_dump is one server process
 FIELD_SEPARATOR = "\x1f"  # between the columns of psql's output: no name holds it
 
 
@@ -25,19 +26,23 @@ def dump_server(request: DumpRequest, src: Path) -> ServerDump:
     url, password = request.url, request.password
     client_text = run_client(pg.version_command(), "pg_dump --version").strip()
     client = pg.parse_client_version(client_text)
-    server_text = run_client(pg.server_version_command(url, password), f"cannot connect to {_where(request)}")
+    server_text, _newline, listing = run_client(
+        pg.server_and_databases_command(url, password), f"cannot connect to {_where(request)}"
+    ).partition("\n")
     server, server_shown = pg.parse_server_version(server_text)
     problem = version_problem("pg_dump", client, server, pg.SAME_MAJOR)
     if problem:
         raise DumpError(f"{_where(request)}: {problem}; nothing was dumped")
-    listed = run_client(pg.list_databases_command(url, password), "listing the databases").split()
     try:
-        names = select_databases(listed, request.databases, url.database)
+        names = select_databases(listing.split(), request.databases, url.database)
     except ValueError as exc:
         raise DumpError(f"TASK DATABASES: {exc}") from exc
-    globals_text = run_client(pg.globals_command(url, password), "pg_dumpall --globals-only")
-    (src / GLOBALS_FILE).write_text(globals_text, encoding="utf-8")
-    dumps = each_at_once(names, lambda name: _dump_database(request, name, src), JOBS)
+    with ThreadPoolExecutor(1) as beside:  # the globals are dumped while the databases are
+        globals_dump = beside.submit(
+            run_client, pg.globals_command(url, password), "pg_dumpall --globals-only"
+        )
+        dumps = each_at_once(names, lambda name: _dump_database(request, name, src), JOBS)
+        (src / GLOBALS_FILE).write_text(globals_dump.result(), encoding="utf-8")
     return ServerDump(
         engine="postgresql",
         client_version=client_text,
@@ -54,8 +59,8 @@ def _where(request: DumpRequest) -> str:
 
 def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
     """One database from one snapshot: the session exports it and lists the tables in it while
-    pg_dump dumps from it, whose output is counted on its way to the compressor; the session ends when
-    both are done."""
+    pg_dump dumps from it, whose output is counted and compressed on its way into the file; the
+    session ends when both are done."""
     clock = time.monotonic()
     command = pg.snapshot_session_command(request.url, request.password, name)
     session_command = ClientCommand([*command.argv, "-F", FIELD_SEPARATOR], command.env)
@@ -79,9 +84,9 @@ def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
             session.stdin.write(pg.TABLES_SQL.encode())
             session.stdin.flush()
             file = dump_file(name)
-            commands = pg.dump_commands(request.url, request.password, name, snapshot)
+            command = pg.dump_command(request.url, request.password, name, snapshot)
             try:
-                size = pipe_to_file(commands, src / file, f"pg_dump of database {name!r}", counter.feed)
+                size = dump_to_file(command, src / file, f"pg_dump of database {name!r}", counter)
             except DumpError:
                 if session.poll() not in (None, 0):
                     raise DumpError(f"database {name!r}: {_session_error(session, session_err)}") from None

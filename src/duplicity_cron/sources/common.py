@@ -12,10 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-# Every database dump is compressed here, and nowhere else (duplicity is told not to compress again):
-# zstd level 1 runs beside the server's COPY, and --rsyncable resets the compressor at content-defined
-# points, so that a nightly incremental carries the changed rows rather than the rest of the file.
-COMPRESS = ("zstd", "-1", "--rsyncable", "-q", "-c")
+# Every database dump is compressed by the runner as it streams by (zstd, runner.dump_writer), and
+# nowhere else: duplicity is told not to compress again.
 DUMP_SUFFIX = ".sql.zst"
 DATABASES_FOLDER = "databases"
 MANIFEST = "manifest.json"

@@ -15,7 +15,7 @@ consistent snapshot of the runner's own just before the dump: exact when nobody 
 from __future__ import annotations
 
 from ..config.database_url import DatabaseUrl
-from .common import COMPRESS, DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
+from .common import DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "mariadb-dump"
 CONNECT_TIMEOUT = 10  # seconds; the URL's `connect-timeout` wins
@@ -131,15 +131,15 @@ def query_command(option_file: str) -> ClientCommand:
     return ClientCommand(_mariadb(option_file))
 
 
-def dump_commands(option_file: str, database: str) -> list[ClientCommand]:
+def dump_command(option_file: str, database: str) -> ClientCommand:
     """`mariadb-dump` of one database with its routines, events, triggers and views (and its CREATE
-    DATABASE), one consistent snapshot for InnoDB, piped into the compressor."""
+    DATABASE), one consistent snapshot for InnoDB."""
     argv = [
         CLIENT, f"--defaults-extra-file={option_file}",
         "--single-transaction", "--routines", "--events", "--triggers",
         "--hex-blob", "--default-character-set=utf8mb4", "--databases", database,
     ]  # fmt: skip
-    return [ClientCommand(argv), ClientCommand(list(COMPRESS))]
+    return ClientCommand(argv)
 
 
 # --- Restore ---------------------------------------------------------------------------------------

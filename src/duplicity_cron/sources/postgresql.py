@@ -13,7 +13,7 @@ exports its snapshot, `pg_dump --snapshot` dumps from it, and the same session l
 from __future__ import annotations
 
 from ..config.database_url import DatabaseUrl
-from .common import COMPRESS, DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
+from .common import DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "pg_dump"
 CONNECT_TIMEOUT = 10  # seconds; the URL's `connect_timeout` wins
@@ -98,8 +98,12 @@ def parse_server_version(text: str) -> tuple[Version, str]:
     return (number // 10000, number // 100 % 100), shown
 
 
-def list_databases_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
-    return ClientCommand([*_psql(url), "-c", LIST_DATABASES_SQL], client_env(password))
+def server_and_databases_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
+    """The server's version (SERVER_VERSION_SQL) on the first line, then its databases, a line each:
+    one connection where two would each cost a client's start and a login."""
+    return ClientCommand(
+        [*_psql(url), "-c", SERVER_VERSION_SQL, "-c", LIST_DATABASES_SQL], client_env(password)
+    )
 
 
 def globals_command(url: DatabaseUrl, password: str | None) -> ClientCommand:
@@ -113,15 +117,15 @@ def snapshot_session_command(url: DatabaseUrl, password: str | None, database: s
     return ClientCommand(_psql(url, database), client_env(password))
 
 
-def dump_commands(
+def dump_command(
     url: DatabaseUrl, password: str | None, database: str, snapshot: str | None
-) -> list[ClientCommand]:
+) -> ClientCommand:
     """`pg_dump` of one database (plain SQL with its CREATE DATABASE, ACLs, extensions, large objects),
-    from `snapshot` when given, piped into the compressor."""
+    from `snapshot` when given."""
     argv = ["pg_dump", "--no-password", "--format=plain", "--create", "-d", conninfo(url, database)]
     if snapshot is not None:
         argv.append(f"--snapshot={snapshot}")
-    return [ClientCommand(argv, client_env(password)), ClientCommand(list(COMPRESS))]
+    return ClientCommand(argv, client_env(password))
 
 
 # --- Restore ---------------------------------------------------------------------------------------

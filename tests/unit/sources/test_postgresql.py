@@ -4,7 +4,6 @@ import pytest
 
 from duplicity_cron.config.database_url import parse_database_url
 from duplicity_cron.sources import postgresql as pg
-from duplicity_cron.sources.common import COMPRESS
 
 URL = parse_database_url("postgresql://admin:Secret-Pw@db.example:6432/?sslmode=require&connect_timeout=3")
 
@@ -16,13 +15,13 @@ def _all_argv(*commands: pg.ClientCommand) -> str:
 def test_the_password_goes_in_the_environment_never_in_argv() -> None:
     commands = [
         pg.server_version_command(URL, "Secret-Pw"),
-        pg.list_databases_command(URL, "Secret-Pw"),
+        pg.server_and_databases_command(URL, "Secret-Pw"),
         pg.globals_command(URL, "Secret-Pw"),
         pg.snapshot_session_command(URL, "Secret-Pw", "shop"),
-        *pg.dump_commands(URL, "Secret-Pw", "shop", "00000003-1"),
+        pg.dump_command(URL, "Secret-Pw", "shop", "00000003-1"),
     ]
     assert "Secret-Pw" not in _all_argv(*commands)
-    assert all(c.env == {"PGPASSWORD": "Secret-Pw"} for c in commands if c.argv[0] != COMPRESS[0])
+    assert all(c.env == {"PGPASSWORD": "Secret-Pw"} for c in commands)
     assert pg.server_version_command(URL, None).env == {}
 
 
@@ -33,11 +32,10 @@ def test_conninfo_carries_the_url_and_its_options_quoted() -> None:
     assert pg.conninfo(parse_database_url("postgresql:///")) == "dbname='postgres' connect_timeout='10'"
 
 
-def test_each_database_is_dumped_from_the_snapshot_with_its_create_and_compressed() -> None:
-    dump, compress = pg.dump_commands(URL, None, "shop", "00000003-1")
+def test_each_database_is_dumped_from_the_snapshot_with_its_create() -> None:
+    dump = pg.dump_command(URL, None, "shop", "00000003-1")
     assert dump.argv[:5] == ["pg_dump", "--no-password", "--format=plain", "--create", "-d"]
     assert dump.argv[-1] == "--snapshot=00000003-1"
-    assert compress.argv == ["zstd", "-1", "--rsyncable", "-q", "-c"]
     assert pg.globals_command(URL, None).argv[:3] == ["pg_dumpall", "--globals-only", "--no-password"]
 
 
