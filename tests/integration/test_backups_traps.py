@@ -4,6 +4,7 @@ re-created with another hostname and an empty cache (the same chain goes on, inc
 
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import subprocess
@@ -33,6 +34,13 @@ def test_each_run_has_a_private_gnupg_home_and_ends_its_agent(cli, work_dir, tmp
     assert not (gnupg / "left-over").exists()
     assert (gnupg / "pubring.kbx").exists()  # gpg used it
     assert processes_with(f"--homedir {gnupg}") == []  # no gpg-agent left running
+    # The S2K is fixed in its gpg.conf (no agent to start and calibrate): OpenPGP's largest count,
+    # SHA-256 (digest 8)
+    assert (gnupg / "gpg.conf").read_text() == "s2k-count 65011712\ns2k-digest-algo SHA256\n"
+    volume = next(where.target.glob("duplicity-full.*.difftar.gpg"))
+    packets = subprocess.run(["gpg", "--homedir", str(tmp_path), "--batch", "--list-packets", str(volume)],
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert re.search(r"s2k 3, hash 8.*\n.*count 65011712 \(255\)", packets.stdout), packets.stdout
 
 
 def test_a_cache_folder_that_cannot_be_written_is_one_start_up_error(work_dir, tmp_path):
