@@ -306,12 +306,12 @@ def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
         def scratch() -> list[str]:
             return [name for name in pg_databases(postgres) if name.startswith(prefix)]
 
+        def loading() -> bool:  # the load is at its slow index (6 s), in the scratch database
+            query = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX t_slow%'"
+            return bool(scratch()) and postgres.sql(query).strip() == "1"
+
         drill = daemon(env, ("verify", "pg"))
-        wait_until(scratch, timeout=180, what="the drill's scratch database")
-        loading = postgres.sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX t_slow%'"
-        )
-        assert loading.strip() == "1"  # it is loading
+        wait_until(loading, timeout=180, what="the drill loading its scratch database")
         assert drill.stop(signal.SIGTERM, timeout=60) == 1
         assert scratch() == [], drill.output  # before `verify` stopped on SIGTERM, its load went on
         assert "verify interrupted in" in drill.output and "failed step databases" in drill.output
