@@ -226,7 +226,7 @@ def test_mariadb_dump_backup_and_restore_by_hand(cli, tmp_path, mariadb) -> None
     manifest = json.loads((restored / "manifest.json").read_text())
     assert [d["name"] for d in manifest["databases"]] == ["shop", "wiki"]
     counts = {t["name"]: t["rows"] for d in manifest["databases"] for t in d["tables"]}
-    assert counts == {"items": 2001, "audit": 2001, "legacy": 1, "pages": 2}
+    assert counts == {"items": 2001, "audit": 2001, "legacy": 1, "pages": 2, "labels": 1}
 
     mariadb_drop_everything(mariadb)
     mariadb_load(mariadb, restored)

@@ -133,11 +133,20 @@ def query_command(option_file: str) -> ClientCommand:
 
 def dump_command(option_file: str, database: str) -> ClientCommand:
     """`mariadb-dump` of one database with its routines, events, triggers and views (and its CREATE
-    DATABASE), one consistent snapshot for InnoDB."""
+    DATABASE), one consistent snapshot for InnoDB.
+
+    `--default-character-set=binary`: every value and definition as the bytes the server holds (the
+    dump says `SET NAMES binary`; its routines, triggers and views their own creation character set),
+    so a restore gives back the same bytes whatever each column's character set. Values are quoted
+    and escaped as mariadb-dump always does (NUL, quotes, backslash, CR and LF escaped: one row a
+    line), BLOBs too: `--hex-blob` under this character set would write every string in hex (the
+    compressed dump +50 %). mariadb-dump's escaping, which under utf8mb4 checks each byte for a
+    multi-byte character, takes half the CPU (measured: 5.8 -> 2.8 s for 6 M rows of 84 characters,
+    the same compressed size)."""
     argv = [
         CLIENT, f"--defaults-extra-file={option_file}",
         "--single-transaction", "--routines", "--events", "--triggers",
-        "--hex-blob", "--default-character-set=utf8mb4", "--databases", database,
+        "--default-character-set=binary", "--databases", database,
     ]  # fmt: skip
     return ClientCommand(argv)
 
