@@ -94,7 +94,7 @@ def pg_setup(server: Postgres) -> None:
 
 def pg_table_sums(server: Postgres, database: str) -> dict[str, str]:
     sums = {}
-    for table in server.sql(PG_TABLES_SQL, database).split():
+    for table in filter(None, server.sql(PG_TABLES_SQL, database).splitlines()):  # names may hold spaces
         sql = f"SELECT count(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"
         sums[table] = server.sql(sql, database).strip()
     return sums

@@ -128,16 +128,25 @@ def _read(stream: IO[bytes]) -> str:
 Tap = Callable[[bytearray, int], None]
 
 
-def dump_to_file(dump: ClientCommand, path: Path, what: str, counter: SectionRowCounter) -> int:
-    """Run `dump` into `path`, its rows counted by `counter` and compressed on the way
-    (`runner.dump_writer`), and return the file's size; DumpError naming `what` when the client fails
-    or the file cannot be written (a full disk)."""
+def dump_to_file(
+    dump: ClientCommand,
+    path: Path,
+    what: str,
+    counter: SectionRowCounter,
+    head: bytes = b"",
+    tail: bytes = b"",
+) -> int:
+    """Run `dump` into `path` (after `head`, before `tail`), its rows counted by `counter` and
+    compressed on the way (`runner.dump_writer`), and return the file's size; DumpError naming `what`
+    when the client fails or the file cannot be written (a full disk)."""
     with path.open("wb") as out, tempfile.TemporaryFile() as dump_err:
         proc = _start(dump, buffered=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dump_err)
         assert proc.stdout is not None
         try:
             writer = DumpWriter(out, counter)
+            writer.add(head)
             _drain(proc.stdout, writer)
+            writer.add(tail)
             writer.close()
             out.flush()
         except OSError as exc:

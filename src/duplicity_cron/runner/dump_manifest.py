@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.database_url import DatabaseUrl, without_password
+from ..sources.postgresql_parts import SPLIT_BYTES
 
 DUMP_VARIABLE = "DUPLICITY_CRON_DUMP"  # the request: {"url", "databases", "password"} as JSON
 MANIFEST_FORMAT = 1
@@ -22,6 +23,9 @@ class DumpRequest:
     url: DatabaseUrl
     databases: tuple[str, ...]
     password: str | None  # DATABASE_PASSWORD, else the URL's; None: the client's own variables
+    # a PostgreSQL table this large is read in parts (sources.postgresql_parts); None: never. Not a
+    # setting of the request's JSON: the tests set it to split their small tables
+    split_bytes: int | None = SPLIT_BYTES
 
 
 @dataclass

@@ -12,11 +12,13 @@ from typing import IO
 
 from ..config.database_url import without_password
 from ..sources import postgresql as pg
+from ..sources import postgresql_parts as parts
 from ..sources.common import ClientCommand, dump_file, select_databases, version_problem
 from ..sources.copy_rows import CopyRowCounter, TableKey
 from .clients import DumpError, dump_to_file, each_at_once, error_line, run_client
 from .clients import _start as start_client
 from .dump_manifest import GLOBALS_FILE, DatabaseDump, DumpRequest, ServerDump, TableInfo, say
+from .dump_postgresql_parts import dump_in_parts
 
 JOBS = 2  # databases dumped at once: each pg_dump is one server process
 FIELD_SEPARATOR = "\x1f"  # between the columns of psql's output: no name holds it
@@ -41,7 +43,8 @@ def dump_server(request: DumpRequest, src: Path) -> ServerDump:
         globals_dump = beside.submit(
             run_client, pg.globals_command(url, password), "pg_dumpall --globals-only"
         )
-        dumps = each_at_once(names, lambda name: _dump_database(request, name, src), JOBS)
+        split_bytes = request.split_bytes if parts.splits(server, request.split_bytes) else None
+        dumps = each_at_once(names, lambda name: _dump_database(request, name, src, split_bytes), JOBS)
         (src / GLOBALS_FILE).write_text(globals_dump.result(), encoding="utf-8")
     return ServerDump(
         engine="postgresql",
@@ -57,14 +60,13 @@ def _where(request: DumpRequest) -> str:
     return without_password(request.url)
 
 
-def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
-    """One database from one snapshot: the session exports it and lists the tables in it while
-    pg_dump dumps from it, whose output is counted and compressed on its way into the file; the
-    session ends when both are done."""
+def _dump_database(request: DumpRequest, name: str, src: Path, split_bytes: int | None) -> DatabaseDump:
+    """One database from one snapshot: the session exports it, picks the table to read in parts
+    (with `split_bytes`) and lists the tables in it while pg_dump dumps from it, whose output is
+    counted and compressed on its way into the file; the session ends when both are done."""
     clock = time.monotonic()
     command = pg.snapshot_session_command(request.url, request.password, name)
     session_command = ClientCommand([*command.argv, "-F", FIELD_SEPARATOR], command.env)
-    counter = CopyRowCounter()
     with tempfile.TemporaryFile() as session_err:
         session = start_client(
             session_command,
@@ -73,20 +75,19 @@ def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
             stderr=session_err,
         )
         try:
-            assert session.stdin is not None and session.stdout is not None
-            session.stdin.write(pg.BEGIN_SNAPSHOT_SQL.encode())
-            session.stdin.flush()
-            snapshot = session.stdout.readline().decode().strip()
-            if not snapshot:
-                raise DumpError(f"database {name!r}: {_session_error(session, session_err)}")
+            snapshot = _ask(session, session_err, name, pg.BEGIN_SNAPSHOT_SQL).strip()
+            table = None
+            if split_bytes is not None:
+                candidate = _ask(session, session_err, name, parts.candidate_sql(split_bytes))
+                table = parts.parse_candidate(candidate)
             # the transaction stays open until pg_dump is done: pg_dump imports the snapshot after it
             # has started, and the listing may be over by then
-            session.stdin.write(pg.TABLES_SQL.encode())
+            assert session.stdin is not None and session.stdout is not None
+            session.stdin.write(((parts.lock_sql(table) if table else "") + pg.TABLES_SQL).encode())
             session.stdin.flush()
             file = dump_file(name)
-            command = pg.dump_command(request.url, request.password, name, snapshot)
             try:
-                size = dump_to_file(command, src / file, f"pg_dump of database {name!r}", counter)
+                size, rows = _dump(request, name, snapshot, table, src / file)
             except DumpError:
                 if session.poll() not in (None, 0):
                     raise DumpError(f"database {name!r}: {_session_error(session, session_err)}") from None
@@ -102,11 +103,35 @@ def _dump_database(request: DumpRequest, name: str, src: Path) -> DatabaseDump:
             if session.poll() is None:
                 session.kill()
                 session.wait()
-    rows = counter.finish()
     tables = [_table(line, rows) for line in listing.splitlines() if line.strip()]
     seconds = time.monotonic() - clock
-    say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
+    split = f", {table.schema}.{table.name} read in {parts.PARTS} parts" if table else ""
+    say(f"dumped database {name}: {len(tables)} tables{split}, {size / 1e6:.1f} MB in {seconds:.1f} s")
     return DatabaseDump(name, file, size, round(seconds, 3), tables)
+
+
+def _ask(session: subprocess.Popen[bytes], stderr_file: IO[bytes], name: str, sql: str) -> str:
+    """The line of output the session gives for `sql` (its bytes kept: surrogateescape); DumpError
+    with the session's error when it ends instead."""
+    assert session.stdin is not None and session.stdout is not None
+    session.stdin.write(sql.encode())
+    session.stdin.flush()
+    line = session.stdout.readline()
+    if not line:
+        raise DumpError(f"database {name!r}: {_session_error(session, stderr_file)}")
+    return line.decode("utf-8", "surrogateescape")
+
+
+def _dump(
+    request: DumpRequest, name: str, snapshot: str, table: parts.SplitTable | None, path: Path
+) -> tuple[int, dict[TableKey, int | None]]:
+    """The database's file from `snapshot` and its size, with each table's rows counted in it."""
+    if table is not None:
+        return dump_in_parts(request, name, snapshot, table, path)
+    counter = CopyRowCounter()
+    command = pg.dump_command(request.url, request.password, name, snapshot)
+    size = dump_to_file(command, path, f"pg_dump of database {name!r}", counter)
+    return size, counter.finish()
 
 
 def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> str:

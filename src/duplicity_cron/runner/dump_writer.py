@@ -66,6 +66,13 @@ class DumpWriter:
         if start < size:
             self.out.write(self._compressor.compress(view[start:size]))
 
+    def add(self, data: bytes) -> None:
+        """Bytes of the runner's own (a COPY line around a table's parts): compressed, not counted."""
+        if data:
+            self.out.write(self._compressor.compress(data))
+            self._in_frame += len(data)
+            self._empty = False
+
     def close(self) -> None:
         if self._in_frame or self._empty:
             self.out.write(self._compressor.flush(zstd.ZstdCompressor.FLUSH_FRAME))

@@ -20,7 +20,7 @@ import re
 
 from .dump_rows import SectionRowCounter, TableKey
 
-__all__ = ["CopyRowCounter", "TableKey", "copy_table"]
+__all__ = ["CopyRowCounter", "LineCounter", "TableKey", "copy_table"]
 
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
 _HEADER = re.compile(rf"^COPY ({_IDENTIFIER})\.({_IDENTIFIER})(?: \(.*\))? FROM stdin;$")
@@ -49,3 +49,16 @@ class CopyRowCounter(SectionRowCounter):
 
     def _section(self, line: bytes) -> TableKey | None:
         return copy_table(line.decode(errors="replace"))
+
+
+class LineCounter(SectionRowCounter):
+    """The lines of a COPY's data alone (`COPY ... TO STDOUT` of one part of a table: every line a
+    row, no COPY line around them): `lines`. No section ends in it, so its compressed frame ends with
+    the part (`runner.dump_writer`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = 0
+
+    def feed(self, data: bytes | bytearray, size: int | None = None) -> None:
+        self.lines += data.count(b"\n", 0, len(data) if size is None else size)

@@ -118,14 +118,32 @@ def snapshot_session_command(url: DatabaseUrl, password: str | None, database: s
 
 
 def dump_command(
-    url: DatabaseUrl, password: str | None, database: str, snapshot: str | None
+    url: DatabaseUrl,
+    password: str | None,
+    database: str,
+    snapshot: str | None,
+    sections: tuple[str, ...] = (),
+    exclude_table_data: str | None = None,
 ) -> ClientCommand:
     """`pg_dump` of one database (plain SQL with its CREATE DATABASE, ACLs, extensions, large objects),
-    from `snapshot` when given."""
-    argv = ["pg_dump", "--no-password", "--format=plain", "--create", "-d", conninfo(url, database)]
+    from `snapshot` when given; only `sections` when given (CREATE DATABASE with the pre-data one),
+    without the rows of the tables `exclude_table_data` names (`sources.postgresql_parts`)."""
+    create = ["--create"] if not sections or "pre-data" in sections else []
+    argv = ["pg_dump", "--no-password", "--format=plain", *create, "-d", conninfo(url, database)]
     if snapshot is not None:
         argv.append(f"--snapshot={snapshot}")
+    argv += [f"--section={section}" for section in sections]
+    if exclude_table_data is not None:
+        argv.append(f"--exclude-table-data={exclude_table_data}")
     return ClientCommand(argv, client_env(password))
+
+
+def part_command(
+    url: DatabaseUrl, password: str | None, database: str, statements: list[str], encoding: str
+) -> ClientCommand:
+    """`psql` running `statements` (one `-c` each) in `database`, its output in `encoding`."""
+    argv = [*_psql(url, database), *(arg for sql in statements for arg in ("-c", sql))]
+    return ClientCommand(argv, {**client_env(password), "PGCLIENTENCODING": encoding})
 
 
 # --- Restore ---------------------------------------------------------------------------------------

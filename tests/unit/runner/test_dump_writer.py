@@ -73,3 +73,16 @@ def test_a_dump_of_nothing_is_a_valid_empty_file(tmp_path):
         subprocess.run(["zstd", "-dc", str(tmp_path / "e.zst")], capture_output=True, check=True).stdout
         == b""
     )
+
+
+def test_the_runner_s_own_bytes_are_compressed_but_not_counted() -> None:
+    out, counter = io.BytesIO(), CopyRowCounter()
+    writer = DumpWriter(out, counter)
+    writer.add(b"COPY public.t (id) FROM stdin;\n")
+    body = bytearray(b"1\n2\n")
+    writer(body, len(body))
+    writer.add(b"\\.\n\n")
+    writer.close()
+    decoded = subprocess.run(["zstd", "-dc"], input=out.getvalue(), capture_output=True, check=True).stdout
+    assert decoded == b"COPY public.t (id) FROM stdin;\n1\n2\n\\.\n\n"
+    assert counter.finish() == {}  # the COPY line went around the counter: it saw two lines of nothing
