@@ -76,6 +76,8 @@ def _dump_database(request: DumpRequest, name: str, src: Path, split_bytes: int 
         )
         try:
             snapshot = _ask(session, session_err, name, pg.BEGIN_SNAPSHOT_SQL).strip()
+            if not snapshot:
+                raise DumpError(f"database {name!r}: {_session_error(session, session_err)}")
             table = None
             if split_bytes is not None:
                 candidate = _ask(session, session_err, name, parts.candidate_sql(split_bytes))
