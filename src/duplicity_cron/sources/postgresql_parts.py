@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .postgresql import identifier
+
 MIN_SERVER = (14, 0)  # TID range scans; before, each part would read the whole table
 SPLIT_BYTES = 256 << 20  # a table's heap at least this large is read in parts
 PARTS = 2
@@ -83,11 +85,7 @@ def parse_candidate(line: str) -> SplitTable | None:
 
 
 def quoted_table(table: SplitTable) -> str:
-    return f"{_identifier(table.schema)}.{_identifier(table.name)}"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return f"{identifier(table.schema)}.{identifier(table.name)}"
 
 
 def table_pattern(table: SplitTable) -> str:
