@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
 from ..database_servers import MariaDB, Postgres
 
 Server = TypeVar("Server", Postgres, MariaDB)
@@ -90,6 +92,12 @@ def backup(cli: Callable[..., Any], task: str, env: dict[str, str]) -> None:
 def pg_setup(server: Postgres) -> None:
     for database, statements in PG_SETUP.items():
         server.sql(statements, database)
+
+
+def pg_call_writer(server: Postgres) -> None:
+    """CALL busy's writer() procedure until the test cancels it (a writer thread's body)."""
+    with pytest.raises(AssertionError, match="canceling statement"):
+        server.sql("CALL writer()", "busy")
 
 
 def pg_table_sums(server: Postgres, database: str) -> dict[str, str]:

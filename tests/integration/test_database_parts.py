@@ -20,7 +20,7 @@ from duplicity_cron.runner.dump_manifest import DumpRequest
 
 from ..database_servers import PG_PASSWORD, Postgres
 from .conftest import require, wait_until
-from .databases import pg_fingerprint, pg_load, pg_setup, pg_table_sums, serve
+from .databases import pg_call_writer, pg_fingerprint, pg_load, pg_setup, pg_table_sums, serve
 
 # What a part must get right: a trigger and a foreign key that must not exist while its rows load,
 # a generated and a dropped column, names that need quoting, and values whose text depends on the
@@ -127,7 +127,7 @@ def test_a_table_in_parts_is_one_snapshot_while_writes_go_on(postgres, tmp_path,
         "UPDATE orders SET pad = 'moved' WHERE id = -1 - i % 20000; COMMIT; END LOOP; END $$;",
         "busy",
     )
-    writer = threading.Thread(target=_call_writer, args=(postgres,), daemon=True)
+    writer = threading.Thread(target=pg_call_writer, args=(postgres,), daemon=True)
     writer.start()
     wait_until(lambda: int(postgres.sql("SELECT count(*) FROM orders WHERE id > 0", "busy")) > 100)
     try:
@@ -143,8 +143,3 @@ def test_a_table_in_parts_is_one_snapshot_while_writes_go_on(postgres, tmp_path,
     orders, lines = map(int, restored.strip().split("|"))
     assert orders == lines == counts["orders"] == counts["lines"] > 20000
     assert "dumped database busy: 2 tables, public.orders read in 2 parts" in capsys.readouterr().out
-
-
-def _call_writer(server: Postgres) -> None:
-    with pytest.raises(AssertionError, match="canceling statement"):
-        server.sql("CALL writer()", "busy")
