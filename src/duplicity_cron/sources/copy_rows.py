@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from .byte_search import count
 from .dump_rows import SectionRowCounter, TableKey
 
 __all__ = ["CopyRowCounter", "LineCounter", "TableKey", "copy_table"]
@@ -61,4 +62,4 @@ class LineCounter(SectionRowCounter):
         self.lines = 0
 
     def feed(self, data: bytes | bytearray, size: int | None = None) -> None:
-        self.lines += data.count(b"\n", 0, len(data) if size is None else size)
+        self.lines += count(data, b"\n", 0, len(data) if size is None else size)

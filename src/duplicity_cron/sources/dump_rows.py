@@ -3,15 +3,17 @@
 Pure. Both engines' dumps hold a table's rows in one section that a line of its own starts (PostgreSQL's
 `COPY ... FROM stdin;`, mariadb-dump's `LOCK TABLES ... WRITE;`) and a line of its own ends (`\\.`,
 `UNLOCK TABLES;`), one row a line (newlines inside values are escaped by both). Inside a section
-nothing is kept: the rows are counted with bytes.count and the end found with bytes.find on the piece
-as it is (C speed; a row of any length is fine, no line is assembled); only the lines between sections
-that may start one are kept whole, to read the table's name.
+nothing is kept: the rows are counted and the end found on the piece as it is (`byte_search`: SIMD
+speed; a row of any length is fine, no line is assembled); only the lines between sections that may
+start one are kept whole, to read the table's name.
 
 A table whose section appears twice, or whose section the dump never ends, has no count (None): the
 counts are exact or absent, never a guess (drills compare them with the restored tables').
 """
 
 from __future__ import annotations
+
+from .byte_search import count, find
 
 TableKey = tuple[str, str]  # (schema, table)
 
@@ -67,7 +69,7 @@ class SectionRowCounter:
 
     def _between(self, data: bytes | bytearray, position: int, end: int) -> int:
         if self._line is None:  # in a line that cannot start a section: on to the next one that may
-            found = data.find(b"\n" + self.START, position, end)
+            found = find(data, b"\n" + self.START, position, end)
             if found >= 0:
                 self._line = b""
                 return found + 1
@@ -117,10 +119,10 @@ class SectionRowCounter:
         marker = self._find_end(data, position, end)
         row_start = b"\n" + self.ROW
         if marker >= 0:
-            self._count += data.count(row_start, position, marker + 1)
+            self._count += count(data, row_start, position, marker + 1)
             self._close()
             return marker + 1 + len(end_line)
-        self._count += data.count(row_start, position, end)
+        self._count += count(data, row_start, position, end)
         last = data.rfind(b"\n", position, end)
         if last >= 0:
             tail = bytes(data[last + 1 : end])
@@ -128,8 +130,5 @@ class SectionRowCounter:
         return end
 
     def _find_end(self, data: bytes | bytearray, position: int, end: int) -> int:
-        """Where the newline before the END line is in data[position:end], or -1. The END line's first
-        byte is searched for first (memchr): most pieces of rows do not hold it at all."""
-        if data.find(self.END[:1], position, end) < 0:
-            return -1
-        return data.find(b"\n" + self.END, position, end)
+        """Where the newline before the END line is in data[position:end], or -1."""
+        return find(data, b"\n" + self.END, position, end)
