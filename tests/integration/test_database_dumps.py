@@ -157,6 +157,24 @@ def test_a_server_newer_than_the_client_is_refused_before_anything_is_dumped(cli
     assert "nothing was dumped" in run.output and "LOAD RAN" not in run.output
 
 
+def test_a_snapshot_name_that_is_not_one_fails_the_run_before_any_dump(cli, tmp_path, postgres) -> None:
+    """The snapshot's session (the one psql without -c) answers something pg_export_snapshot never
+    gives: one line naming the database, nothing dumped (the parts would have quoted it in their SQL)."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "psql").write_text(
+        '#!/bin/sh\nfor arg; do [ "$arg" = -c ] && exec /usr/bin/psql "$@"; done\n'
+        'echo "x\'; DROP TABLE t; --"; cat >/dev/null\n'
+    )
+    (shim / "psql").chmod(0o755)
+    env = {"PATH": f"{shim}:{os.environ['PATH']}", "TASK_pg_DATABASE_URL": _pg_url(postgres, PG_PASSWORD),
+           "TASK_pg_DATABASES": "wiki", "TASK_pg_LOAD": "echo LOAD RAN"}  # fmt: skip
+    run = cli("exec", "pg", env=env, timeout=60)
+    assert run.returncode != 0, run.output
+    assert "error: database 'wiki': the server's snapshot is not a snapshot name: " in run.output
+    assert "pg_dump of" not in run.output and "LOAD RAN" not in run.output
+
+
 def test_a_database_dropped_during_the_dump_fails_the_run(cli, postgres) -> None:
     postgres.sql("DROP DATABASE IF EXISTS doomed WITH (FORCE); CREATE DATABASE doomed;")
     postgres.sql("CREATE TABLE t (x int);", "doomed")

@@ -78,6 +78,10 @@ def _dump_database(request: DumpRequest, name: str, src: Path, split_bytes: int 
             snapshot = _ask(session, session_err, name, pg.BEGIN_SNAPSHOT_SQL).strip()
             if not snapshot:
                 raise DumpError(f"database {name!r}: {_session_error(session, session_err)}")
+            if not parts.is_snapshot_name(snapshot):
+                raise DumpError(
+                    f"database {name!r}: the server's snapshot is not a snapshot name: {snapshot[:80]!r}"
+                )
             table = None
             if split_bytes is not None:
                 candidate = _ask(session, session_err, name, parts.candidate_sql(split_bytes))

@@ -125,8 +125,14 @@ def part_sql(table: SplitTable, snapshot: str, first: int | None, end: int | Non
     ]
 
 
+def is_snapshot_name(text: str) -> bool:
+    """Whether `text` is a snapshot name as pg_export_snapshot gives it: hex digits and dashes (the
+    parts' SQL quotes it as it is)."""
+    return bool(text) and all(char in "0123456789ABCDEFabcdef-" for char in text)
+
+
 def _snapshot(snapshot: str) -> str:
-    """A snapshot name as pg_export_snapshot gives it (hex digits and dashes), else ValueError."""
-    if not snapshot or any(char not in "0123456789ABCDEFabcdef-" for char in snapshot):
+    """`snapshot` when it is a snapshot name, else ValueError (the runner checked it already)."""
+    if not is_snapshot_name(snapshot):
         raise ValueError(f"not a snapshot name: {snapshot[:80]!r}")
     return snapshot

@@ -61,6 +61,20 @@ def test_a_part_reads_its_pages_from_the_snapshot_with_pg_dump_s_settings() -> N
         parts.part_sql(TABLE, "1'; DROP TABLE x; --", None, None)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("00000003-0000001B-1", True),
+        ("1-2", True),
+        ("", False),
+        ("1'; DROP TABLE x; --", False),
+        ("1 2", False),
+    ],
+)
+def test_is_snapshot_name(text: str, expected: bool) -> None:
+    assert parts.is_snapshot_name(text) is expected
+
+
 def test_the_commands_name_the_table_and_hold_no_password() -> None:
     assert TABLE is not None
     odd = parts.SplitTable('we"ird', "t.a*b", 1, "", "x", "LATIN1")
