@@ -9,6 +9,7 @@ import pty
 import random
 import re
 import subprocess
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def two_chains(cli, tmp_path):
         assert result.returncode == 0, result.output
         if change:
             (where.data / "a.txt").write_text(change)
+    # duplicity's times are whole seconds: a full in the second the incremental ended would leave the
+    # next incremental's chain ambiguous (it starts where both end); a fast machine does both in one
+    time.sleep(1.1)
     duplicity("full", str(where.data), where.url, where=where)
     (where.data / "b.txt").write_text("new\n")
     result = cli("exec", "home", env=env, timeout=300)
@@ -154,7 +158,8 @@ def test_a_backup_logs_progress_lines_and_none_when_off(cli, tmp_path):
 def test_restore_logs_progress_by_volume_and_restores_byte_for_byte(cli, tmp_path, work_dir):
     where = places(tmp_path)
     big_data(where.data, 24)
-    env = {**backup_env(where, OPTIONS="--volsize 4"), "CONF_PROGRESS_INTERVAL": "1"}
+    # an interval far shorter than the restore of 24 volumes (under 1 s on a fast machine)
+    env = {**backup_env(where, OPTIONS="--volsize 4"), "CONF_PROGRESS_INTERVAL": "0.01"}
     assert cli("exec", "home", env=env, timeout=300).returncode == 0
     into = tmp_path / "restored"
     result = cli("restore", "home", "--to", str(into), env=env, timeout=300)
@@ -203,7 +208,7 @@ def read_all(fd: int) -> str:
 def test_a_drill_logs_the_progress_of_its_restore_and_still_compares(cli, tmp_path):
     where = places(tmp_path)
     big_data(where.data, 24)
-    env = {**backup_env(where, OPTIONS="--volsize 4"), "CONF_PROGRESS_INTERVAL": "1"}
+    env = {**backup_env(where, OPTIONS="--volsize 4"), "CONF_PROGRESS_INTERVAL": "0.01"}  # as above
     assert cli("exec", "home", env=env, timeout=300).returncode == 0
     result = cli("verify", "home", env=env, timeout=300)
     assert result.returncode == 0, result.output
