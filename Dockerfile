@@ -35,6 +35,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 COPY requirements/duplicity.txt requirements/backends.txt /build/requirements/
 # Wheels only (--only-binary): no compiler is needed, here or in any image.
 # duplicity's own metadata requires every backend's SDK: --no-deps, then the curated closure.
+# The compiled modules lose their debug information (strip --strip-debug: 26.9 -> 19.2 MB).
 # One patch to duplicity 3.2.1: par2+ never repairs a damaged volume, because a failing
 # `par2 verify` raises and is taken for "no par2 file"; let verify fail so that repair runs.
 RUN python3 -m venv /opt/duplicity \
@@ -47,6 +48,7 @@ RUN python3 -m venv /opt/duplicity \
         /opt/duplicity/lib/python3*/site-packages/duplicity/backends/par2backend.py \
  && rm -rf /opt/duplicity/share/doc /opt/duplicity/share/man /opt/duplicity/share/locale \
  && find /opt/duplicity -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
+ && find /opt/duplicity -type f -name '*.so*' -exec strip --strip-debug {} + \
  && /opt/duplicity/bin/python3 -c 'import duplicity.backend as b; b.import_backends()'
 
 # duplicity-cron (this repository) with its dependencies, installed next to the venv (--target) so
