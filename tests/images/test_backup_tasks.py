@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ..file_changes import rewrite
 from .test_backends import Server, _tool, sshd  # noqa: F401  (sshd is a fixture)
 from .util import PASSPHRASE, free_port, make_tree, open_dir, tree_digest
 
@@ -180,7 +181,7 @@ def test_a_new_container_with_another_hostname_and_an_empty_cache_continues_the_
                 volumes=[f"{target}:/target"])  # fmt: skip
     task.ok("exec", "home", hostname="first-container")
     (task.src / "text.sql").chmod(0o666)
-    (task.src / "text.sql").write_text("changed again\n")
+    rewrite(task.src / "text.sql", "changed again\n")
     latest = tree_digest(task.src)
     empty_cache = open_dir(tmp_path / "new-cache")
     out = task.ok("exec", "home", hostname="second-container", cache=empty_cache)

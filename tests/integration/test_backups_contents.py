@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ..file_changes import rewrite
 from .backups import PASSPHRASE, backup_env, chains, duplicity, places
 from .conftest import COMMAND, base_env
 from .http_recorder import free_port
@@ -45,7 +46,7 @@ def two_chains(cli, tmp_path):
         result = cli("exec", "home", env=env, timeout=300)
         assert result.returncode == 0, result.output
         if change:
-            (where.data / "a.txt").write_text(change)
+            rewrite(where.data / "a.txt", change)
     # duplicity's times are whole seconds: a full in the second the incremental ended would leave the
     # next incremental's chain ambiguous (it starts where both end); a fast machine does both in one
     time.sleep(1.1)
@@ -149,7 +150,7 @@ def test_a_backup_logs_progress_lines_and_none_when_off(cli, tmp_path):
     assert not [line for line in tail if "progress" in line or "ETA" in line]
     assert any("SourceFiles" in line for line in tail)
 
-    (where.data / "blob0.bin").write_bytes(b"changed")
+    rewrite(where.data / "blob0.bin", b"changed")
     result = cli("exec", "home", env={**env, "CONF_PROGRESS_INTERVAL": "0"}, timeout=300)
     assert result.returncode == 0, result.output
     assert "] progress: " not in result.stdout and "ETA" not in result.stdout

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ..file_changes import rewrite
 from .backups import KeyPair, backup_env, chains, make_key_pair, places
 from .conftest import COMMAND, base_env, base_env_path
 from .http_recorder import Recorder
@@ -68,7 +69,7 @@ def test_the_public_key_backs_up_and_only_the_private_key_restores(cli, key, wor
     first = cli("exec", "home", env=env, timeout=300)
     assert first.returncode == 0, first.output
     assert NEW_CHAIN in first.output  # an empty cache: the first backup says it starts a chain
-    (where.data / "db" / "dump.sql").write_text("changed\n")
+    rewrite(where.data / "db" / "dump.sql", "changed\n")
     (where.data / "new file").write_bytes(b"\x00new\xff")
     latest = tree_digest(where.data)
     second = cli("exec", "home", env=env, timeout=300)
@@ -111,7 +112,7 @@ def test_a_lost_cache_starts_a_new_chain_and_says_so(cli, bare_key, tmp_path):
     assert (
         f"[home/load] WARNING: {NEW_CHAIN} {where.cache}/duplicity/home holds no backup chain" in lost.output
     )
-    (where.data / "after the loss").write_text("newer\n")
+    rewrite(where.data / "after the loss", "newer\n")
     latest = tree_digest(where.data)
     assert cli("exec", "home", env=env, timeout=300).returncode == 0
     old, new = sorted(chains(where.target).items())

@@ -11,6 +11,7 @@ import subprocess
 
 import pytest
 
+from ..file_changes import rewrite
 from .backups import backup_env, chains, places
 from .conftest import COMMAND, base_env, processes_with, require
 from .test_duplicity_roundtrip import make_tree, tree_digest
@@ -93,7 +94,7 @@ def test_a_new_hostname_and_an_empty_cache_continue_the_chain(work_dir, tmp_path
     [full] = chains(where.target)
 
     shutil.rmtree(where.cache)
-    (where.data / "db" / "dump.sql").write_text("after the move\n")
+    rewrite(where.data / "db" / "dump.sql", "after the move\n")
     second = in_uts_namespace("new-container", work_dir, env, "exec", "home")
     assert second.returncode == 0, second.stdout + second.stderr
     after = chains(where.target)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ..file_changes import rewrite
 from .backups import PASSPHRASE, Places, backup_env, duplicity, places
 from .conftest import COMMAND, base_env, wait_until
 from .http_recorder import Recorder
@@ -36,7 +37,7 @@ def backed_up(tmp_path_factory):
     env = backup_env(where, OPTIONS=VOLSIZE)
     for change in ("", "changed\n"):
         if change:
-            (where.data / "db" / "dump.sql").write_text(change)
+            rewrite(where.data / "db" / "dump.sql", change)
         result = run_cli(root / "work", "exec", "home", env=env)
         assert result.returncode == 0, result.stdout + result.stderr
     assert len(list(where.target.glob("duplicity-full.*.vol*.difftar.gpg"))) == 4
