@@ -1,15 +1,22 @@
 """Duplicity's traps, handled for the built-in commands: a private GNUPGHOME per run (emptied, mode 700,
-its gpg-agent ended), a cache folder that cannot be written (told at start-up), and a container
-re-created with another hostname and an empty cache (the same chain goes on, incrementally)."""
+its gpg-agent ended), a cache folder that cannot be written (told at start-up), a container
+re-created with another hostname and an empty cache (the same chain goes on, incrementally), and
+whole-second mtimes (a run writes its SOURCE in a later second than its previous run ended)."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import stat
 import subprocess
+import time
+from datetime import UTC, datetime
 
 import pytest
+
+from duplicity_cron.model import RunResult, Status, Trigger
+from duplicity_cron.state import history
 
 from ..file_changes import rewrite
 from .backups import backup_env, chains, places
@@ -123,3 +130,23 @@ def test_a_folder_restore_cannot_write_is_an_error_line_not_a_traceback(work_dir
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[home] ERROR: cannot restore: [Errno 30] Read-only file system" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_run_writes_its_source_in_a_later_second_than_its_previous_run_ended(cli, work_dir, tmp_path):
+    """Duplicity takes a file whose mtime has the second of the last backup's as unchanged: an EXTRACT
+    in the second the previous run read its file would back up nothing new. The previous run here
+    ended at the start of a second; the next one, started at once, writes after that second."""
+    where = places(tmp_path)
+    started = where.data / "started"
+    env = backup_env(where, EXTRACT=f"date +%s.%N > {shlex.quote(str(started))}")
+    time.sleep(1 - time.time() % 1)  # a second begins
+    ended = datetime.now(UTC)
+    history.record(work_dir.parent / "state", RunResult("home", Status.SUCCEEDED, Trigger.EXEC, ended, ended))
+    result = cli("exec", "home", env=env, timeout=300)
+    assert result.returncode == 0, result.output
+    assert int(float(started.read_text())) > int(ended.timestamp())
+    assert int(started.stat().st_mtime) > int(ended.timestamp())
+
+    restored = cli("restore", "home", "--to", str(tmp_path / "r"), env=env, timeout=300)
+    assert restored.returncode == 0, restored.output
+    assert (tmp_path / "r" / "started").read_bytes() == started.read_bytes()

@@ -33,6 +33,7 @@ from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
 from .process import StepOutcome, run_step
 from .progress import BackupFilter, log_reporter
+from .second_boundary import wait_past_previous_run
 
 OUTPUT_TAIL_LINES = 50
 TAIL_LINE_CHARS = 1000
@@ -69,6 +70,7 @@ def run_task(
     run_cancel = cancel or Cancel()
 
     def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
+        wait_past_previous_run(task, state_dir, run_cancel, datetime.now(UTC))
         run = _Run(task, work_dir, env, log, run_cancel, lock_fd, at_step, progress_interval, state_dir)
         outcome = run.steps()
         return RunWork(outcome, tuple(run.tail.lines), run.backup_stats())
