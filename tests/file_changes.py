@@ -4,15 +4,13 @@ Duplicity takes a file as unchanged when its mtime has the same whole second as 
 (`ROPath.__eq__`: sizes are not compared), so a file made and rewritten within one second, as a fast
 test does around a backup, would stay at its first version in the backups. The tests are about other
 things; they rewrite such files with `rewrite`, which moves the new mtime on by at most a second, or,
-where the folders' own times count too, change the tree after `wait_for_the_next_second`."""
+where the folders' own times count too, change the tree after `wait_for_the_next_second` (in
+tests/integration/backups.py: it is the runner's own wait, and the image tests' venv has no runner)."""
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
-
-CLOCK_TICK = 0.02  # file times come from the kernel's coarse clock, up to a tick behind time.time()
 
 
 def rewrite(path: Path, content: str | bytes) -> None:
@@ -26,10 +24,3 @@ def rewrite(path: Path, content: str | bytes) -> None:
     if int(after.st_mtime) == before:
         later = (before + 1) * 1_000_000_000
         os.utime(path, ns=(after.st_atime_ns, later))
-
-
-def wait_for_the_next_second() -> None:
-    """Sleep until whatever is written next has an mtime in a later whole second than anything written
-    (or backed up) so far."""
-    now = time.time()
-    time.sleep(int(now) + 1 + CLOCK_TICK - now)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from duplicity_cron.runner.second_boundary import seconds_to_wait
 
 from .conftest import base_env_path, require
 
@@ -111,3 +115,11 @@ def make_key_pair(folder: Path, passphrase: str = "", name: str = "Backup Test")
     finally:
         subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "gpg-agent"], check=False, env=env)
     return KeyPair(fingerprint, public, private)
+
+
+def wait_for_the_next_second() -> None:
+    """Sleep until whatever is written next has an mtime in a later whole second than anything written
+    (or backed up) so far, as duplicity needs to see a change (tests/file_changes.py): the runner's own
+    wait between runs, with "now" as the previous run's end."""
+    now = datetime.now(UTC)
+    time.sleep(seconds_to_wait(now, now))

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ..file_changes import wait_for_the_next_second
-from .backups import PASSPHRASE, backup_env, chains, places
+from .backups import PASSPHRASE, backup_env, chains, places, wait_for_the_next_second
 from .conftest import COMMAND, base_env, wait_until
 from .test_duplicity_roundtrip import make_tree, tree_digest
 

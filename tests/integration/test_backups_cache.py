@@ -19,7 +19,7 @@ from duplicity_cron.state import target as target_state
 from duplicity_cron.targets.archive_cache import manifests, parse_archive_cache, volumes_in_manifest
 from duplicity_cron.targets.collection_status import parse_collection_status
 
-from .backups import PASSPHRASE, Places, backup_env, duplicity, places
+from .backups import PASSPHRASE, Places, backup_env, duplicity, places, wait_for_the_next_second
 from .conftest import base_env_path
 
 pytestmark = pytest.mark.slow
@@ -80,14 +80,14 @@ def test_full_incrementals_and_a_second_chain_read_from_the_cache(cli, tmp_path,
     assert FROM_CACHE in backup(cli, env)  # an empty cache, an empty target: the run's own full
     assert [len(chain.incrementals) for chain in assert_same(where, work_dir).chains] == [0]
     for change in ("two\n", "three\n" * 1000):
-        time.sleep(1.1)  # duplicity's times are whole seconds
+        wait_for_the_next_second()  # duplicity's times are whole seconds
         (where.data / "a.txt").write_text(change)
         assert FROM_CACHE in backup(cli, env)
     assert [len(chain.incrementals) for chain in assert_same(where, work_dir).chains] == [2]
 
-    time.sleep(1.1)
+    wait_for_the_next_second()
     duplicity("full", str(where.data), where.url, where=where)  # by hand, the same cache
-    time.sleep(1.1)
+    wait_for_the_next_second()
     (where.data / "b.bin").write_bytes(os.urandom(3 << 20))
     assert FROM_CACHE in backup(cli, env)
     truth = assert_same(where, work_dir)
@@ -121,7 +121,7 @@ def test_an_empty_cache_beside_chains_asks_collection_status(cli, tmp_path, work
     assert len(from_cache(where).chains) == 1  # what the cache alone would have said: wrong
 
     # the next run knows both chains; the cache still lacks the older one: collection-status again
-    time.sleep(1.1)
+    wait_for_the_next_second()
     (where.data / "f").write_text("newer\n")
     out = backup(cli, backup_env(where))
     assert FROM_CACHE not in out
@@ -140,7 +140,7 @@ def test_after_retention_collection_status_and_the_cache_agree(cli, tmp_path, wo
     truth = assert_same(where, work_dir)  # duplicity removed the old chain from the cache as well
     assert len(truth.chains) == 2
 
-    time.sleep(1.1)
+    wait_for_the_next_second()
     (where.data / "f").write_text("tomorrow\n")
     assert FROM_CACHE in backup(cli, backup_env(where))  # the cache holds all the state knows
     assert len(assert_same(where, work_dir).chains) == 2

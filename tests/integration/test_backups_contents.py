@@ -9,14 +9,13 @@ import pty
 import random
 import re
 import subprocess
-import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from ..file_changes import rewrite
-from .backups import PASSPHRASE, backup_env, chains, duplicity, places
+from .backups import PASSPHRASE, backup_env, chains, duplicity, places, wait_for_the_next_second
 from .conftest import COMMAND, base_env
 from .http_recorder import free_port
 from .test_backups import epoch
@@ -49,7 +48,7 @@ def two_chains(cli, tmp_path):
             rewrite(where.data / "a.txt", change)
     # duplicity's times are whole seconds: a full in the second the incremental ended would leave the
     # next incremental's chain ambiguous (it starts where both end); a fast machine does both in one
-    time.sleep(1.1)
+    wait_for_the_next_second()
     duplicity("full", str(where.data), where.url, where=where)
     (where.data / "b.txt").write_text("new\n")
     result = cli("exec", "home", env=env, timeout=300)
