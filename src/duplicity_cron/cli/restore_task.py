@@ -17,8 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config.duplicity_values import parse_time, split_url_password
 from ..config.encryption import restore_key_problem
-from ..config.task_keys import dumps_databases
-from ..model import Task
+from ..model import Task, dumps_databases
 from ..runner.restore_backup import RestoreRequest, is_empty_folder, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
 from .restore_database import RESTORES_FOLDER, UsageError, fresh_folder, restore_databases

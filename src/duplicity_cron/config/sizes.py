@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from ..model import Task
-from .task_keys import STEPS, TASK_PREFIX
+from ..model import STEPS, Task
+from .task_keys import TASK_PREFIX
 from .tasks import split_task_variable
 
 MAX_ARG_STRLEN = 131072  # bytes of one string, its NUL included (Linux: 32 pages of 4 KiB)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from ..model import Task
+from ..model import STEPS
 from .database_url import parse_database_url
 from .duplicity_values import (
     DEFAULT_FULL_EVERY,
@@ -28,13 +28,6 @@ from .values import parse_notify_on, parse_ping_url, split_urls
 
 TASK_PREFIX = "TASK_"
 
-# Steps in the order a run goes through them; SUCCEED belongs to the main chain, as in the original.
-MAIN_STEPS = ("prepare", "extract", "transform", "load", "succeed")
-HOOK_STEPS = ("failed", "finally")
-STEPS = MAIN_STEPS + HOOK_STEPS
-# A step of the runner's own, not a key: KEEP_FULL/KEEP retention, after LOAD, before SUCCEED.
-RETENTION_STEP = "retention"
-CHAIN_STEPS = ("prepare", "extract", "transform", "load", RETENTION_STEP, "succeed")
 # The keys that only mean something with a TARGET.
 TARGET_OPTION_KEYS = (
     "SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "ENCRYPT_KEY", "PUBLIC_KEY", "PRIVATE_KEY",
@@ -313,30 +306,3 @@ KEYS_BY_LENGTH = sorted(KEYS, key=len, reverse=True)
 SECRET_KEYS = tuple(key.name for key in TASK_KEYS if key.secret)
 SECRET_URL_KEYS = tuple(key.name for key in TASK_KEYS if key.secret and key.urls)
 FILE_KEYS = tuple(key.name for key in TASK_KEYS if key.from_file)
-
-
-def builtin_steps(task: Task) -> tuple[str, ...]:
-    """The steps the runner builds: from DATABASE_URL the dump as EXTRACT when the task has no EXTRACT
-    of its own; from TARGET the backup as LOAD when the task has no LOAD of its own, and `retention`
-    when KEEP_FULL or KEEP is set."""
-    steps: tuple[str, ...] = ()
-    if dumps_databases(task):
-        steps += ("extract",)
-    if task.target is None:
-        return steps
-    steps += () if "load" in task.steps else ("load",)
-    if task.keep_full is not None or task.keep is not None:
-        steps += (RETENTION_STEP,)
-    return steps
-
-
-def dumps_databases(task: Task) -> bool:
-    """The task's EXTRACT is the built-in dump (compressed already: the built-in backup does not
-    compress it again)."""
-    return task.database_url is not None and "extract" not in task.steps
-
-
-def run_steps(task: Task) -> tuple[str, ...]:
-    """Every step a run of `task` may go through, its own and the built-in ones, in run order."""
-    present = set(task.steps) | set(builtin_steps(task))
-    return tuple(step for step in (*CHAIN_STEPS, *HOOK_STEPS) if step in present)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
-from ..model import Task
+from ..model import MAIN_STEPS, STEPS, Task, builtin_steps
 from .database_url import parse_database_url
 from .duplicity_values import same_place
 from .encryption import NO_ENCRYPTION, conflicting_options
@@ -25,12 +25,9 @@ from .task_keys import (
     KEYS,
     KEYS_BY_LENGTH,
     KEYS_BY_NAME,
-    MAIN_STEPS,
-    STEPS,
     TARGET_OPTION_KEYS,
     TASK_KEYS,
     TASK_PREFIX,
-    builtin_steps,
 )
 
 # Exported to the steps by the runner itself; a nested `duplicity-cron` inside a step must not choke on it.

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from ..config.duplicity_values import GNUPG_FOLDER
 from ..config.encryption import restore_key_problem
-from ..config.task_keys import dumps_databases
-from ..model import Task
+from ..model import Task, dumps_databases
 from ..targets.duplicity import Step, archive_dir, builtin_step_commands
 from . import children
 from .dump_manifest import DUMP_VARIABLE

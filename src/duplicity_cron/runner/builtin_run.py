@@ -9,9 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from ..config.task_keys import RETENTION_STEP, builtin_steps
 from ..log import Log
-from ..model import BackupStats, Task
+from ..model import RETENTION_STEP, BackupStats, Task, builtin_steps
 from ..targets.statistics import StatisticsReader
 from ..targets.verification import TreeSize, file_bytes_if_agreeing
 from .cancel import Cancel

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from ..config.task_keys import CHAIN_STEPS, HOOK_STEPS
-from ..model import EXIT_TERMINATED, Status
+from ..model import CHAIN_STEPS, EXIT_TERMINATED, HOOK_STEPS, Status
 from .process import StepOutcome
 
 # (step, deadline, stop_on_interrupt) -> outcome; the deadline is monotonic seconds or None.

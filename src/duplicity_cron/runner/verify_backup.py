@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config.database_url import parse_database_url
-from ..config.task_keys import dumps_databases
 from ..log import Log
-from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger
+from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger, dumps_databases
 from ..state import history
 from ..targets.duplicity import Command, restore_command, verify_command
 from ..targets.verification import (

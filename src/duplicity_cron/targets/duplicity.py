@@ -36,8 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..config.duplicity_values import DEFAULT_FULL_EVERY, split_url_password
-from ..config.task_keys import RETENTION_STEP, builtin_steps, dumps_databases
-from ..model import Task
+from ..model import RETENTION_STEP, Task, builtin_steps, dumps_databases
 
 PROGRAM = "duplicity"
 NUM_RETRIES = 3

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..config.task_keys import run_steps
-from ..model import Task
+from ..model import Task, run_steps
 from .text import table, zone_name
 
 

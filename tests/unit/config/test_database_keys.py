@@ -7,7 +7,7 @@ import pytest
 
 from duplicity_cron.config import ConfigError, parse_config
 from duplicity_cron.config.environment import layer_environment
-from duplicity_cron.config.task_keys import builtin_steps, dumps_databases, run_steps
+from duplicity_cron.model import builtin_steps, dumps_databases, run_steps
 from duplicity_cron.targets.duplicity import NO_GPG_COMPRESSION, backup_command
 
 URL = {"TASK_db_DATABASE_URL": "postgresql://postgres:Url-Secret@db:5432/"}

@@ -11,8 +11,8 @@ import pytest
 
 from duplicity_cron.config import parse_config
 from duplicity_cron.config.secrets import looks_secret
-from duplicity_cron.config.task_keys import KEYS, STEPS, TASK_KEYS
-from duplicity_cron.model import Task
+from duplicity_cron.config.task_keys import KEYS, TASK_KEYS
+from duplicity_cron.model import STEPS, Task
 from duplicity_cron.views.reference import settings_table, task_keys_table
 
 README = Path(__file__).resolve().parents[3] / "README.md"

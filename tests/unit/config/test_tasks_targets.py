@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from duplicity_cron.config import ConfigError, parse_config
-from duplicity_cron.config.task_keys import CHAIN_STEPS, MAIN_STEPS, RETENTION_STEP, builtin_steps, run_steps
+from duplicity_cron.model import CHAIN_STEPS, MAIN_STEPS, RETENTION_STEP, builtin_steps, run_steps
 
 TARGET = {"TASK_home_TARGET": "file:///backups/home", "PASSPHRASE": "a long secret"}
 

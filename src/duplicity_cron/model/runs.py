@@ -1,16 +1,15 @@
-"""The values every layer shares: a task, a run's result, its status and trigger, the daemon's plan.
-
-The lowest layer: it imports nothing of the project, so any package may import it.
-"""
+"""A run of a task: its status, trigger and result, the backup statistics it recorded, the daemon's
+plan of it, and who is told of it."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from .task import Task
 
 # A step stopped by SIGTERM exits 143: the code of a run cut short by a timeout or a shutdown.
 EXIT_TERMINATED = 128 + 15
@@ -54,85 +53,6 @@ class Trigger(StrEnum):
     def is_drill(self) -> bool:
         """A verify run proves a backup can be restored; it is no backup (freshness ignores it)."""
         return self is Trigger.VERIFY
-
-
-class Schedule(Protocol):
-    """When a task is due. The cron implementation is `config.schedules.CronSchedule`; tests fake it."""
-
-    @property
-    def timezone(self) -> tzinfo: ...
-
-    def next_after(self, moment: datetime) -> datetime:
-        """The first due time strictly after `moment` (an aware datetime)."""
-        ...
-
-    def iter_after(self, moment: datetime) -> Iterator[datetime]:
-        """Due times strictly after `moment`, in order."""
-        ...
-
-    def longest_gap(self, start: datetime) -> float:
-        """The longest time in seconds between two due times, over a year from `start`."""
-        ...
-
-    def describe(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Task:
-    """One task as defined by its `TASK_<id>_*` variables (see `config.task_keys` for each key)."""
-
-    id: str
-    steps: Mapping[str, str]
-    schedule: Schedule | None = None
-    restore: str | None = None
-    timeout: float | None = None
-    max_age: float | None = None  # None: derived from the schedule
-    notify_urls: tuple[str, ...] = ()  # in addition to CONF_NOTIFY_URLS
-    notify_on: str | None = None  # None: CONF_NOTIFY_ON
-    ping_url: str | None = None
-    # The built-in backup (see `targets.duplicity`): a duplicity URL, and how to back up into it.
-    target: str | None = None
-    source: str | None = None  # None: the run's $SRC
-    full_every: str | None = None  # None: the documented default
-    options: tuple[str, ...] = ()  # extra duplicity options, appended
-    keep_full: int | None = None  # full chains to keep
-    keep: str | None = None  # remove chains older than this duplicity interval
-    # Public-key encryption (see `config.encryption`): the fingerprint, and the armored keys, kept out
-    # of the repr so that no traceback or debug print shows key material.
-    encrypt_key: str | None = None
-    public_key: str | None = field(default=None, repr=False)
-    private_key: str | None = field(default=None, repr=False)
-    # The built-in dump (see `sources`): a database server's URL, which databases, and the password.
-    database_url: str | None = field(default=None, repr=False)  # may hold a password
-    databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
-    database_password: str | None = field(default=None, repr=False)
-    verify: Schedule | None = None  # when drills (`verify TASK`) are due; needs TARGET
-    verify_url: str | None = field(default=None, repr=False)  # a drill's server (may hold a password)
-
-    @property
-    def restore_order_key(self) -> str:
-        """The original orders restore tasks by the file name `<RESTORE>_<id>`."""
-        return f"{self.restore}_{self.id}"
-
-    def max_age_at(self, now: datetime) -> float:
-        """MAX_AGE, or by default twice the longest gap between due times: one missed run is tolerated,
-        two are not. Only for scheduled tasks."""
-        if self.max_age is not None:
-            return self.max_age
-        if self.schedule is None:
-            raise ValueError(f"task {self.id} has no schedule")
-        return default_max_age(self.schedule.longest_gap(now))
-
-    def drill_max_age_at(self, now: datetime) -> float:
-        """The oldest the last successful drill may be: twice the longest gap of VERIFY's schedule."""
-        if self.verify is None:
-            raise ValueError(f"task {self.id} has no VERIFY schedule")
-        return default_max_age(self.verify.longest_gap(now))
-
-
-def default_max_age(longest_gap: float) -> float:
-    """Twice the longest gap between due times."""
-    return 2 * longest_gap
 
 
 @dataclass(frozen=True)
@@ -182,40 +102,6 @@ _STATS_FIELDS = {
     for name in BackupStats.__dataclass_fields__
     if name != "file_bytes"  # the runner's, optional
 }
-
-
-@dataclass(frozen=True)
-class BackupChain:
-    """A full backup and the incrementals on it, as the target lists them (`targets.collection_status`)."""
-
-    full: datetime  # the full backup's time (UTC)
-    incrementals: tuple[datetime, ...]  # end times, oldest first
-    volumes: int  # volumes of all its sets
-    primary: bool  # the chain duplicity's next incremental would extend (it has matching signatures)
-
-    @property
-    def end(self) -> datetime:
-        """The newest backup of the chain: the time a restore without --time gets."""
-        return self.incrementals[-1] if self.incrementals else self.full
-
-
-@dataclass(frozen=True)
-class TargetContents:
-    """What a task's TARGET holds, as read by `collection-status` after a run (`runner.target_contents`)."""
-
-    read_at: datetime
-    chains: tuple[BackupChain, ...]  # oldest first
-    orphaned_sets: int = 0  # sets whose chain is gone
-    incomplete_sets: int = 0  # sets a backup cut short left (`cleanup` removes them)
-
-    @property
-    def last_chain(self) -> BackupChain | None:
-        return self.chains[-1] if self.chains else None
-
-    @property
-    def oldest_restorable(self) -> datetime | None:
-        """The earliest time a restore can go back to: the oldest chain's full backup."""
-        return self.chains[0].full if self.chains else None
 
 
 @dataclass(frozen=True)
@@ -317,18 +203,3 @@ class RunObserver(Protocol):
     def run_started(self, task: Task) -> None: ...
 
     def run_finished(self, task: Task, result: RunResult) -> None: ...
-
-
-# Control characters (C0 but tab, DEL, C1), line and paragraph separators and bidirectional overrides:
-# printed raw, a line could move the cursor, clear the screen, rewrite itself or pose as another line.
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """`text` with those characters shown as escapes (`\\x1b`, `\\u202e`), for a terminal; tab is kept."""
-    return UNPRINTABLE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

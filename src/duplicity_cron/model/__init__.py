@@ -1,0 +1,42 @@
+"""The values every layer shares: a task and its steps, a run's result, its status and trigger, the
+daemon's plan, what a target holds.
+
+The lowest layer: it imports nothing of the project, so any package may import it. One module per
+kind of value; everything is imported from here (`from ..model import Task`).
+"""
+
+from __future__ import annotations
+
+from .runs import (
+    EXIT_TERMINATED,
+    BackupStats,
+    LastRuns,
+    PlannedTask,
+    RunObserver,
+    RunResult,
+    Status,
+    Trigger,
+    last_runs,
+)
+from .target import BackupChain, TargetContents
+from .task import (
+    CHAIN_STEPS,
+    HOOK_STEPS,
+    MAIN_STEPS,
+    RETENTION_STEP,
+    STEPS,
+    Schedule,
+    Task,
+    builtin_steps,
+    default_max_age,
+    dumps_databases,
+    run_steps,
+)
+from .text import UNPRINTABLE, printable
+
+__all__ = [
+    "CHAIN_STEPS", "EXIT_TERMINATED", "HOOK_STEPS", "MAIN_STEPS", "RETENTION_STEP", "STEPS", "UNPRINTABLE",
+    "BackupChain", "BackupStats", "LastRuns", "PlannedTask", "RunObserver", "RunResult", "Schedule",
+    "Status", "TargetContents", "Task", "Trigger", "builtin_steps", "default_max_age", "dumps_databases",
+    "last_runs", "printable", "run_steps",
+]  # fmt: skip
