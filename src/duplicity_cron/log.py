@@ -32,7 +32,7 @@ class Log:
         self._tz = timezone
         self._json = fmt == "json"
         self._stream = stream or sys.stdout
-        self._lock = threading.Lock()  # signal handlers never log: see runner.sequence.Interrupter
+        self._lock = threading.Lock()  # signal handlers never log: see runner.foreground.Interrupter
 
     def mask(self, text: str) -> str:
         return self._mask(text)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from duplicity_cron.runner.second_boundary import seconds_to_wait
+from duplicity_cron.runner.whole_seconds import seconds_to_wait
 
 from .conftest import base_env_path, require
 

@@ -14,7 +14,7 @@ from ..config.environment import Environment
 from ..log import Log
 from ..model import Task, Trigger, printable
 from ..monitoring.fanout import observers_for
-from ..runner.sequence import run_in_order
+from ..runner.foreground import run_in_order
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # The tasks ran and succeeded, but a run could not be recorded (state folder unwritable or full):

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from ..monitoring.fanout import observers_for
-from ..runner.cancel import Cancel, on_stop_signals
-from ..runner.sequence import Interrupter
+from ..runner.foreground import Interrupter
+from ..runner.processes.cancel import Cancel, on_stop_signals
 from ..runner.verify_backup import verify_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 

@@ -4,7 +4,7 @@
 Pure, like `duplicity_values`. The keys are ASCII-armored (`gpg --export --armor`): an environment
 variable and a secret file (`*_FILE`, UTF-8 text without NUL) cannot carry gpg's binary format. What
 gpg alone can tell (does the key hold that fingerprint, can it encrypt) is checked when the run
-imports it (`runner.builtin.prepare_keyring`).
+imports it (`runner.keyring.prepare_keyring`).
 """
 
 from __future__ import annotations

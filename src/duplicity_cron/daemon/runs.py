@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
-from ..runner.cancel import Cancel
+from ..runner.processes.cancel import Cancel
 from ..runner.task_run import run_task
 from ..runner.verify_backup import verify_backup
 

@@ -18,9 +18,9 @@ from ..config.environment import Environment
 from ..log import Log
 from ..model import PlannedTask
 from ..monitoring.fanout import observers_for
-from ..runner import reaper
-from ..runner.cancel import on_stop_signals
+from ..runner.processes import reaper
 from ..runner.lock import DaemonRunning, hold_daemon_lock
+from ..runner.processes.cancel import on_stop_signals
 from ..runner.task_run import recover_lost_runs
 from ..state import files, heartbeat
 from ..views.plan import plan_lines

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from ..model import CHAIN_STEPS, EXIT_TERMINATED, HOOK_STEPS, Status
-from .process import StepOutcome
+from .processes.step import StepOutcome
 
 # (step, deadline, stop_on_interrupt) -> outcome; the deadline is monotonic seconds or None.
 StepRunner = Callable[[str, float | None, bool], StepOutcome]

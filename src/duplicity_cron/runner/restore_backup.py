@@ -22,12 +22,12 @@ from typing import TextIO
 from ..log import Log
 from ..model import Task
 from ..targets.duplicity import restore_command
-from . import reaper
-from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
-from .cancel import Cancel, on_stop_signals
+from .keyring import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .load_dump import LoadRequest
 from .lock import TaskBusy, task_lock
-from .process import run_step
+from .processes import reaper
+from .processes.cancel import Cancel, on_stop_signals
+from .processes.step import run_step
 from .progress import MachineLogFilter, log_reporter
 
 STEP = "restore"

@@ -35,9 +35,9 @@ from ..targets.archive_cache import (
 from ..targets.collection_status import NoCollectionStatus, parse_collection_status, warnings_in
 from ..targets.duplicity import collection_status_command
 from ..views.contents import contents_line
-from .builtin import archive_path, gnupg_home
-from .cancel import Cancel
-from .process import run_step
+from .keyring import archive_path, gnupg_home
+from .processes.cancel import Cancel
+from .processes.step import run_step
 
 STEP = "contents"
 CONTENTS_TIMEOUT = 300.0  # seconds: a backend that hangs delays the next run by at most this much

@@ -18,7 +18,9 @@ from ..log import Log
 from ..model import BackupStats, RunObserver, RunResult, Status, Task, Trigger
 from ..state import inflight
 from ..views.summary import summary_fields, summary_text
-from .builtin import (
+from .backup_evidence import BuiltinRun
+from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
+from .keyring import (
     KeyringError,
     empty_dir,
     end_gpg_agent,
@@ -27,13 +29,11 @@ from .builtin import (
     prepare_keyring,
     run_steps_of,
 )
-from .builtin_run import BuiltinRun
-from .cancel import Cancel
-from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .lock import TaskBusy, task_lock
-from .process import StepOutcome, run_step
+from .processes.cancel import Cancel
+from .processes.step import StepOutcome, run_step
 from .progress import BackupFilter, log_reporter
-from .second_boundary import wait_past_previous_run
+from .whole_seconds import wait_past_previous_run
 
 OUTPUT_TAIL_LINES = 50
 TAIL_LINE_CHARS = 1000

@@ -38,11 +38,11 @@ from ..targets.verification import (
     restore_problem,
     verify_problem,
 )
-from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
-from .cancel import Cancel
 from .chain import SUCCEEDED, ChainResult
+from .keyring import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .load_dump import EXIT_FAILED, LoadRequest, password_for
-from .process import StepOutcome, run_step
+from .processes.cancel import Cancel
+from .processes.step import StepOutcome, run_step
 from .progress import MachineLogFilter, log_reporter
 from .restore_backup import load_shell
 from .task_run import KILL_GRACE, OutputTail, RunWork, run_locked

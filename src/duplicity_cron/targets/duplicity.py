@@ -3,7 +3,7 @@ and of `verify` for a task with TARGET, each with the environment it adds (the U
 BACKEND_PASSWORD).
 
 Pure, like borgmatic's `borg/prune.py`: building a command line is separate from running it
-(`runner.builtin`, `cli.restore_task`). What each option is for, measured on 3.2.1:
+(`runner.keyring`, `cli.restore_task`). What each option is for, measured on 3.2.1:
 
 - `--name TASK`: the archive cache (`<archive-dir>/<name>`) is keyed by the task, not by a hash of
   the URL: it survives a changed password or host alias, and two tasks never share one.
@@ -21,7 +21,7 @@ Pure, like borgmatic's `borg/prune.py`: building a command line is separate from
   cost 7 of the 9.5 s of a 1 GB PostgreSQL backup (measured; `../shared/notes/databases.md`).
 - OPTIONS come after the runner's options: in duplicity's argparse the later option wins.
 - `--encrypt-key FPR` (with ENCRYPT_KEY, every command): encrypt to that public key, imported into
-  the run's GNUPGHOME by `runner.builtin.prepare_keyring`. No trust option is needed: 3.2.1 calls gpg
+  the run's GNUPGHOME by `runner.keyring.prepare_keyring`. No trust option is needed: 3.2.1 calls gpg
   with `--always-trust` (its `gpg.py`, GPGFile), measured: a key imported without ownertrust works.
 - Progress (CONF_PROGRESS_INTERVAL, `runner.progress`): a backup gets `-v notice --progress
   --progress-rate N` (its progress lines come at notice level only); a restore, which has no

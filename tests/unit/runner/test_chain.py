@@ -7,7 +7,7 @@ import pytest
 
 from duplicity_cron.model import EXIT_TERMINATED, Status
 from duplicity_cron.runner.chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
-from duplicity_cron.runner.process import StepOutcome
+from duplicity_cron.runner.processes.step import StepOutcome
 
 ALL = ("prepare", "extract", "transform", "load", "succeed", "failed", "finally")
 

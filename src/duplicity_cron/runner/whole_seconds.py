@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..model import Task
 from ..state.history import latest
-from .cancel import Cancel
+from .processes.cancel import Cancel
 
 # File times come from the kernel's coarse clock, up to a tick (10 ms at HZ=100) behind the one the
 # runner reads: the wait ends that much after the second does.

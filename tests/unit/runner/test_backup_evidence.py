@@ -1,4 +1,4 @@
-"""When a run may read what the target holds from duplicity's cache (`runner.builtin_run`): only after
+"""When a run may read what the target holds from duplicity's cache (`runner.backup_evidence`): only after
 a successful built-in backup that no step followed (the decision alone; no process is started)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from duplicity_cron.model import Task
-from duplicity_cron.runner.builtin_run import BuiltinRun
+from duplicity_cron.runner.backup_evidence import BuiltinRun
 from duplicity_cron.runner.target_contents import CacheBefore
 
 BEFORE = CacheBefore(was_empty=True, began=datetime(2026, 12, 1, tzinfo=UTC))

@@ -13,8 +13,8 @@ from types import FrameType
 
 from ..log import Log
 from ..model import RunObserver, RunResult, Status, Task, Trigger
-from . import reaper
-from .cancel import Cancel, on_stop_signals
+from .processes import reaper
+from .processes.cancel import Cancel, on_stop_signals
 from .task_run import run_task
 
 

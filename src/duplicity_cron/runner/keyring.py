@@ -23,8 +23,8 @@ from ..config.duplicity_values import GNUPG_FOLDER
 from ..config.encryption import restore_key_problem
 from ..model import Task, dumps_databases
 from ..targets.duplicity import Step, archive_dir, builtin_step_commands
-from . import children
 from .dump_manifest import DUMP_VARIABLE
+from .processes import children
 
 GNUPG_MODE = 0o700
 # How a passphrase becomes the key (OpenPGP's S2K), for symmetric encryption. The count: without one,

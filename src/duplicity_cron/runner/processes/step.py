@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import children
 from .cancel import Cancel
 from .escalation import Escalation
-from .lines import LineReader
+from .output_lines import LineReader
 
 # How long output may keep coming after the step exited (a background job holding the pipe).
 _DRAIN_SECONDS = 1.0

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from duplicity_cron.runner.second_boundary import CLOCK_TICK, seconds_to_wait
+from duplicity_cron.runner.whole_seconds import CLOCK_TICK, seconds_to_wait
 
 END = datetime(2026, 12, 6, 1, 11, 17, 400_000, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from ..log import Log
 from ..model import RETENTION_STEP, BackupStats, Task, builtin_steps
 from ..targets.statistics import StatisticsReader
 from ..targets.verification import TreeSize, file_bytes_if_agreeing
-from .cancel import Cancel
-from .process import StepOutcome
+from .processes.cancel import Cancel
+from .processes.step import StepOutcome
 from .target_contents import CacheBefore, cache_before, read_target_contents
 from .tree_size import measure
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from duplicity_cron.runner.escalation import Escalation, earliest
+from duplicity_cron.runner.processes.escalation import Escalation, earliest
 
 TERM, KILL = signal.SIGTERM, signal.SIGKILL
 
