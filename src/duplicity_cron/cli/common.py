@@ -7,13 +7,13 @@ import argparse
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..config import Config
 from ..config.environment import Environment
 from ..log import Log
 from ..model import Task, Trigger, printable
 from ..monitoring.fanout import observers_for
+from ..runner.context import RunContext
 from ..runner.foreground import run_in_order
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -67,18 +67,8 @@ def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_fai
     """Run `tasks` one after the other: 1 if one failed, else 3 if a run could not be recorded, else 0."""
     config, log = loaded.config, loaded.log
     observers = observers_for(config, log)
-    succeeded = run_in_order(
-        tasks,
-        work_dir=Path(config.work_dir),
-        state_dir=Path(config.state_dir),
-        env=loaded.environment.values,
-        stop_grace=config.stop_grace,
-        progress_interval=config.backup_progress_interval,
-        log=log,
-        observer=observers,
-        trigger=trigger,
-        stop_at_failure=stop_at_failure,
-    )
+    context = RunContext.of(config, loaded.environment.values, log, observers)
+    succeeded = run_in_order(tasks, context, trigger, stop_at_failure)
     lost = observers.unrecorded
     if lost:
         code = f" (exit code {EXIT_UNRECORDED})" if succeeded else ""

@@ -16,7 +16,7 @@ from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, Secret
 from ..config.tasks import task_variables
 from ..config.values import split_urls
 from ..monitoring import notifications
-from ..runner.keyring import home_of
+from ..runner.context import home_of
 from ..targets.duplicity import archive_dir
 
 

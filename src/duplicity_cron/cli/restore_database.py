@@ -17,12 +17,14 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config.database_url import parse_database_url, without_password
 from ..config.duplicity_values import split_url_password
 from ..model import Task
+from ..runner.context import RunContext
 from ..runner.load_dump import EXIT_REFUSED, PASSWORD_VARIABLES, LoadRequest, password_for
 from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded
@@ -88,10 +90,9 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
     )
     try:
         os.chmod(folder, 0o700)
-        outcome = restore_backup(
-            task, RestoreRequest(folder, when, load=load), work_dir=work_dir, env=env, log=log,
-            stop_grace=config.stop_grace,
-        )  # fmt: skip
+        # no progress lines: the databases' load says what it does
+        context = replace(RunContext.of(config, env, log), progress_interval=0)
+        outcome = restore_backup(task, RestoreRequest(folder, when, load=load), context)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if outcome.code == 0:

@@ -18,7 +18,9 @@ from pathlib import Path, PurePosixPath
 from ..config.duplicity_values import parse_time, split_url_password
 from ..config.encryption import restore_key_problem
 from ..model import Task, dumps_databases
-from ..runner.restore_backup import RestoreRequest, is_empty_folder, restore_backup
+from ..runner.context import RunContext
+from ..runner.folders import is_empty_folder
+from ..runner.restore_backup import RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
 from .restore_database import RESTORES_FOLDER, UsageError, fresh_folder, restore_databases
 
@@ -110,11 +112,8 @@ def main(args: list[str], loaded: Loaded) -> int:
         task=task.id,
     )
     terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
-    request = RestoreRequest(destination, when, path, options.force, config.progress_interval, terminal)
-    code = restore_backup(
-        task, request, work_dir=Path(config.work_dir), env=loaded.environment.values, log=log,
-        stop_grace=config.stop_grace,
-    ).code  # fmt: skip
+    context = RunContext.of(config, loaded.environment.values, log, terminal=terminal)
+    code = restore_backup(task, RestoreRequest(destination, when, path, options.force), context).code
     if code != 0:
         if fresh:
             shutil.rmtree(destination, ignore_errors=True)

@@ -11,11 +11,11 @@ not be recorded; or it was stopped), 2 a usage error (nothing was run).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..monitoring.fanout import observers_for
+from ..runner.context import RunContext
 from ..runner.foreground import Interrupter
-from ..runner.processes.cancel import Cancel, on_stop_signals
+from ..runner.processes.cancel import on_stop_signals
 from ..runner.verify_backup import verify_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
@@ -35,17 +35,11 @@ def main(args: list[str], loaded: Loaded) -> int:
         return EXIT_USAGE
     observers = observers_for(config, log)
     terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
+    context = RunContext.of(config, loaded.environment.values, log, observers, terminal)
     interrupter = Interrupter(config.stop_grace)
-    interrupter.cancel = cancel = Cancel()
     on_stop_signals(interrupter)
-    try:
-        result = verify_backup(
-            task, work_dir=Path(config.work_dir), state_dir=Path(config.state_dir),
-            env=loaded.environment.values, log=log, cancel=cancel, observer=observers,
-            progress_interval=config.progress_interval, terminal=terminal,
-        )  # fmt: skip
-    finally:
-        cancel.close()
+    with interrupter.running() as cancel:
+        result = verify_backup(task, context, cancel)
     if observers.unrecorded:
         log.event(
             f"the drill could not be recorded in {config.state_dir}: status and healthcheck will not see it",

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from ..log import Log
-from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..model import RunResult, Status, Task, Trigger
+from ..runner.context import RunContext
 from ..runner.processes.cancel import Cancel
 from ..runner.task_run import run_task
 from ..runner.verify_backup import verify_backup
@@ -30,23 +28,9 @@ class _ActiveRun:
 
 
 class DaemonRuns:
-    def __init__(
-        self,
-        work_dir: Path,
-        state_dir: Path,
-        env: Mapping[str, str],
-        log: Log,
-        observer: RunObserver,
-        progress_interval: float = 0,
-        backup_progress_interval: float = 0,
-    ) -> None:
-        self.progress_interval = progress_interval  # drills
-        self.backup_progress_interval = backup_progress_interval
-        self.work_dir = work_dir
-        self.state_dir = state_dir
-        self.env = env
-        self.log = log
-        self.observer = observer
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.log = context.log
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
 
@@ -76,19 +60,16 @@ class DaemonRuns:
         # Recorded and notified on a thread of its own: the scheduling loop never waits on I/O.
         now = datetime.now(UTC)
         skipped = RunResult(task.id, Status.SKIPPED, trigger, now, now)
-        threading.Thread(target=self.observer.run_finished, args=(task, skipped), daemon=True).start()
+        if self.context.observer is not None:
+            told = self.context.observer.run_finished
+            threading.Thread(target=told, args=(task, skipped), daemon=True).start()
 
     def _run(self, task: Task, cancel: Cancel, key: str, drill: bool) -> None:
-        work_dir, state_dir, env, log = self.work_dir, self.state_dir, self.env, self.log
         try:
             if drill:
-                verify_backup(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
-                              cancel=cancel, observer=self.observer,
-                              progress_interval=self.progress_interval)  # fmt: skip
+                verify_backup(task, self.context, cancel)
             else:
-                run_task(task, work_dir=work_dir, state_dir=state_dir, env=env, log=log,
-                         trigger=Trigger.SCHEDULE, cancel=cancel, observer=self.observer,
-                         progress_interval=self.backup_progress_interval)  # fmt: skip
+                run_task(task, self.context, Trigger.SCHEDULE, cancel)
         except Exception as exc:  # a bug must not take the scheduler down with it
             self.log.event(f"internal error while running the task: {exc!r}", task=task.id, level="error")
         finally:

@@ -18,10 +18,11 @@ from ..config.environment import Environment
 from ..log import Log
 from ..model import PlannedTask
 from ..monitoring.fanout import observers_for
-from ..runner.processes import reaper
+from ..runner.context import RunContext
 from ..runner.lock import DaemonRunning, hold_daemon_lock
+from ..runner.locked_run import recover_lost_runs
+from ..runner.processes import reaper
 from ..runner.processes.cancel import on_stop_signals
-from ..runner.task_run import recover_lost_runs
 from ..state import files, heartbeat
 from ..views.plan import plan_lines
 from ..views.text import zone_name
@@ -119,11 +120,9 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
             [f"CONF_STATE_DIR: cannot write the heartbeat in {config.state_dir}: {exc}"]
         ) from None
     observers = observers_for(config, log, metrics)
-    recover_lost_runs(config.tasks.values(), Path(config.work_dir), state_dir, log, observers)
-    runs = DaemonRuns(
-        Path(config.work_dir), state_dir, environment.values, log, observers, config.progress_interval,
-        config.backup_progress_interval,
-    )  # fmt: skip
+    context = RunContext.of(config, environment.values, log, observers)
+    recover_lost_runs(config.tasks.values(), context)
+    runs = DaemonRuns(context)
     task_ids = list(dict.fromkeys(entry.task for entry in planned))  # a task with drills once
     entries = {entry.key: entry for entry in planned}
 

@@ -1,19 +1,18 @@
-"""A run's bookkeeping around its built-in steps (`task_run._Run`): the backup's statistics read from
-its output, SOURCE counted after it for the drills' byte comparison, and what the target holds read
-after the chain, from duplicity's cache when the run allows it (`runner.target_contents`).
+"""The evidence a run gathers around its built-in steps (`task_run._Run`): the backup's statistics read
+from its output, SOURCE counted after it for the drills' byte comparison, and what the target holds
+read after the chain, from duplicity's cache when the run allows it (`runner.target_contents`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ..log import Log
 from ..model import RETENTION_STEP, BackupStats, Task, builtin_steps
 from ..targets.statistics import StatisticsReader
 from ..targets.verification import TreeSize, file_bytes_if_agreeing
-from .processes.cancel import Cancel
+from .context import LockedRun, RunContext
 from .processes.step import StepOutcome
 from .target_contents import CacheBefore, cache_before, read_target_contents
 from .tree_size import measure
@@ -21,13 +20,12 @@ from .tree_size import measure
 TARGET_STEPS = ("load", RETENTION_STEP)  # the built-in steps that write into TARGET
 
 
-class BuiltinRun:
+class BackupEvidence:
     """What one run keeps about its built-in steps."""
 
-    def __init__(self, task: Task, work_dir: Path, env: Mapping[str, str], *, full_load: bool) -> None:
+    def __init__(self, task: Task, context: RunContext, *, full_load: bool) -> None:
         self.task = task
-        self.work_dir = work_dir
-        self.env = env  # the run's base environment (the archive folder is found from it)
+        self.context = context
         self.builtin = builtin_steps(task)
         self.builtin_load = "load" in self.builtin
         self.full_load = full_load  # `duplicity full`: it skips the sync with the target
@@ -44,7 +42,7 @@ class BuiltinRun:
     def before_chain(self) -> None:
         """Look at the cache before the backup can change it (only for a backup that syncs it)."""
         if self.builtin_load and not self.full_load:
-            self.cache = cache_before(self.task, self.env)
+            self.cache = cache_before(self.task, self.context)
 
     def step_starts(self, step: str) -> None:
         if self.ran[:1] == ["load"]:
@@ -58,7 +56,7 @@ class BuiltinRun:
             self._walk_source(warn)
 
     def _walk_source(self, warn: Callable[[str, str], None]) -> None:
-        source = Path(self.task.source or self.work_dir / self.task.id / "src")
+        source = Path(self.task.source or self.context.task_folder(self.task.id) / "src")
         try:
             self.source_walk = measure(source)
         except OSError as exc:  # the drill then compares counts only; the backup is not failed for it
@@ -78,13 +76,10 @@ class BuiltinRun:
         (SUCCEED, FAILED, FINALLY) may change the target in ways no cache sees."""
         return self.cache if self.backup_succeeded and not self.after_backup else None
 
-    def read_contents(self, *, state_dir: Path | None, log: Log, cancel: Cancel, lock_fd: int) -> None:
+    def read_contents(self, run: LockedRun) -> None:
         """After the chain and its hooks, before the run's summary line; only when a built-in step that
         writes TARGET (the backup, retention) ran. Listing a target nothing wrote would create a missing
         file:// folder: a run that failed at its start, a task whose own LOAD replaces the backup."""
-        if state_dir is None or not self.ran or cancel.interrupted:
+        if not self.ran or run.cancel.interrupted:
             return
-        read_target_contents(
-            self.task, work_dir=self.work_dir, state_dir=state_dir, env=self.env, log=log, cancel=cancel,
-            lock_fd=lock_fd, cache=self._cache_usable(),
-        )  # fmt: skip
+        read_target_contents(run, cache=self._cache_usable())

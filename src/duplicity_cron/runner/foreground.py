@@ -5,14 +5,14 @@ SIGTERM or SIGINT interrupts the running task; its `failed` and `finally` hooks 
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from types import FrameType
 
-from ..log import Log
-from ..model import RunObserver, RunResult, Status, Task, Trigger
+from ..model import Status, Task, Trigger
+from .context import RunContext
 from .processes import reaper
 from .processes.cancel import Cancel, on_stop_signals
 from .task_run import run_task
@@ -30,6 +30,16 @@ class Interrupter:
     def stopping(self) -> bool:
         return self.signal is not None
 
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Cancel]:
+        """A cancel for the run about to start, which SIGTERM/SIGINT interrupt until it ends."""
+        self.cancel = Cancel()
+        try:
+            yield self.cancel
+        finally:
+            self.cancel.close()
+            self.cancel = None
+
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         """Only a flag and a write to the run's wake-up pipe (see `cancel.on_stop_signals`)."""
         if self.signal is not None:
@@ -39,40 +49,20 @@ class Interrupter:
             self.cancel.interrupt(time.monotonic() + self.grace)
 
 
-def run_in_order(
-    tasks: Sequence[Task],
-    *,
-    work_dir: Path,
-    state_dir: Path,
-    env: Mapping[str, str],
-    stop_grace: float,
-    log: Log,
-    observer: RunObserver,
-    trigger: Trigger,
-    stop_at_failure: bool,
-    progress_interval: float = 0,
-) -> bool:
+def run_in_order(tasks: Sequence[Task], context: RunContext, trigger: Trigger, stop_at_failure: bool) -> bool:
     """Run `tasks` in order; True if every one succeeded."""
     reaper.start_reaper_if_pid1()
-    interrupter = Interrupter(stop_grace)
+    interrupter = Interrupter(context.stop_grace)
     on_stop_signals(interrupter)
+    log = context.log
     failed: list[str] = []
     for index, task in enumerate(tasks):
         if interrupter.stopping:
             log.event(f"not started: {', '.join(t.id for t in tasks[index:])}", level="warning")
             failed.extend(t.id for t in tasks[index:])
             break
-        result = _run_one(
-            task,
-            interrupter,
-            work_dir=work_dir,
-            state_dir=state_dir,
-            env=env,
-            log=log,
-            observer=observer,
-            trigger=trigger,
-            progress_interval=progress_interval,
-        )
+        with interrupter.running() as cancel:
+            result = run_task(task, context, trigger, cancel)
         if interrupter.signal is not None and result.status is Status.INTERRUPTED:
             log.event(
                 f"received {signal.Signals(interrupter.signal).name}; the run was interrupted", task=task.id
@@ -86,33 +76,3 @@ def run_in_order(
                 )
                 break
     return not failed
-
-
-def _run_one(
-    task: Task,
-    interrupter: Interrupter,
-    *,
-    work_dir: Path,
-    state_dir: Path,
-    env: Mapping[str, str],
-    log: Log,
-    observer: RunObserver,
-    trigger: Trigger,
-    progress_interval: float,
-) -> RunResult:
-    interrupter.cancel = Cancel()
-    try:
-        return run_task(
-            task,
-            work_dir=work_dir,
-            state_dir=state_dir,
-            env=env,
-            log=log,
-            trigger=trigger,
-            cancel=interrupter.cancel,
-            observer=observer,
-            progress_interval=progress_interval,
-        )
-    finally:
-        interrupter.cancel.close()
-        interrupter.cancel = None

@@ -1,29 +1,21 @@
-"""What the built-in duplicity commands need around them, against duplicity's traps: a private,
-writable GNUPGHOME per run (gpg fails with a misleading pinentry error without one) holding the
-task's keys when it encrypts to a public key, the archive folder, and the gpg-agent that every
-GNUPGHOME leaves running, ended after the run.
-
-The command lines themselves are `targets.duplicity`'s; this module gives them their places.
+"""The keyring of the built-in duplicity commands, against duplicity's traps: a private, writable
+GNUPGHOME per run (gpg fails with a misleading pinentry error without one; its path is
+`RunContext.gnupg_home`) holding the task's keys when it encrypts to a public key, and the gpg-agent
+that every GNUPGHOME leaves running, ended after the run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import shlex
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..config.duplicity_values import GNUPG_FOLDER
 from ..config.encryption import restore_key_problem
-from ..model import Task, dumps_databases
-from ..targets.duplicity import Step, archive_dir, builtin_step_commands
-from .dump_manifest import DUMP_VARIABLE
+from ..model import Task
+from .folders import empty_dir
 from .processes import children
 
 GNUPG_MODE = 0o700
@@ -43,31 +35,6 @@ _GPG_CHATTER = re.compile(r"^gpg: +[A-Za-z ]+: +\d+$|created$|invalid radix64 ch
 class KeyringError(Exception):
     """The task's keys cannot be put into its GNUPGHOME; the message says why, in one line, and never
     holds key material."""
-
-
-def home_of(env: Mapping[str, str]) -> str:
-    """`~` as duplicity would expand it for the steps: their HOME, else this user's home."""
-    return env.get("HOME") or os.path.expanduser("~")
-
-
-def archive_path(task: Task, env: Mapping[str, str]) -> str:
-    return archive_dir(task, env, home_of(env)).path
-
-
-def gnupg_home(work_dir: Path, task_id: str) -> Path:
-    """The run's GNUPGHOME: `<work>/<id>/gnupg` (short: gpg-agent's sockets live in it, and the
-    configuration refuses a work folder too long for their paths)."""
-    return work_dir / task_id / GNUPG_FOLDER
-
-
-def empty_dir(path: Path) -> None:
-    """Make `path` an empty folder. Its content goes, the folder itself stays (it may be a mount point)."""
-    path.mkdir(parents=True, exist_ok=True)
-    for child in path.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
 
 
 def prepare_gnupg_home(path: Path) -> None:
@@ -195,58 +162,3 @@ def _colon_keys(listing: str, kind: str) -> list[tuple[list[str], str]]:
         elif fields[0] == "fpr" and keys and len(fields) > 9:
             keys[-1][0].append(fields[9])
     return keys
-
-
-def has_cached_chain(task: Task, env: Mapping[str, str]) -> bool:
-    """Whether duplicity's cache for the task (`<archive>/<id>`) holds a full backup's manifest: the
-    start of a chain an incremental can follow without reading the target's signatures."""
-    folder = Path(archive_path(task, env)) / task.id
-    try:
-        return any(entry.name.startswith("duplicity-full.") for entry in folder.iterdir())
-    except OSError:
-        return False
-
-
-def needs_new_chain(task: Task, env: Mapping[str, str]) -> bool:
-    """With ENCRYPT_KEY and no chain in the cache, the built-in backup is a new full chain (the run's
-    keyring has no private key to read the target's signatures with)."""
-    return task.encrypt_key is not None and not has_cached_chain(task, env)
-
-
-def run_steps_of(
-    task: Task,
-    work_dir: Path,
-    env: Mapping[str, str],
-    progress_interval: float = 0,
-    new_chain: bool | None = None,
-) -> dict[str, Step]:
-    """Every step of a run of `task`: its own (with nothing added to their environment) and the
-    built-in ones, which also get the run's private GNUPGHOME.
-
-    With `new_chain` (by default `needs_new_chain`) the built-in backup is `duplicity full`, and says why.
-    """
-    steps = {name: Step(command, {}) for name, command in task.steps.items()}
-    if new_chain is None:
-        new_chain = needs_new_chain(task, env)
-    builtin = builtin_step_commands(
-        task, src=str(work_dir / task.id / "src"), archive=archive_path(task, env), new_chain=new_chain,
-        progress_interval=progress_interval,
-    )  # fmt: skip
-    gnupg = {"GNUPGHOME": str(gnupg_home(work_dir, task.id))}
-    for name, step in builtin.items():
-        steps[name] = Step(step.command, {**step.env, **gnupg}, step.notice)
-    if dumps_databases(task):
-        steps["extract"] = dump_step(task)
-    return steps
-
-
-def dump_step(task: Task) -> Step:
-    """The built-in EXTRACT: `runner.dump` run by this Python, told what to dump in its environment
-    (the URL and the password never in a command line)."""
-    request = {
-        "url": task.database_url,
-        "databases": list(task.databases),
-        "password": task.database_password,
-    }
-    command = shlex.join([sys.executable, "-m", "duplicity_cron.runner.dump"])
-    return Step(f"exec {command}", {DUMP_VARIABLE: json.dumps(request)})

@@ -20,9 +20,10 @@ A command read through `MachineLogFilter` runs with `-v info --log-fd 3` and `3>
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -185,3 +186,34 @@ class MachineLogFilter:
         done = min(volume, volumes)
         left = self.reporter.elapsed() * (volumes - done) / done if done else 0.0
         self.reporter.sample(Progress(f"volume {done} of {volumes}", 100 * done // volumes, format_eta(left)))
+
+
+# A line of a step's output: (stream, text, cut)
+OnLine = Callable[..., None]
+
+
+@contextlib.contextmanager
+def restore_lines(
+    show: OnLine, machine_log: bool, interval: float, log: Log, task: str, step: str, bar: TextIO | None
+) -> Iterator[OnLine]:
+    """The `on_line` of a step of a restore or a drill. With duplicity's machine-readable log on stdout
+    (`restore_command(progress=True)`), its volumes are progress (a line every `interval` seconds,
+    or a live bar on `bar`) and its warnings are shown in words; every other line goes to `show`
+    (after the bar's line is cleared, on a terminal)."""
+    reporter = log_reporter(interval if machine_log else 0, log, task, step, bar=bar if machine_log else None)
+
+    def shown(stream: str, text: str, cut: bool = False) -> None:
+        reporter.clear()
+        show(stream, text, cut)
+
+    progress = MachineLogFilter(reporter, lambda text: shown("stdout", text))
+
+    def on_line(stream: str, text: str, cut: bool = False) -> None:
+        if machine_log and stream == "stdout" and progress.feed(text):
+            return
+        shown(stream, text, cut)
+
+    try:
+        yield on_line
+    finally:
+        reporter.close()

@@ -13,26 +13,23 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
 
-from ..log import Log
 from ..model import Task
 from ..targets.duplicity import restore_command
-from .keyring import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
+from .context import LockedRun, RunContext
+from .folders import empty_dir, is_empty_folder
+from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .load_dump import LoadRequest
 from .lock import TaskBusy, task_lock
 from .processes import reaper
 from .processes.cancel import Cancel, on_stop_signals
-from .processes.step import run_step
-from .progress import MachineLogFilter, log_reporter
+from .progress import restore_lines
 
 STEP = "restore"
 LOAD_STEP = "databases"
-KILL_GRACE = 5.0
 EXIT_BUSY = 1  # a run of the task holds its lock: nothing was restored
 EXIT_FAILED = 1
 
@@ -43,8 +40,6 @@ class RestoreRequest:
     time: str | None = None  # a duplicity time; None: the latest backup
     path: str | None = None  # relative to SOURCE; None: all of it
     force: bool = False  # restore over what the destination holds
-    progress_interval: float = 0  # CONF_PROGRESS_INTERVAL; 0: no progress
-    terminal: TextIO | None = None  # a terminal for a live progress bar instead of progress lines
     # A built-in dump to load from the restored folder, as step `databases`, under the same lock.
     load: LoadRequest | None = None
 
@@ -60,68 +55,58 @@ class RestoreOutcome:
     step: str = STEP  # STEP (duplicity, or what comes before it) or LOAD_STEP
 
 
-def is_empty_folder(path: Path) -> bool:
-    return path.is_dir() and next(path.iterdir(), None) is None
-
-
-def restore_backup(
-    task: Task,
-    request: RestoreRequest,
-    *,
-    work_dir: Path,
-    env: Mapping[str, str],
-    log: Log,
-    stop_grace: float,
-) -> RestoreOutcome:
+def restore_backup(task: Task, request: RestoreRequest, context: RunContext) -> RestoreOutcome:
     """Restore and return duplicity's exit code (EXIT_BUSY while a run of the task goes on, EXIT_FAILED
     when a folder cannot be used). Over a folder that holds something (`force`), the backup is
     restored beside its content first (`.restore-*` inside it), then moved in: a failed restore leaves
     the folder as it was. With `request.load`, the dump is then loaded (LOAD_STEP), whose exit code is
-    `runner.load_dump`'s (0, 1, or 2 when it refused)."""
+    `runner.load_dump`'s (0, 1, or 2 when it refused). SIGTERM/SIGINT stop it: the running step
+    gets CONF_STOP_GRACE."""
+    log = context.log
+    reaper.start_reaper_if_pid1()
+    cancel = Cancel()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        cancel.interrupt(time.monotonic() + context.stop_grace)
+
+    on_stop_signals(on_signal)
     try:
-        with task_lock(work_dir / task.id) as lock_fd:
-            return _restore(task, request, work_dir, env, log, stop_grace, lock_fd)
+        with task_lock(context.task_folder(task.id)) as lock_fd:
+            return _restore(LockedRun(task, context, cancel, lock_fd), request)
     except TaskBusy:
         log.event("the task is running in another process; nothing was restored", task=task.id, level="error")
         return RestoreOutcome(EXIT_BUSY)
     except (OSError, KeyringError) as exc:  # the work folder, the keys, the destination: no traceback
         log.event(f"cannot restore: {exc}", task=task.id, level="error")
         return RestoreOutcome(EXIT_FAILED)
+    finally:
+        cancel.close()
 
 
-def _restore(
-    task: Task,
-    request: RestoreRequest,
-    work_dir: Path,
-    env: Mapping[str, str],
-    log: Log,
-    stop_grace: float,
-    lock_fd: int,
-) -> RestoreOutcome:
-    gnupg = gnupg_home(work_dir, task.id)
+def _restore(run: LockedRun, request: RestoreRequest) -> RestoreOutcome:
+    task, context = run.task, run.context
+    gnupg = context.gnupg_home(task.id)
     staging: Path | None = None
     try:
-        keyring = prepare_keyring(task, gnupg, env, secret=True)  # the private key too: it decrypts
+        keyring = prepare_keyring(task, gnupg, context.env, secret=True)  # the private key too: it decrypts
         into = request.destination
         if request.force and into.is_dir() and not is_empty_folder(into):
             staging = into = Path(tempfile.mkdtemp(prefix=".restore-", dir=request.destination))
         command = restore_command(
             task,
             destination=str(into / request.path if request.path else into),
-            archive=archive_path(task, env),
+            archive=context.archive_path(task),
             time=request.time,
             path=request.path,
             as_root=os.geteuid() == 0,
-            progress=request.progress_interval > 0,
+            progress=context.progress_interval > 0,
         )
-        duplicity_env = {**env, **command.env, **keyring}
-        code = _run(task, STEP, command.shell, duplicity_env, work_dir, log, stop_grace, lock_fd,
-                    request, machine_log=command.redirect != "")  # fmt: skip
+        duplicity_env = {**context.env, **command.env, **keyring}
+        code = _step(run, STEP, command.shell, duplicity_env, machine_log=command.redirect != "")
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         if code == 0 and request.load is not None:
-            load_env = {**env, **request.load.step_env()}
-            code = _run(task, LOAD_STEP, load_shell(), load_env, work_dir, log, stop_grace, lock_fd, request)
+            code = _step(run, LOAD_STEP, load_shell(), {**context.env, **request.load.step_env()})
             return RestoreOutcome(code, LOAD_STEP)
         return RestoreOutcome(code)
     finally:
@@ -132,56 +117,17 @@ def _restore(
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _run(
-    task: Task,
-    step: str,
-    shell: str,
-    env: Mapping[str, str],
-    work_dir: Path,
-    log: Log,
-    stop_grace: float,
-    lock_fd: int,
-    request: RestoreRequest,
-    *,
-    machine_log: bool = False,
-) -> int:
-    """`shell` in its own process group, its lines logged as `step`; SIGTERM/SIGINT stop it.
-    It inherits the task lock, as a run's steps do (see runner.lock)."""
-    reaper.start_reaper_if_pid1()
-    cancel = Cancel()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        cancel.interrupt(time.monotonic() + stop_grace)
-
-    # Duplicity's machine-readable log (`restore_command(progress=True)`) gives the progress.
-    interval = request.progress_interval if machine_log else 0
-    reporter = log_reporter(interval, log, task.id, step, bar=request.terminal if machine_log else None)
+def _step(run: LockedRun, step: str, shell: str, env: dict[str, str], *, machine_log: bool = False) -> int:
+    """`shell` in its own process group, its lines logged as `step`; it inherits the task lock, as a
+    run's steps do (see runner.lock)."""
+    context, task_id = run.context, run.task.id
 
     def show(stream: str, text: str, cut: bool = False) -> None:
-        reporter.clear()  # the bar's line first, on a terminal
-        log.output(task.id, step, stream, text, cut=cut)
+        context.log.output(task_id, step, stream, text, cut=cut)
 
-    progress = MachineLogFilter(reporter, lambda text: show("stdout", text))
-
-    def on_line(stream: str, text: str, cut: bool = False) -> None:
-        if machine_log and stream == "stdout" and progress.feed(text):
-            return  # duplicity's machine-readable log: progress, and its warnings in words
-        show(stream, text, cut)
-
-    on_stop_signals(on_signal)
-    try:
-        outcome = run_step(
-            shell,
-            cwd=str(work_dir),
-            env=env,
-            on_line=on_line,
-            cancel=cancel,
-            kill_grace=KILL_GRACE,
-            keep_fds=(lock_fd,),
-        )
-    finally:
-        reporter.close()
-        cancel.close()
+    with restore_lines(show, machine_log, context.progress_interval, context.log, task_id, step,
+                       context.terminal) as on_line:  # fmt: skip
+        outcome = run.run(shell, env, on_line, deadline=None)
     return outcome.exit_code or (1 if outcome.interrupted else 0)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,13 +34,10 @@ from ..targets.archive_cache import (
 from ..targets.collection_status import NoCollectionStatus, parse_collection_status, warnings_in
 from ..targets.duplicity import collection_status_command
 from ..views.contents import contents_line
-from .keyring import archive_path, gnupg_home
-from .processes.cancel import Cancel
-from .processes.step import run_step
+from .context import LockedRun, RunContext
 
 STEP = "contents"
 CONTENTS_TIMEOUT = 300.0  # seconds: a backend that hangs delays the next run by at most this much
-KILL_GRACE = 5.0
 MAX_LINES = 200_000  # a target of that many sets is far beyond what duplicity handles anyway
 
 
@@ -53,8 +49,8 @@ class CacheBefore:
     began: datetime  # when it was looked at: a full at or after it is this run's
 
 
-def cache_folder(task: Task, env: Mapping[str, str]) -> Path:
-    return Path(archive_path(task, env)) / task.id
+def cache_folder(task: Task, context: RunContext) -> Path:
+    return Path(context.archive_path(task)) / task.id
 
 
 def _names(folder: Path) -> list[str]:
@@ -64,13 +60,13 @@ def _names(folder: Path) -> list[str]:
         return []
 
 
-def cache_before(task: Task, env: Mapping[str, str]) -> CacheBefore | None:
+def cache_before(task: Task, context: RunContext) -> CacheBefore | None:
     """Looked at before the built-in backup; None when the cache cannot be used for this task."""
     if options_problem(task.options) is not None:
         return None
     began = datetime.now(UTC)
     try:
-        return CacheBefore(not any(map(is_metadata, _names(cache_folder(task, env)))), began)
+        return CacheBefore(not any(map(is_metadata, _names(cache_folder(task, context)))), began)
     except OSError:
         return None
 
@@ -80,47 +76,35 @@ def _manifest_volumes(path: Path) -> int:
         return volumes_in_manifest(text)
 
 
-def contents_from_cache(
-    task: Task, env: Mapping[str, str], state_dir: Path, before: CacheBefore
-) -> TargetContents | str:
+def contents_from_cache(task: Task, context: RunContext, before: CacheBefore) -> TargetContents | str:
     """What the target holds as the cache tells it after a successful `duplicity backup`, or why the
     cache cannot tell it."""
-    folder = cache_folder(task, env)
+    folder = cache_folder(task, context)
     try:
         names = _names(folder)
         volumes = {name: _manifest_volumes(folder / name) for name in manifests(names)}
         contents = parse_archive_cache(names, volumes, datetime.now(UTC))
     except (OSError, UntrustedCache) as exc:
         return str(exc)
-    previous, _problem = target.read(state_dir, task.id)
+    previous, _problem = target.read(context.state_dir, task.id)
     if not is_complete(contents, cache_was_empty=before.was_empty, previous=previous, run_began=before.began):
         return "it may not hold every chain of the target"
     return contents
 
 
-def read_target_contents(
-    task: Task,
-    *,
-    work_dir: Path,
-    state_dir: Path,
-    env: Mapping[str, str],
-    log: Log,
-    cancel: Cancel,
-    lock_fd: int,
-    cache: CacheBefore | None = None,
-) -> TargetContents | None:
-    """Read what TARGET holds and keep it; None (and a warning) when that fails. Called inside a run,
-    which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.steps`). `cache`: the run
-    made a successful `duplicity backup` and nothing after it wrote the target (see `task_run`), so
-    the cache is tried first."""
+def read_target_contents(run: LockedRun, cache: CacheBefore | None = None) -> TargetContents | None:
+    """Read what the run's TARGET holds and keep it; None (and a warning) when that fails. Called inside
+    a run, which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.work`). `cache`:
+    the run made a successful `duplicity backup` and nothing after it wrote the target (see
+    `backup_evidence`), so the cache is tried first."""
+    task, context, log = run.task, run.context, run.context.log
     if cache is not None:
-        found = contents_from_cache(task, env, state_dir, cache)
+        found = contents_from_cache(task, context, cache)
         if isinstance(found, TargetContents):
-            return _keep(task, state_dir, log, found, " (from duplicity's local cache)")
+            return _keep(task, context, found, " (from duplicity's local cache)")
         why = f"asking collection-status: duplicity's local cache will not do ({found})"
         log.event(why, task=task.id, step=STEP)
-    command = collection_status_command(task, archive=archive_path(task, env))
-    gnupg = gnupg_home(work_dir, task.id)
+    command = collection_status_command(task, archive=context.archive_path(task))
     stdout: list[str] = []
 
     def on_line(stream: str, text: str, cut: bool = False) -> None:
@@ -132,11 +116,8 @@ def read_target_contents(
 
     limit = min(task.timeout or CONTENTS_TIMEOUT, CONTENTS_TIMEOUT)
     # collection-status starts a gpg-agent too (measured): the run ends it with its own, after this.
-    outcome = run_step(
-        command.shell, cwd=str(work_dir), env={**env, **command.env, "GNUPGHOME": str(gnupg)},
-        on_line=on_line, cancel=cancel, deadline=time.monotonic() + limit, kill_grace=KILL_GRACE,
-        keep_fds=(lock_fd,),
-    )  # fmt: skip
+    env = {**context.env, **command.env, "GNUPGHOME": str(context.gnupg_home(task.id))}
+    outcome = run.run(command.shell, env, on_line, time.monotonic() + limit)
     for warning in warnings_in(stdout):
         log.event(f"duplicity: {warning}", task=task.id, step=STEP, level="warning")
     if outcome.timed_out or outcome.interrupted or outcome.exit_code != 0:
@@ -148,16 +129,15 @@ def read_target_contents(
     except NoCollectionStatus as exc:
         _failed(task, log, f"duplicity collection-status: {exc}")
         return None
-    return _keep(task, state_dir, log, contents)
+    return _keep(task, context, contents)
 
 
-def _keep(
-    task: Task, state_dir: Path, log: Log, contents: TargetContents, how: str = ""
-) -> TargetContents | None:
+def _keep(task: Task, context: RunContext, contents: TargetContents, how: str = "") -> TargetContents | None:
+    log = context.log
     try:
-        target.write(state_dir, task.id, contents)
+        target.write(context.state_dir, task.id, contents)
     except OSError as exc:
-        _failed(task, log, f"cannot keep it in {state_dir}: {exc}")
+        _failed(task, log, f"cannot keep it in {context.state_dir}: {exc}")
         return None
     log.event(f"the target holds {contents_line(contents)}{how}", task=task.id, step=STEP)
     return contents

@@ -21,14 +21,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
 
 from ..config.database_url import parse_database_url
-from ..log import Log
-from ..model import EXIT_TERMINATED, RunObserver, RunResult, Status, Task, Trigger, dumps_databases
+from ..model import EXIT_TERMINATED, RunResult, Status, Task, Trigger, dumps_databases
 from ..state import history
 from ..targets.duplicity import Command, restore_command, verify_command
 from ..targets.verification import (
@@ -39,13 +36,15 @@ from ..targets.verification import (
     verify_problem,
 )
 from .chain import SUCCEEDED, ChainResult
-from .keyring import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
+from .context import LockedRun, RunContext
+from .folders import empty_dir
+from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .load_dump import EXIT_FAILED, LoadRequest, password_for
-from .processes.cancel import Cancel
-from .processes.step import StepOutcome, run_step
-from .progress import MachineLogFilter, log_reporter
+from .locked_run import OutputTail, RunWork, run_locked
+from .processes.cancel import Cancel, given_or_own
+from .processes.step import StepOutcome
+from .progress import restore_lines
 from .restore_backup import load_shell
-from .task_run import KILL_GRACE, OutputTail, RunWork, run_locked
 from .tree_size import measure
 
 SCRATCH_FOLDER = "verify"  # <work>/<id>/verify
@@ -54,70 +53,32 @@ EXIT_COMPARE = 1  # the counts differ: no process failed, the drill did
 Problem = Callable[[int, Sequence[str]], str]
 
 
-def scratch_folder(work_dir: Path, task_id: str) -> Path:
-    return work_dir / task_id / SCRATCH_FOLDER
+def scratch_folder(context: RunContext, task_id: str) -> Path:
+    return context.task_folder(task_id) / SCRATCH_FOLDER
 
 
-def verify_backup(
-    task: Task,
-    *,
-    work_dir: Path,
-    state_dir: Path,
-    env: Mapping[str, str],
-    log: Log,
-    cancel: Cancel | None = None,
-    observer: RunObserver | None = None,
-    progress_interval: float = 0,
-    terminal: TextIO | None = None,
-) -> RunResult:
+def verify_backup(task: Task, context: RunContext, cancel: Cancel | None = None) -> RunResult:
     """Run a drill of `task` (it must have TARGET) and return its result. Never raises for a failure.
-    Its restore logs a progress line every `progress_interval` seconds (0: none), or draws a live bar
-    on `terminal`."""
+    Its restore logs a progress line every `context.progress_interval` seconds (0: none), or draws a
+    live bar on `context.terminal`."""
     if task.target is None:
         raise ValueError(f"task {task.id} has no TARGET")
-    own_cancel = cancel is None
-    drill_cancel = cancel or Cancel()
-
-    def body(lock_fd: int, at_step: Callable[[str], None]) -> RunWork:
-        drill = _Drill(task, work_dir, state_dir, env, log, drill_cancel, lock_fd, at_step)
-        drill.progress = (progress_interval, terminal)
-        return drill.work()
-
-    try:
-        return run_locked(task, work_dir=work_dir, state_dir=state_dir, log=log, trigger=Trigger.VERIFY,
-                          observer=observer, body=body)  # fmt: skip
-    finally:
-        if own_cancel:
-            drill_cancel.close()
+    with given_or_own(cancel) as drill_cancel:
+        return run_locked(task, context, Trigger.VERIFY, drill_cancel, lambda run: _Drill(run).work())
 
 
 class _Drill:
-    def __init__(
-        self,
-        task: Task,
-        work_dir: Path,
-        state_dir: Path,
-        env: Mapping[str, str],
-        log: Log,
-        cancel: Cancel,
-        lock_fd: int,
-        at_step: Callable[[str], None],
-    ) -> None:
-        self.task = task
-        self.work_dir = work_dir
-        self.state_dir = state_dir
-        self.env = env
-        self.log = log
-        self.cancel = cancel
-        self.lock_fd = lock_fd
-        self.at_step = at_step
-        self.tail = OutputTail(log, task.id)
-        self.gnupg = gnupg_home(work_dir, task.id)
-        self.progress: tuple[float, TextIO | None] = (0, None)  # CONF_PROGRESS_INTERVAL, a terminal
+    def __init__(self, run: LockedRun) -> None:
+        self.run = run
+        self.task = run.task
+        self.context = run.context
+        self.log = run.context.log
+        self.tail = OutputTail(self.log, self.task.id)
+        self.gnupg = self.context.gnupg_home(self.task.id)
         self.keyring: dict[str, str] = {"GNUPGHOME": str(self.gnupg)}  # and PASSPHRASE, see prepare_keyring
-        self.scratch = scratch_folder(work_dir, task.id)
-        self.archive = archive_path(task, env)
-        self.deadline = time.monotonic() + task.timeout if task.timeout else None
+        self.scratch = scratch_folder(self.context, self.task.id)
+        self.archive = self.context.archive_path(self.task)
+        self.deadline = run.deadline()
 
     def work(self) -> RunWork:
         try:
@@ -132,7 +93,7 @@ class _Drill:
 
     def _checks(self) -> ChainResult:
         # Under the lock: no backup of the task runs now, so its newest record is the target's latest.
-        backup = latest_backup(reversed(history.load_runs(self.state_dir, self.task.id)))
+        backup = latest_backup(reversed(history.load_runs(self.context.state_dir, self.task.id)))
         try:
             self._prepare_gnupg_home()
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -143,7 +104,7 @@ class _Drill:
             return self._failed("setup", 1, f"cannot prepare the keyring: {exc}")
         as_root = os.geteuid() == 0
         restore = restore_command(self.task, destination=str(self.scratch), archive=self.archive,
-                                  as_root=as_root, progress=self.progress[0] > 0)  # fmt: skip
+                                  as_root=as_root, progress=self.context.progress_interval > 0)  # fmt: skip
         outcome = self._duplicity("restore", restore, restore_problem)
         if outcome is not SUCCEEDED:
             return outcome
@@ -154,7 +115,7 @@ class _Drill:
         )
         if outcome is not SUCCEEDED:
             return outcome
-        self.at_step("compare")
+        self.run.at_step("compare")
         try:
             counted = check_counts(backup, measure(self.scratch))
         except OSError as exc:
@@ -178,7 +139,8 @@ class _Drill:
         url, password = self.task.database_url, self.task.database_password
         if self.task.verify_url is not None:
             task_password = password or parse_database_url(url).password
-            url, password = self.task.verify_url, password_for(self.task.verify_url, task_password, self.env)
+            url = self.task.verify_url
+            password = password_for(url, task_password, self.context.env)
         request = LoadRequest("drill", url, password, self.scratch, task=self.task.id)
         lines: list[str] = []
         outcome = self._step("databases", load_shell(), request.step_env(), lines)
@@ -193,7 +155,7 @@ class _Drill:
     def _prepare_gnupg_home(self) -> None:
         """The drill's GNUPGHOME, as a restore's: with ENCRYPT_KEY, the private key imported too (a drill
         decrypts), from PRIVATE_KEY; KeyringError without it."""
-        self.keyring = prepare_keyring(self.task, self.gnupg, self.env, secret=True)
+        self.keyring = prepare_keyring(self.task, self.gnupg, self.context.env, secret=True)
 
     def _duplicity(
         self,
@@ -204,7 +166,7 @@ class _Drill:
     ) -> ChainResult:
         """One duplicity command as step `step`; a failure ends the drill with `problem`'s reason, but
         exit code 1 with lines that `tolerated` accepts (differences the drill cannot avoid)."""
-        self.at_step(step)
+        self.run.at_step(step)
         lines: list[str] = []
         outcome = self._step(step, command.shell, {**command.env, **self.keyring}, lines)
         finished = not (outcome.timed_out or outcome.interrupted)
@@ -218,44 +180,16 @@ class _Drill:
     ) -> StepOutcome:
         """`shell` as step `step`, its lines logged and kept in `lines`. A restore with duplicity's
         machine-readable log on stdout (`restore_command(progress=True)`) gives progress lines."""
-        self.at_step(step)
-        interval, terminal = self.progress if " --log-fd " in shell else (0, None)
-        reporter = log_reporter(interval, self.log, self.task.id, step, bar=terminal)
+        self.run.at_step(step)
 
         def show(stream: str, text: str, cut: bool = False) -> None:
-            reporter.clear()  # the bar's line first, on a terminal
             lines.append(self.tail.output(step, stream, text, cut))
 
-        progress = MachineLogFilter(reporter, lambda text: show("stdout", text))
-
-        def on_line(stream: str, text: str, cut: bool = False) -> None:
-            if interval > 0 and stream == "stdout" and progress.feed(text):
-                return  # duplicity's machine-readable log: progress, and its warnings in words
-            show(stream, text, cut)
-
-        try:
-            return self._run(shell, env, on_line, stop_on_interrupt)
-        finally:
-            reporter.close()
-
-    def _run(
-        self,
-        shell: str,
-        env: Mapping[str, str],
-        on_line: Callable[..., None],
-        stop_on_interrupt: bool,
-    ) -> StepOutcome:
-        return run_step(
-            shell,
-            cwd=str(self.work_dir),
-            env={**self.env, **env},
-            on_line=on_line,
-            cancel=self.cancel,
-            deadline=self.deadline if stop_on_interrupt else None,
-            kill_grace=KILL_GRACE,
-            stop_on_interrupt=stop_on_interrupt,
-            keep_fds=(self.lock_fd,),
-        )
+        context, deadline = self.context, self.deadline if stop_on_interrupt else None
+        machine_log = " --log-fd " in shell
+        with restore_lines(show, machine_log, context.progress_interval, self.log, self.task.id, step,
+                           context.terminal) as on_line:  # fmt: skip
+            return self.run.run(shell, {**context.env, **env}, on_line, deadline, stop_on_interrupt)
 
     def _outcome(self, step: str, outcome: StepOutcome, reason: str) -> ChainResult:
         """SUCCEEDED, or the drill's end: timed out, interrupted, or failed for `reason`."""

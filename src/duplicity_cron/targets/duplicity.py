@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..config.duplicity_values import DEFAULT_FULL_EVERY, split_url_password
-from ..model import RETENTION_STEP, Task, builtin_steps, dumps_databases
+from ..model import Task, dumps_databases
 
 PROGRAM = "duplicity"
 NUM_RETRIES = 3
@@ -232,26 +232,18 @@ NEW_CHAIN_NOTICE = (
 )
 
 
-def builtin_step_commands(
+def backup_step(
     task: Task, *, src: str, archive: str, new_chain: bool = False, progress_interval: float = 0
-) -> dict[str, Step]:
-    """The built-in duplicity steps of `task` (`config.task_keys.builtin_steps`): `load` (the backup)
-    and `retention` (its commands one after the other, stopping at the first that fails). The built-in
-    `extract` (the dump) is `runner.builtin`'s.
+) -> Step:
+    """The built-in `load` step: the backup. With `new_chain` it is `duplicity full`, with a notice
+    saying why (`NEW_CHAIN_NOTICE`). Which built-in steps a run has is `model.builtin_steps`' to say."""
+    backup = backup_command(
+        task, src=src, archive=archive, full=new_chain, progress_interval=progress_interval
+    )
+    notice = NEW_CHAIN_NOTICE.format(cache=f"{archive}/{task.id}") if new_chain else None
+    return replace(_joined([backup]), notice=notice)
 
-    `new_chain`: the load is `duplicity full`, with a notice saying why (`NEW_CHAIN_NOTICE`).
-    """
-    steps = {}
-    for name in builtin_steps(task):
-        if name == "extract":
-            continue
-        if name == RETENTION_STEP:
-            steps[name] = _joined(retention_commands(task, archive=archive))
-        else:
-            backup = backup_command(
-                task, src=src, archive=archive, full=new_chain, progress_interval=progress_interval
-            )
-            step = _joined([backup])
-            notice = NEW_CHAIN_NOTICE.format(cache=f"{archive}/{task.id}") if new_chain else None
-            steps[name] = Step(step.command, step.env, notice)
-    return steps
+
+def retention_step(task: Task, *, archive: str) -> Step:
+    """The built-in `retention` step: its commands one after the other, stopping at the first that fails."""
+    return _joined(retention_commands(task, archive=archive))

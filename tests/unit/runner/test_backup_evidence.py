@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from duplicity_cron.log import Log
 from duplicity_cron.model import Task
-from duplicity_cron.runner.backup_evidence import BuiltinRun
+from duplicity_cron.runner.backup_evidence import BackupEvidence
+from duplicity_cron.runner.context import RunContext
 from duplicity_cron.runner.target_contents import CacheBefore
 
 BEFORE = CacheBefore(was_empty=True, began=datetime(2026, 12, 1, tzinfo=UTC))
+CONTEXT = RunContext(Path("/nonexistent"), Path("/nonexistent"), {}, Log(str, UTC))
 
 
-def run_of(task: Task, steps: list[str], load_code: int = 0) -> BuiltinRun:
-    run = BuiltinRun(task, Path("/nonexistent"), {}, full_load=False)
+def run_of(task: Task, steps: list[str], load_code: int = 0) -> BackupEvidence:
+    run = BackupEvidence(task, CONTEXT, full_load=False)
     run.cache = BEFORE
     for step in steps:
         run.step_starts(step)
@@ -45,6 +48,6 @@ def test_no_cache_for_a_task_with_its_own_load():
 
 
 def test_a_full_load_never_looks_at_the_cache():
-    run = BuiltinRun(Task("home", {}, target="file:///t"), Path("/nonexistent"), {}, full_load=True)
+    run = BackupEvidence(Task("home", {}, target="file:///t"), CONTEXT, full_load=True)
     run.before_chain()
     assert run.cache is None

@@ -8,15 +8,16 @@ import shlex
 import pytest
 
 from duplicity_cron.config import parse_config
-from duplicity_cron.model import Task
+from duplicity_cron.model import Task, builtin_steps
 from duplicity_cron.targets.duplicity import (
     ArchiveDir,
     Step,
     archive_dir,
     backup_command,
-    builtin_step_commands,
+    backup_step,
     restore_command,
     retention_commands,
+    retention_step,
 )
 
 ARCHIVE = "/cache/duplicity"
@@ -118,23 +119,22 @@ def test_a_task_without_target_has_no_command() -> None:
     task = parse_config({"TASK_x_LOAD": "true"}).tasks["x"]
     with pytest.raises(ValueError, match="no TARGET"):
         backup_command(task, src="/s", archive=ARCHIVE)
-    assert builtin_step_commands(task, src="/s", archive=ARCHIVE) == {}
+    assert builtin_steps(task) == ()
 
 
 def test_built_in_steps_are_the_argv_joined_for_bash() -> None:
     task = task_of(TARGET="sftp://u:pw@h/x", KEEP_FULL="2", SOURCE="/my data")
-    steps = builtin_step_commands(task, src="/s", archive=ARCHIVE)
-    assert set(steps) == {"load", "retention"}
+    assert builtin_steps(task) == ("load", "retention")
+    load = backup_step(task, src="/s", archive=ARCHIVE)
     backup = backup_command(task, src="/s", archive=ARCHIVE)
-    assert steps["load"] == Step(shlex.join(backup.argv), {"BACKEND_PASSWORD": "pw"})
-    assert shlex.split(steps["load"].command) == backup.argv  # "/my data" stays one word
+    assert load == Step(shlex.join(backup.argv), {"BACKEND_PASSWORD": "pw"})
+    assert shlex.split(load.command) == backup.argv  # "/my data" stays one word
     retention = retention_commands(task, archive=ARCHIVE)
-    assert steps["retention"].command == " && ".join(shlex.join(c.argv) for c in retention)
+    assert retention_step(task, archive=ARCHIVE).command == " && ".join(shlex.join(c.argv) for c in retention)
 
 
 def test_an_own_load_keeps_only_the_retention_step() -> None:
-    steps = builtin_step_commands(task_of(LOAD="my-backup", KEEP="1Y"), src="/s", archive=ARCHIVE)
-    assert list(steps) == ["retention"]
+    assert builtin_steps(task_of(LOAD="my-backup", KEEP="1Y")) == ("retention",)
 
 
 @pytest.mark.parametrize(

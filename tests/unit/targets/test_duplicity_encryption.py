@@ -11,7 +11,7 @@ from duplicity_cron.model import Task
 from duplicity_cron.targets.duplicity import (
     NEW_CHAIN_NOTICE,
     backup_command,
-    builtin_step_commands,
+    backup_step,
     encryption_options,
     restore_command,
     retention_commands,
@@ -62,8 +62,8 @@ def test_a_new_chain_is_duplicity_full_with_a_notice() -> None:
     full = backup_command(task, src="/s", archive=ARCHIVE, full=True).argv
     assert full[:2] == ["duplicity", "full"] and "--full-if-older-than" not in full
     assert full[-3:] == ["--allow-source-mismatch", "/s", "file:///backups/home"]
-    steps = builtin_step_commands(task, src="/s", archive=ARCHIVE, new_chain=True)
-    assert shlex.split(steps["load"].command) == full
-    assert steps["load"].notice == NEW_CHAIN_NOTICE.format(cache="/cache/duplicity/home")
-    usual = builtin_step_commands(task, src="/s", archive=ARCHIVE)
-    assert shlex.split(usual["load"].command)[1] == "backup" and usual["load"].notice is None
+    load = backup_step(task, src="/s", archive=ARCHIVE, new_chain=True)
+    assert shlex.split(load.command) == full
+    assert load.notice == NEW_CHAIN_NOTICE.format(cache="/cache/duplicity/home")
+    usual = backup_step(task, src="/s", archive=ARCHIVE)
+    assert shlex.split(usual.command)[1] == "backup" and usual.notice is None

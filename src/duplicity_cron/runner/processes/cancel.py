@@ -6,7 +6,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -50,3 +50,16 @@ class Cancel:
                 self._closed = True
                 os.close(self._read_fd)
                 os.close(self._write_fd)
+
+
+@contextlib.contextmanager
+def given_or_own(cancel: Cancel | None) -> Iterator[Cancel]:
+    """`cancel`, or one of the caller's own for as long as it runs, closed after."""
+    if cancel is not None:
+        yield cancel
+        return
+    own = Cancel()
+    try:
+        yield own
+    finally:
+        own.close()
