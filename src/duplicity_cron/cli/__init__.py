@@ -26,7 +26,7 @@ from . import (
     status,
     verify,
 )
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, error, report_problems
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, error, report_problems
 from .last_resort import Masks, guarded
 from .loading import load
 
@@ -78,10 +78,6 @@ COMMANDS: dict[str, Callable[[list[str], Loaded], int]] = {
 _OPTIONS = "--env-file FILE, -h, --help, --version"
 # Commands whose stdout is their own output (list --json, status --json): warnings go to stderr.
 _LOGGING_COMMANDS = ("run", "exec", "restore", "verify")
-
-
-class UsageError(Exception):
-    """A command line this program cannot read: exit 2 with the message and the usage line."""
 
 
 @dataclass(frozen=True)

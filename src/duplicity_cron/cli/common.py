@@ -22,6 +22,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_UNRECORDED = 3
 
 
+class UsageError(Exception):
+    """A command line this program cannot read or act on: exit 2 with the message, nothing run."""
+
+
 def parser(command: str) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(prog=f"duplicity-cron {command}", exit_on_error=False)
 

@@ -27,13 +27,9 @@ from ..model import Task
 from ..runner.context import RunContext
 from ..runner.load_dump import EXIT_REFUSED, PASSWORD_VARIABLES, LoadRequest, password_for
 from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError
 
 RESTORES_FOLDER = "restores"
-
-
-class UsageError(Exception):
-    """A reason not to run at all; printed as `duplicity-cron restore: <message>`."""
 
 
 def fresh_folder(parent: Path) -> Path:

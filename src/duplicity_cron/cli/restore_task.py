@@ -21,8 +21,8 @@ from ..model import Task, dumps_databases
 from ..runner.context import RunContext
 from ..runner.folders import is_empty_folder
 from ..runner.restore_backup import RestoreRequest, restore_backup
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, parse, parser
-from .restore_database import RESTORES_FOLDER, UsageError, fresh_folder, restore_databases
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, defined_tasks, parse, parser
+from .restore_database import RESTORES_FOLDER, fresh_folder, restore_databases
 
 
 def _command_parser() -> argparse.ArgumentParser:

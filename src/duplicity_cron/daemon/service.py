@@ -119,12 +119,41 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
         raise ConfigError(
             [f"CONF_STATE_DIR: cannot write the heartbeat in {config.state_dir}: {exc}"]
         ) from None
-    observers = observers_for(config, log, metrics)
-    context = RunContext.of(config, environment.values, log, observers)
+    context = RunContext.of(config, environment.values, log, observers_for(config, log, metrics))
     recover_lost_runs(config.tasks.values(), context)
     runs = DaemonRuns(context)
+    scheduler = _scheduler(config, planned, runs, metrics, writer)
+    stop_signal: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if not stop_signal:
+            stop_signal.append(signum)
+        scheduler.request_stop()
+
+    reaper.start_reaper_if_pid1()
+    on_stop_signals(on_signal)
+    _say_ready(config, planned, metrics, log)
+    scheduler.run()
+    if stop_signal:
+        log.event(f"received {signal.Signals(stop_signal[0]).name}; stopping")
+    runs.interrupt_all(config.stop_grace)
+    log.event("scheduler stopped", event="scheduler_stopped")
+    writer.stopped()
+    # The clock's wake-up pipe stays open: a late second signal must still find it.
+
+
+def _scheduler(
+    config: Config,
+    planned: tuple[PlannedTask, ...],
+    runs: DaemonRuns,
+    metrics: Metrics | None,
+    writer: _HeartbeatWriter,
+) -> Scheduler:
+    """The loop over the plan: a due entry starts a run (or a drill), each tick refreshes the metrics
+    and writes the heartbeat."""
     task_ids = list(dict.fromkeys(entry.task for entry in planned))  # a task with drills once
     entries = {entry.key: entry for entry in planned}
+    state_dir = Path(config.state_dir)
 
     def fire(key: str, due: datetime) -> None:
         entry = entries[key]
@@ -139,7 +168,7 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
             metrics.refresh(state_dir, task_ids)  # exec runs of other processes count too
         writer.tick()
 
-    scheduler = Scheduler(
+    return Scheduler(
         {key: schedule_of(config.tasks[entry.task], entry) for key, entry in entries.items()},
         {key: entry.first_due for key, entry in entries.items()},
         fire,
@@ -148,15 +177,10 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
         tick_interval=heartbeat.INTERVAL,
         on_next_due=next_due,
     )
-    stop_signal: list[int] = []
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if not stop_signal:
-            stop_signal.append(signum)
-        scheduler.request_stop()
 
-    reaper.start_reaper_if_pid1()
-    on_stop_signals(on_signal)
+def _say_ready(config: Config, planned: tuple[PlannedTask, ...], metrics: Metrics | None, log: Log) -> None:
+    """The start-up lines: version, tasks, time zone, each task's plan, the metrics, ready."""
     log.event(
         f"duplicity-cron {version()}: {len(config.tasks)} task(s), time zone {zone_name(config.timezone)}"
     )
@@ -168,10 +192,3 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     drills = sum(entry.drill for entry in planned)
     scheduled = f"{len(planned) - drills} scheduled task(s)" + (f", {drills} with drills" if drills else "")
     log.event(f"scheduler ready: {scheduled}", event="scheduler_ready")
-    scheduler.run()
-    if stop_signal:
-        log.event(f"received {signal.Signals(stop_signal[0]).name}; stopping")
-    runs.interrupt_all(config.stop_grace)
-    log.event("scheduler stopped", event="scheduler_stopped")
-    writer.stopped()
-    # The clock's wake-up pipe stays open: a late second signal must still find it.
