@@ -23,7 +23,7 @@ from ..runner.cancel import on_stop_signals
 from ..runner.lock import DaemonRunning, hold_daemon_lock
 from ..runner.task_run import recover_lost_runs
 from ..state import files, heartbeat
-from ..views.plan import plan_lines
+from ..views.plan_lines import plan_lines
 from ..views.text import zone_name
 from .clock import SystemClock
 from .plan import plan, schedule_of
