@@ -85,11 +85,13 @@ def parse_target_url(value: str) -> str:
     if scheme == "file" and not rest.startswith("/"):
         raise ValueError(f"{url!r}: a file:// target needs an absolute path: file:///path/to/folder")
     if scheme in HOST_SCHEMES:
-        _check_host(inner, scheme)
+        _check_host_and_port(inner, scheme)
     return url
 
 
-def _check_host(url: str, scheme: str) -> None:
+def _check_host_and_port(url: str, scheme: str) -> None:
+    """A host is there and its port, if any, is a number. The host name's form is not judged here, as
+    `values` judges that of the monitors' URLs, which the runner requests itself."""
     parts = urlsplit(url)
     if not parts.hostname:
         raise ValueError(f"a {scheme}:// URL needs a host: {scheme}://user@host/path")

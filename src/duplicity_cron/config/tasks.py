@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import Any
 
@@ -237,12 +237,7 @@ class _TaskParser:
     def _check_database_keys(self, task: Task) -> None:
         """The keys of the built-in dump need DATABASE_URL; a restore task does not dump."""
         if "DATABASE_URL" not in self.entries:
-            for key in DATABASE_OPTION_KEYS:
-                if key in self.entries:
-                    self.problems.append(
-                        f"{self.entries[key][0]}: only means something with "
-                        f"TASK_{self.task_id}_DATABASE_URL, which is not set"
-                    )
+            self._report_keys_without("DATABASE_URL", DATABASE_OPTION_KEYS)
         elif task.restore is not None:
             self.problems.append(
                 f"{self.entries['DATABASE_URL'][0]}: task {self.task_id!r} is a restore task (RESTORE); "
@@ -259,12 +254,7 @@ class _TaskParser:
     def _check_target_keys(self, task: Task) -> None:
         """The keys of the built-in backup need TARGET; a restore task restores through its steps."""
         if "TARGET" not in self.entries:
-            for key in TARGET_OPTION_KEYS:
-                if key in self.entries:
-                    self.problems.append(
-                        f"{self.entries[key][0]}: only means something with TASK_{self.task_id}_TARGET, "
-                        "which is not set"
-                    )
+            self._report_keys_without("TARGET", TARGET_OPTION_KEYS)
         elif task.restore is not None:
             self.problems.append(
                 f"{self.entries['TARGET'][0]}: task {self.task_id!r} is a restore task (RESTORE); a task "
@@ -272,6 +262,15 @@ class _TaskParser:
             )
         else:
             self._check_encryption_keys(task)
+
+    def _report_keys_without(self, needed: str, keys: Iterable[str]) -> None:
+        """Each of `keys` that is set: a problem, it only means something with `needed`, which is not set."""
+        for key in keys:
+            if key in self.entries:
+                self.problems.append(
+                    f"{self.entries[key][0]}: only means something with TASK_{self.task_id}_{needed}, "
+                    "which is not set"
+                )
 
     def _check_encryption_keys(self, task: Task) -> None:
         """ENCRYPT_KEY needs its public key, the keys need ENCRYPT_KEY, and OPTIONS leave the

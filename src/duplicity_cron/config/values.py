@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 NOTIFY_ON_VALUES = ("failure", "always", "never")
 LOG_FORMATS = ("text", "json")
@@ -47,25 +47,14 @@ def parse_ping_url(value: str) -> str:
 
     No message quotes any part of the URL: it carries the monitor's token.
     """
-    url = value.strip().rstrip("/")
-    if _URL_FORBIDDEN.search(url):
-        raise ValueError("contains a space or a control character; percent-encode it (%20)")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # a bad IPv6 literal, a port that is no number or out of 0-65535
-        raise ValueError("is not a valid URL: check its host and port") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("is not an http:// or https:// URL")
+    url, parts = _split_http_url(value)
     if "@" in parts.netloc:
         raise ValueError("has a user part (user@host), which urllib does not send")
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise ValueError("has a query or fragment (? or #): the pings append /start and /fail to the URL")
     if not parts.path.isascii():
         raise ValueError("has a non-ASCII character in its path; percent-encode it")
-    if port == 0:
-        raise ValueError("has port 0, which cannot be connected to")
-    _check_host(parts.hostname or "", bracketed=parts.netloc.startswith("["))
+    _check_port_and_host(parts)
     return url
 
 
@@ -73,25 +62,38 @@ def parse_pushgateway_url(value: str) -> str:
     """The http(s) URL of a Prometheus Pushgateway: a host, maybe a port, a user and password (sent as
     basic auth) and a path prefix; no query or fragment. No message quotes the URL: it may carry a password.
     """
+    url, parts = _split_http_url(value)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError("has a query or fragment (? or #)")
+    _check_port_and_host(parts)
+    return url
+
+
+def _split_http_url(value: str) -> tuple[str, SplitResult]:
+    """The first checks of an http(s) URL that a monitor is sent to: the URL without surrounding white
+    space and trailing slashes, and its parts. No message quotes the URL."""
     url = value.strip().rstrip("/")
     if _URL_FORBIDDEN.search(url):
         raise ValueError("contains a space or a control character; percent-encode it (%20)")
     try:
         parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        parts.port  # noqa: B018 - the property raises for a port that is no number or out of 0-65535
+    except ValueError:  # that, or a bad IPv6 literal
         raise ValueError("is not a valid URL: check its host and port") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("is not an http:// or https:// URL")
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ValueError("has a query or fragment (? or #)")
-    if port == 0:
+    return url, parts
+
+
+def _check_port_and_host(parts: SplitResult) -> None:
+    """The last checks of an http(s) URL that a monitor is sent to: a port that can be connected to, a
+    host that can be looked up."""
+    if parts.port == 0:
         raise ValueError("has port 0, which cannot be connected to")
-    _check_host(parts.hostname or "", bracketed=parts.netloc.rpartition("@")[2].startswith("["))
-    return url
+    _check_host_name(parts.hostname or "", bracketed=parts.netloc.rpartition("@")[2].startswith("["))
 
 
-def _check_host(host: str, bracketed: bool) -> None:
+def _check_host_name(host: str, bracketed: bool) -> None:
     """A host name that the socket library can look up (IDNA-encoded, as it does), or an IPv6 literal."""
     if bracketed and host:
         return

@@ -24,7 +24,7 @@ from ..runner.locked_run import recover_lost_runs
 from ..runner.processes import reaper
 from ..runner.processes.cancel import on_stop_signals
 from ..state import files, heartbeat
-from ..views.plan import plan_lines
+from ..views.plan_lines import plan_lines
 from ..views.text import zone_name
 from .clock import SystemClock
 from .plan import plan, schedule_of

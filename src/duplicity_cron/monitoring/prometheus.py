@@ -6,7 +6,7 @@ Gauges start from the run history, so a restarted daemon still exports when the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from ..model import RunResult, Status, TargetContents, Task
 from ..state import history, target
 
 PREFIX = "duplicity_cron_"
+BY_TASK = ("task",)
+BY_STATUS = ("task", "status")
 # duplicity's statistics of the task's last successful backup: BackupStats field -> (gauge, help)
 BACKUP_GAUGES = {
     "source_files": ("backup_source_files", "Files, folders and links in the last successful backup"),
@@ -33,84 +35,54 @@ BACKUP_GAUGES = {
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        labels = ["task"]
-        self.up = Gauge(PREFIX + "up", "1 while the scheduler runs", registry=self.registry)
-        self.last_run = Gauge(
-            PREFIX + "last_run_timestamp_seconds",
-            "End of the task's last run",
-            labels,
-            registry=self.registry,
+        self.up = self._gauge("up", "1 while the scheduler runs", labels=())
+        self.last_run = self._gauge("last_run_timestamp_seconds", "End of the task's last run")
+        self.last_success = self._gauge(
+            "last_success_timestamp_seconds", "End of the task's last successful run"
         )
-        self.last_success = Gauge(
-            PREFIX + "last_success_timestamp_seconds",
-            "End of the task's last successful run",
-            labels,
-            registry=self.registry,
-        )
-        self.last_duration = Gauge(
-            PREFIX + "last_run_duration_seconds",
-            "Duration of the task's last run",
-            labels,
-            registry=self.registry,
-        )
-        self.last_status = Gauge(
-            PREFIX + "last_run_status",
+        self.last_duration = self._gauge("last_run_duration_seconds", "Duration of the task's last run")
+        self.last_status = self._gauge(
+            "last_run_status",
             "1 for the status of the task's last run (succeeded, failed, timed_out, interrupted), else 0",
-            ["task", "status"],
-            registry=self.registry,
+            labels=BY_STATUS,
         )
-        self.runs = Counter(
-            PREFIX + "runs",
+        self.runs = self._counter(
+            "runs",
             "Runs since the scheduler started, by status (skipped: due while the previous run was going)",
-            ["task", "status"],
-            registry=self.registry,
         )
-        self.max_age = Gauge(
-            PREFIX + "max_age_seconds", "The task's MAX_AGE: the oldest a last success may be", labels,
-            registry=self.registry,
-        )  # fmt: skip
-        self.next_run = Gauge(
-            PREFIX + "next_run_timestamp_seconds", "The task's next due time", labels, registry=self.registry
-        )
+        self.max_age = self._gauge("max_age_seconds", "The task's MAX_AGE: the oldest a last success may be")
+        self.next_run = self._gauge("next_run_timestamp_seconds", "The task's next due time")
         # Drills (`verify` runs) apart: a successful drill is no backup, the gauges above ignore them.
-        self.last_verify = Gauge(
-            PREFIX + "last_verify_timestamp_seconds", "End of the task's last drill (verify)", labels,
-            registry=self.registry,
-        )  # fmt: skip
-        self.last_verify_success = Gauge(
-            PREFIX + "last_verify_success_timestamp_seconds", "End of the task's last successful drill",
-            labels, registry=self.registry,
-        )  # fmt: skip
-        self.last_verify_status = Gauge(
-            PREFIX + "last_verify_status", "1 for the status of the task's last drill, else 0",
-            ["task", "status"], registry=self.registry,
-        )  # fmt: skip
-        self.verify_runs = Counter(
-            PREFIX + "verify_runs", "Drills since the scheduler started, by status", ["task", "status"],
-            registry=self.registry,
-        )  # fmt: skip
+        self.last_verify = self._gauge(
+            "last_verify_timestamp_seconds", "End of the task's last drill (verify)"
+        )
+        self.last_verify_success = self._gauge(
+            "last_verify_success_timestamp_seconds", "End of the task's last successful drill"
+        )
+        self.last_verify_status = self._gauge(
+            "last_verify_status", "1 for the status of the task's last drill, else 0", labels=BY_STATUS
+        )
+        self.verify_runs = self._counter("verify_runs", "Drills since the scheduler started, by status")
 
-        self.backup = {
-            field: Gauge(PREFIX + name, text, labels, registry=self.registry)
-            for field, (name, text) in BACKUP_GAUGES.items()
-        }
-        self.target_chains = Gauge(
-            PREFIX + "target_chains", "Backup chains the target held when last read", labels,
-            registry=self.registry,
-        )  # fmt: skip
-        self.target_last_full = Gauge(
-            PREFIX + "target_last_full_timestamp_seconds", "Time of the target's newest full backup", labels,
-            registry=self.registry,
-        )  # fmt: skip
-        self.target_incrementals = Gauge(
-            PREFIX + "target_incrementals_since_last_full", "Incrementals on the newest full backup", labels,
-            registry=self.registry,
-        )  # fmt: skip
-        self.target_oldest = Gauge(
-            PREFIX + "target_oldest_restorable_timestamp_seconds",
-            "The earliest time a restore can go back to (the oldest chain's full backup)", labels,
-            registry=self.registry,
-        )  # fmt: skip
+        self.backup = {field: self._gauge(name, text) for field, (name, text) in BACKUP_GAUGES.items()}
+        self.target_chains = self._gauge("target_chains", "Backup chains the target held when last read")
+        self.target_last_full = self._gauge(
+            "target_last_full_timestamp_seconds", "Time of the target's newest full backup"
+        )
+        self.target_incrementals = self._gauge(
+            "target_incrementals_since_last_full", "Incrementals on the newest full backup"
+        )
+        self.target_oldest = self._gauge(
+            "target_oldest_restorable_timestamp_seconds",
+            "The earliest time a restore can go back to (the oldest chain's full backup)",
+        )
+
+    def _gauge(self, name: str, documentation: str, labels: Sequence[str] = BY_TASK) -> Gauge:
+        return Gauge(PREFIX + name, documentation, labels, registry=self.registry)
+
+    def _counter(self, name: str, documentation: str) -> Counter:
+        """A count of runs: by task and status."""
+        return Counter(PREFIX + name, documentation, BY_STATUS, registry=self.registry)
 
     def serve(self, port: int) -> None:
         """Serve /metrics on all interfaces; OSError when the port is taken."""

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 from prometheus_client.exposition import basic_auth_handler, default_handler
 
+from ..config.values import split_authority
 from ..log import Log
 from ..model import RunResult, Status, Task
 from ..state import history
@@ -29,11 +30,10 @@ Handler = Callable[..., Callable[[], None]]
 def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """The URL without its user part, and (user, password) for basic auth when it had one."""
     parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if not at:
+    if "@" not in parts.netloc:
         return url, None
-    user, _colon, password = userinfo.partition(":")
-    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password))
+    user, password, host = split_authority(parts.netloc)  # as duplicity and the masking read it
+    return urlunsplit(parts._replace(netloc=host)), (unquote(user), unquote(password or ""))
 
 
 def run_registry(

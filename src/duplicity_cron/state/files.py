@@ -135,8 +135,8 @@ def checked_time(moment: datetime, name: str) -> datetime:
     return moment
 
 
-def parse_time(value: Any, name: str) -> datetime:
-    """An ISO 8601 time with offset; ValueError or TypeError otherwise."""
+def parse_iso_time(value: Any, name: str) -> datetime:
+    """The ISO 8601 time with offset of a JSON record's field `name`; ValueError or TypeError otherwise."""
     if not isinstance(value, str):
         raise TypeError(f"{name} is not a string")
     return checked_time(datetime.fromisoformat(value), name)

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from ..model import PlannedTask
-from .files import UNREADABLE, Damaged, describe, folder_problem, parse_time, read_json, write_json_atomically
+from .files import (
+    UNREADABLE,
+    Damaged,
+    describe,
+    folder_problem,
+    parse_iso_time,
+    read_json,
+    write_json_atomically,
+)
 
 FILE_NAME = "heartbeat.json"
 INTERVAL = 20.0  # seconds between writes; healthcheck calls a heartbeat older than 90 s stale
@@ -56,15 +64,15 @@ class Heartbeat:
         return cls(
             pid=_pid(data["pid"]),
             hostname=_string(data["hostname"], "hostname"),
-            started=parse_time(data["started"], "started"),
-            updated=parse_time(data["updated"], "updated"),
-            stopped=parse_time(stopped, "stopped") if stopped else None,
+            started=parse_iso_time(data["started"], "started"),
+            updated=parse_iso_time(data["updated"], "updated"),
+            stopped=parse_iso_time(stopped, "stopped") if stopped else None,
             tasks=tuple(
                 PlannedTask(
                     task=_string(t["task"], "task"),
                     schedule=_string(t["schedule"], "schedule"),
                     max_age=_max_age(t["max_age"]),
-                    first_due=parse_time(t["first_due"], "first_due"),
+                    first_due=parse_iso_time(t["first_due"], "first_due"),
                     drill=_flag(t.get("drill", False), "drill"),
                 )
                 for t in _list(data["tasks"])

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import BackupChain, TargetContents
-from .files import UNREADABLE, describe, parse_time, read_json, write_json_atomically
+from .files import UNREADABLE, describe, parse_iso_time, read_json, write_json_atomically
 
 
 def path(state_dir: Path, task: str) -> Path:
@@ -37,8 +37,8 @@ def _chain(data: Any) -> BackupChain:
     if not isinstance(incrementals, list) or not isinstance(data["primary"], bool):
         raise TypeError("incrementals or primary")
     return BackupChain(
-        parse_time(data["full"], "full"),
-        tuple(parse_time(moment, "incremental") for moment in incrementals),
+        parse_iso_time(data["full"], "full"),
+        tuple(parse_iso_time(moment, "incremental") for moment in incrementals),
         int(data["volumes"]),
         data["primary"],
     )
@@ -49,7 +49,7 @@ def from_dict(data: Any) -> TargetContents:
     if not isinstance(data, dict) or not isinstance(data["chains"], list):
         raise TypeError("not a JSON object with chains")
     return TargetContents(
-        parse_time(data["read_at"], "read_at"),
+        parse_iso_time(data["read_at"], "read_at"),
         tuple(_chain(chain) for chain in data["chains"]),
         int(data["orphaned_sets"]),
         int(data["incomplete_sets"]),

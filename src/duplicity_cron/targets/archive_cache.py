@@ -88,7 +88,10 @@ def manifests(names: Iterable[str]) -> list[str]:
 
 
 @dataclass
-class _Chain:
+class _CacheChain:
+    """A chain as the cache's manifest names build it: the full's time and volumes, then each
+    incremental's (start, end, volumes), linked where its start is the chain's end."""
+
     full: datetime
     volumes: int
     incrementals: list[tuple[datetime, datetime, int]] = field(default_factory=list)
@@ -98,8 +101,8 @@ class _Chain:
         return self.incrementals[-1][1] if self.incrementals else self.full
 
 
-def _sets(names: Iterable[str], volumes: Mapping[str, int]) -> tuple[list[_Chain], set[str]]:
-    chains: list[_Chain] = []
+def _sets(names: Iterable[str], volumes: Mapping[str, int]) -> tuple[list[_CacheChain], set[str]]:
+    chains: list[_CacheChain] = []
     incs: list[tuple[datetime, datetime, int]] = []
     sigs: set[str] = set()
     for name in names:
@@ -108,7 +111,7 @@ def _sets(names: Iterable[str], volumes: Mapping[str, int]) -> tuple[list[_Chain
         if ".part" in name:
             raise UntrustedCache(f"{name}: a set cut short")
         if match := _FULL.fullmatch(name):
-            chains.append(_Chain(_time(match[1]), volumes.get(name, 0)))
+            chains.append(_CacheChain(_time(match[1]), volumes.get(name, 0)))
         elif match := _INC.fullmatch(name):
             incs.append((_time(match[1]), _time(match[2]), volumes.get(name, 0)))
         elif match := _FULL_SIG.fullmatch(name):

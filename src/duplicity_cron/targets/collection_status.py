@@ -42,7 +42,10 @@ class NoCollectionStatus(ValueError):
 
 
 @dataclass
-class _Chain:
+class _RecordChain:
+    """A chain of the record as its lines are read: the full's time once its line came, the
+    incrementals' end times, the volumes of all its sets."""
+
     primary: bool
     full: datetime | None = None
     incrementals: list[datetime] = field(default_factory=list)
@@ -92,13 +95,13 @@ def warnings_in(lines: Iterable[str]) -> list[str]:
 def parse_collection_status(lines: Iterable[str], read_at: datetime) -> TargetContents:
     """The contents the record in `lines` describes; NoCollectionStatus when there is none or it is
     not the shape measured above."""
-    chains: list[_Chain] = []
+    chains: list[_RecordChain] = []
     counts = {"orphaned-sets-num": 0, "incomplete-sets-num": 0}
     for line in _record(lines):
         words = line.split()
         try:
             if words[0] in ("chain-complete", "chain-no-sig"):
-                chains.append(_Chain(primary=words[0] == "chain-complete"))
+                chains.append(_RecordChain(primary=words[0] == "chain-complete"))
             elif words[0] in counts:
                 counts[words[0]] = int(words[1])
             elif words[0] in ("full", "inc") and chains:

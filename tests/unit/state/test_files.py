@@ -65,7 +65,7 @@ def test_checked_time() -> None:
         with pytest.raises(ValueError, match="out of range"):
             files.checked_time(extreme, "t")
     with pytest.raises(TypeError):
-        files.parse_time(5, "t")
+        files.parse_iso_time(5, "t")
 
 
 def test_folder_problem(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The lines the daemon logs at start: each task's schedule, next run, max age and timeout."""
+"""The lines the daemon logs at start, one or two per task: its schedule, next run, max age and timeout,
+and those of its drills. The plan itself is `daemon.plan`'s."""
 
 from __future__ import annotations
 
