@@ -6,36 +6,14 @@ of `sources` build on it). The URL's password is kept apart, so that no command 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
-from .values import split_authority
+from ..model import DatabaseUrl, split_authority
 
 POSTGRESQL = "postgresql"
 MARIADB = "mariadb"
 # scheme -> engine
 SCHEMES = {"postgresql": POSTGRESQL, "postgres": POSTGRESQL, "mariadb": MARIADB, "mysql": MARIADB}
-
-
-@dataclass(frozen=True)
-class DatabaseUrl:
-    """A database server to dump, as a URL names it. Empty fields are the client's defaults."""
-
-    engine: str  # POSTGRESQL or MARIADB
-    user: str | None = None
-    host: str | None = None  # a name, an address, or a socket folder/file (an absolute path)
-    port: int | None = None
-    database: str | None = None  # the database of the URL's path
-    options: tuple[tuple[str, str], ...] = ()  # the query's `name=value` pairs, in order
-    password: str | None = field(default=None, repr=False)
-
-    def option(self, name: str) -> str | None:
-        """The last value of an option of the query, as a client reads it."""
-        found = None
-        for key, value in self.options:
-            if key == name:
-                found = value
-        return found
 
 
 def parse_database_url(text: str) -> DatabaseUrl:
@@ -96,8 +74,4 @@ def _split_port(hostport: str) -> tuple[str, int | None]:
 
 def without_password(url: DatabaseUrl) -> str:
     """The URL as it may be printed: the password left out."""
-    user = url.user or ""
-    host = f"[{url.host}]" if url.host and ":" in url.host else (url.host or "")
-    authority = (f"{user}@" if user else "") + host + (f":{url.port}" if url.port else "")
-    scheme = url.engine
-    return f"{scheme}://{authority}/{url.database or ''}"
+    return url.without_password()

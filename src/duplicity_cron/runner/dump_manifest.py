@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..config.database_url import DatabaseUrl, without_password
+from ..config.database_url import without_password
+from ..model import DatabaseUrl
 from ..sources.postgresql_parts import SPLIT_BYTES
 
 DUMP_VARIABLE = "DUPLICITY_CRON_DUMP"  # the request: {"url", "databases", "password"} as JSON

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..config.database_url import MARIADB, POSTGRESQL, DatabaseUrl, without_password
+from ..config.database_url import MARIADB, POSTGRESQL, without_password
+from ..model import DatabaseUrl
 from ..sources import mariadb as my
 from ..sources import postgresql as pg
 from ..sources import sql_filters

@@ -14,7 +14,7 @@ consistent snapshot of the runner's own just before the dump: exact when nobody 
 
 from __future__ import annotations
 
-from ..config.database_url import DatabaseUrl
+from ..model import DatabaseUrl
 from .common import DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "mariadb-dump"

@@ -12,7 +12,7 @@ exports its snapshot, `pg_dump --snapshot` dumps from it, and the same session l
 
 from __future__ import annotations
 
-from ..config.database_url import DatabaseUrl
+from ..model import DatabaseUrl
 from .common import DECOMPRESS, ClientCommand, RestoreCommands, Version, parse_version
 
 CLIENT = "pg_dump"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from duplicity_cron.config.database_url import DatabaseUrl, parse_database_url, without_password
+from duplicity_cron.config.database_url import parse_database_url, without_password
+from duplicity_cron.model import DatabaseUrl
 
 
 @pytest.mark.parametrize(
