@@ -9,22 +9,19 @@ The command lines themselves are `targets.duplicity`'s; this module gives them t
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..config.duplicity_values import GNUPG_FOLDER
 from ..config.encryption import restore_key_problem
+from ..databases.steps import DumpRequest, dump_shell
 from ..model import Task, dumps_databases
 from ..targets.duplicity import Step, archive_dir, builtin_step_commands
 from . import children
-from .dump_manifest import DUMP_VARIABLE
 
 GNUPG_MODE = 0o700
 # How a passphrase becomes the key (OpenPGP's S2K), for symmetric encryption. The count: without one,
@@ -241,12 +238,6 @@ def run_steps_of(
 
 
 def dump_step(task: Task) -> Step:
-    """The built-in EXTRACT: `runner.dump` run by this Python, told what to dump in its environment
+    """The built-in EXTRACT: `databases.dump` run by this Python, told what to dump in its environment
     (the URL and the password never in a command line)."""
-    request = {
-        "url": task.database_url,
-        "databases": list(task.databases),
-        "password": task.database_password,
-    }
-    command = shlex.join([sys.executable, "-m", "duplicity_cron.runner.dump"])
-    return Step(f"exec {command}", {DUMP_VARIABLE: json.dumps(request)})
+    return Step(dump_shell(), DumpRequest.for_task(task).to_env())

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -19,13 +17,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from ..databases.steps import RestoreDumpRequest, restore_shell
 from ..log import Log
 from ..model import Task
 from ..targets.duplicity import restore_command
 from . import reaper
 from .builtin import KeyringError, archive_path, empty_dir, end_gpg_agent, gnupg_home, prepare_keyring
 from .cancel import Cancel, on_stop_signals
-from .load_dump import LoadRequest
 from .lock import TaskBusy, task_lock
 from .process import run_step
 from .progress import MachineLogFilter, log_reporter
@@ -46,12 +44,7 @@ class RestoreRequest:
     progress_interval: float = 0  # CONF_PROGRESS_INTERVAL; 0: no progress
     terminal: TextIO | None = None  # a terminal for a live progress bar instead of progress lines
     # A built-in dump to load from the restored folder, as step `databases`, under the same lock.
-    load: LoadRequest | None = None
-
-
-def load_shell() -> str:
-    """The step that loads a dump (`runner.load_dump`), run by this Python."""
-    return f"exec {shlex.join([sys.executable, '-m', 'duplicity_cron.runner.load_dump'])}"
+    load: RestoreDumpRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +70,7 @@ def restore_backup(
     when a folder cannot be used). Over a folder that holds something (`force`), the backup is
     restored beside its content first (`.restore-*` inside it), then moved in: a failed restore leaves
     the folder as it was. With `request.load`, the dump is then loaded (LOAD_STEP), whose exit code is
-    `runner.load_dump`'s (0, 1, or 2 when it refused)."""
+    `databases.restore`'s (0, 1, or 2 when it refused)."""
     try:
         with task_lock(work_dir / task.id) as lock_fd:
             return _restore(task, request, work_dir, env, log, stop_grace, lock_fd)
@@ -120,8 +113,10 @@ def _restore(
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         if code == 0 and request.load is not None:
-            load_env = {**env, **request.load.step_env()}
-            code = _run(task, LOAD_STEP, load_shell(), load_env, work_dir, log, stop_grace, lock_fd, request)
+            load_env = {**env, **request.load.to_env()}
+            code = _run(
+                task, LOAD_STEP, restore_shell(), load_env, work_dir, log, stop_grace, lock_fd, request
+            )
             return RestoreOutcome(code, LOAD_STEP)
         return RestoreOutcome(code)
     finally:
