@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..model import DatabaseUrl
+from .url import parse_server_url
 
 if TYPE_CHECKING:  # the dump's request and report: types only, for the impure functions' signatures
     from .manifest import ServerDump
@@ -86,11 +87,30 @@ class Server(Protocol):
 class Engine(Protocol):
     """One database engine: the same few attributes and functions for each (`postgresql`, `mariadb`)."""
 
-    name: str  # DatabaseUrl.engine, the manifest's "engine", the scheme of the URL as printed
-    schemes: tuple[str, ...]  # the URL schemes that name it (lower case)
-    password_variable: str  # the client's own variable for a password (PGPASSWORD, MYSQL_PWD)
-    dump_client: str  # the client that dumps (pg_dump, mariadb-dump)
-    restore_client: str  # the client that loads a dump back (psql, mariadb)
+    @property
+    def name(self) -> str:
+        """DatabaseUrl.engine, the manifest's "engine", the scheme of the URL as printed."""
+        ...
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        """The URL schemes that name it (lower case)."""
+        ...
+
+    @property
+    def password_variable(self) -> str:
+        """The client's own variable for a password (PGPASSWORD, MYSQL_PWD)."""
+        ...
+
+    @property
+    def dump_client(self) -> str:
+        """The client that dumps (pg_dump, mariadb-dump)."""
+        ...
+
+    @property
+    def restore_client(self) -> str:
+        """The client that loads a dump back (psql, mariadb)."""
+        ...
 
     def parse_url(self, text: str) -> DatabaseUrl:
         """The URL's parts; ValueError says what is wrong (never quoting a password)."""
@@ -103,3 +123,20 @@ class Engine(Protocol):
     def server(self, url: DatabaseUrl, password: str | None) -> AbstractContextManager[Server]:
         """The server of `url` to restore into or drill on, for as long as the context lasts (impure)."""
         ...
+
+
+@dataclass(frozen=True)
+class ServerEngine:
+    """An `Engine` whose URL names a server as PostgreSQL's and MariaDB's do (`url.parse_server_url`):
+    its names, and its impure functions (each imports its engine's edge module when it is called)."""
+
+    name: str
+    schemes: tuple[str, ...]
+    password_variable: str
+    dump_client: str
+    restore_client: str
+    dump: Callable[[DumpRequest, Path], ServerDump] = field(repr=False)
+    server: Callable[[DatabaseUrl, str | None], AbstractContextManager[Server]] = field(repr=False)
+
+    def parse_url(self, text: str) -> DatabaseUrl:
+        return parse_server_url(text, self.name)

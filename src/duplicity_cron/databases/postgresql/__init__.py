@@ -1,5 +1,5 @@
 """PostgreSQL: the engine object the registry lists. Pure; its command lines and SQL are `commands`,
-`parts` and `sql`, its dump `dump` (with `dump_parts`), the server restored into `server`."""
+`parts` and `sql`, its dump `dump`, the server restored into `server`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...model import DatabaseUrl
-from ..engine import Server
-from ..url import parse_server_url
+from ..engine import Server, ServerEngine
 from . import commands
 
 if TYPE_CHECKING:
@@ -17,25 +16,24 @@ if TYPE_CHECKING:
     from ..steps import DumpRequest
 
 
-class PostgreSQL:
-    name = commands.NAME
-    schemes: tuple[str, ...] = ("postgresql", "postgres")
-    password_variable = commands.PASSWORD_VARIABLE
-    dump_client = commands.CLIENT
-    restore_client = commands.LOAD_CLIENT
+def _dump(request: DumpRequest, src: Path) -> ServerDump:
+    from .dump import dump_server  # imported here: it runs clients, and the registry stays pure
 
-    def parse_url(self, text: str) -> DatabaseUrl:
-        return parse_server_url(text, self.name)
-
-    def dump(self, request: DumpRequest, src: Path) -> ServerDump:
-        from .dump import dump_server  # imported here: it runs clients, and the registry stays pure
-
-        return dump_server(request, src)
-
-    def server(self, url: DatabaseUrl, password: str | None) -> AbstractContextManager[Server]:
-        from .server import PostgresServer  # imported here: it runs clients, and the registry stays pure
-
-        return nullcontext(PostgresServer(url, password))
+    return dump_server(request, src)
 
 
-ENGINE = PostgreSQL()
+def _server(url: DatabaseUrl, password: str | None) -> AbstractContextManager[Server]:
+    from .server import PostgresServer  # imported here: it runs clients, and the registry stays pure
+
+    return nullcontext(PostgresServer(url, password))
+
+
+ENGINE = ServerEngine(
+    name=commands.NAME,
+    schemes=("postgresql", "postgres"),
+    password_variable=commands.PASSWORD_VARIABLE,
+    dump_client=commands.CLIENT,
+    restore_client=commands.LOAD_CLIENT,
+    dump=_dump,
+    server=_server,
+)
