@@ -1,5 +1,5 @@
 """byte_search gives what the bytes methods give, for every slice of a haystack and the counters'
-needles (the counters' tests then hold with it: tests/unit/databases/test_*_rows.py)."""
+needles (the counters' tests then hold with it: tests/unit/databases/rows/test_*_rows.py)."""
 
 import random
 
