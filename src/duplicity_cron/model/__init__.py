@@ -1,5 +1,5 @@
 """The values every layer shares: a task and its steps, a run's result, its status and trigger, the
-daemon's plan, what a target holds.
+daemon's plan, what a target holds, a database server's URL.
 
 The lowest layer: it imports nothing of the project, so any package may import it. One module per
 kind of value; everything is imported from here (`from ..model import Task`).
