@@ -25,7 +25,6 @@ Prints ratios ours / original and the machine's load; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -39,6 +38,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from duplicity_cron.databases import parse_database_url  # noqa: E402
+from duplicity_cron.databases.steps import DumpRequest  # noqa: E402
 from tests.database_servers import MARIADB_PASSWORD, PG_PASSWORD, MariaDB, Postgres  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -207,9 +208,9 @@ def _dumps(server: Server, scratch: Path) -> tuple[Path, Path]:
     ours.mkdir()
     subprocess.run(["bash", "-c", _original_dump(server)], env={**env, "SRC": str(original)}, check=True)
     password = MARIADB_PASSWORD if isinstance(server, MariaDB) else PG_PASSWORD
-    request = json.dumps({"url": _url(server), "databases": [], "password": password})
-    subprocess.run([sys.executable, "-m", "duplicity_cron.runner.dump"], check=True, capture_output=True,
-                   env={**env, "SRC": str(ours), "DUPLICITY_CRON_DUMP": request})  # fmt: skip
+    request = DumpRequest(parse_database_url(_url(server)), (), password).to_env()
+    subprocess.run([sys.executable, "-m", "duplicity_cron.databases.dump"], check=True, capture_output=True,
+                   env={**env, "SRC": str(ours), **request})  # fmt: skip
     return original / "all.sql", ours
 
 

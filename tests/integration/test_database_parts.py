@@ -1,4 +1,4 @@
-"""A PostgreSQL database's largest table read in parts (`sources.postgresql_parts`), against a real
+"""A PostgreSQL database's largest table read in parts (`databases.postgresql.parts`), against a real
 server: the dump made in this process with a threshold low enough for small tables, then loaded by
 hand with psql and every table compared; the parts' rows are pg_dump's own bytes; writes during the
 dump never give a restored database whose two tables disagree."""
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from duplicity_cron.config.database_url import parse_database_url
-from duplicity_cron.runner import dump
-from duplicity_cron.runner.dump_manifest import DumpRequest
+from duplicity_cron.databases import dump, parse_database_url
+from duplicity_cron.databases.steps import DumpRequest
 
 from ..database_servers import PG_PASSWORD, Postgres
 from .conftest import require, wait_until

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from duplicity_cron.sources.common import scratch_prefix
-from duplicity_cron.sources.postgresql import USER_OBJECTS_SQL
+from duplicity_cron.databases.common import scratch_prefix
+from duplicity_cron.databases.postgresql.commands import USER_OBJECTS_SQL
 
 from ..database_servers import PG_PASSWORD, Postgres
 from .backups import PASSPHRASE, places

@@ -4,6 +4,8 @@ sibling layer. The README's "Architecture" section draws the same picture."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,19 +17,23 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "duplicity_cron"
 LAYERS = {
     "__init__": -1,
     "model": 0,
-    "config": 1,
-    "targets": 2,
-    "sources": 2,
-    "log": 2,
-    "state": 2,
-    "views": 2,
-    "runner": 3,
-    "monitoring": 3,
-    "daemon": 4,
-    "cli": 5,
-    "__main__": 6,
+    "databases": 1,
+    "config": 2,
+    "targets": 3,
+    "log": 3,
+    "state": 3,
+    "views": 3,
+    "runner": 4,
+    "monitoring": 4,
+    "daemon": 5,
+    "cli": 6,
+    "__main__": 7,
 }
-PURE = ("model", "config", "targets", "sources", "views")
+PURE = ("model", "config", "targets", "views")
+# `databases` is pure but for its edges: the modules (in it or in an engine's package) of these names
+# run clients, compress, write and print. The registry and each engine's `__init__` are pure, so that
+# `config`, which parses the URLs through them, starts nothing.
+PURE_BUT_EDGES = {"databases": {"clients", "compress", "dump", "manifest", "restore", "server"}}
 # Modules that start processes, threads or connections, handle signals, or touch the file system.
 SIDE_EFFECT_MODULES = {
     "fcntl", "http", "os", "select", "selectors", "shutil", "signal", "socket", "subprocess", "threading",
@@ -65,6 +71,11 @@ def _modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
+def _is_pure(module: Path) -> bool:
+    unit = _unit(module)
+    return unit in PURE or (unit in PURE_BUT_EDGES and module.stem not in PURE_BUT_EDGES[unit])
+
+
 def test_every_module_belongs_to_a_layer() -> None:
     assert {_unit(module) for module in _modules()} <= set(LAYERS)
 
@@ -87,12 +98,14 @@ def test_imports_point_down(module: Path) -> None:
 
 @pytest.mark.parametrize(
     "module",
-    [m for m in _modules() if _unit(m) in PURE],
+    [m for m in _modules() if _is_pure(m)],
     ids=lambda p: str(p.relative_to(PACKAGE)),
 )
 def test_pure_packages_start_no_process_thread_or_connection(module: Path) -> None:
     used = {".".join(name.split(".")[:depth]) for _, name in _imports(module) for depth in (1, 2)}
-    assert not used & SIDE_EFFECT_MODULES
+    assert not used & SIDE_EFFECT_MODULES, (
+        f"{module.relative_to(PACKAGE)} imports {used & SIDE_EFFECT_MODULES}"
+    )
 
 
 def test_the_check_catches_a_wrong_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,5 +113,44 @@ def test_the_check_catches_a_wrong_import(tmp_path: Path, monkeypatch: pytest.Mo
     fake = PACKAGE / "config" / "values.py"
     source = fake.read_text(encoding="utf-8") + "\nfrom ..runner import chain\n"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding="utf-8": source)
-    with pytest.raises(AssertionError, match=r"config \(layer 1\) imports duplicity_cron\.runner"):
+    with pytest.raises(AssertionError, match=r"config \(layer 2\) imports duplicity_cron\.runner"):
         test_imports_point_down(fake)
+
+
+def test_databases_import_nothing_above_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry parses config's URLs: it may not import config back."""
+    fake = PACKAGE / "databases" / "common.py"
+    source = fake.read_text(encoding="utf-8") + "\nfrom ..config import values\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding="utf-8": source)
+    with pytest.raises(AssertionError, match=r"databases \(layer 1\) imports duplicity_cron\.config"):
+        test_imports_point_down(fake)
+
+
+def test_only_the_edges_of_databases_may_start_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule itself: an edge (`clients`, an engine's `server`) is not checked, a pure module of
+    `databases` (its registry, an engine's `__init__` or `commands`) importing subprocess is reported."""
+    assert not _is_pure(PACKAGE / "databases" / "clients.py")
+    assert not _is_pure(PACKAGE / "databases" / "postgresql" / "server.py")
+    for pure in (
+        "__init__.py",
+        "common.py",
+        "postgresql/__init__.py",
+        "mariadb/commands.py",
+        "rows/dump_rows.py",
+    ):
+        fake = PACKAGE / "databases" / pure
+        assert _is_pure(fake)
+        source = fake.read_text(encoding="utf-8") + "\nimport subprocess\n"
+        monkeypatch.setattr(Path, "read_text", lambda self, encoding="utf-8", text=source: text)
+        with pytest.raises(AssertionError, match="subprocess"):
+            test_pure_packages_start_no_process_thread_or_connection(fake)
+
+
+def test_importing_the_configuration_starts_nothing() -> None:
+    """`config` imports the database registry; neither pulls in subprocess (nor the engines' edges)."""
+    code = (
+        "import sys, duplicity_cron.config, duplicity_cron.databases; "
+        "print(sorted(m for m in sys.modules if m == 'subprocess' or m.endswith(('.clients', '.server'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

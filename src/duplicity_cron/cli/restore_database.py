@@ -1,6 +1,6 @@
 """`restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]` of a task whose EXTRACT is the
 built-in dump: duplicity restores the dump into a private folder under `<work>/<id>/restores` (removed
-after), then `runner.load_dump` loads it into the task's server, or `--to-url`'s.
+after), then `databases.restore` loads it into the task's server, or `--to-url`'s.
 
 `--to-url` holds no password (a command line is visible to every process): the client's own variable
 (PGPASSWORD, MYSQL_PWD) when the environment has it, else the task's password (DATABASE_PASSWORD, or
@@ -21,11 +21,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config.database_url import parse_database_url, without_password
 from ..config.duplicity_values import split_url_password
-from ..model import Task
+from ..databases import engine_for, parse_database_url, password_for
+from ..databases.steps import EXIT_REFUSED, RestoreDumpRequest
+from ..model import DatabaseUrl, Task
 from ..runner.context import RunContext
-from ..runner.load_dump import EXIT_REFUSED, PASSWORD_VARIABLES, LoadRequest, password_for
 from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError
 
@@ -46,26 +46,25 @@ def fresh_folder(parent: Path) -> Path:
     raise UsageError(f"cannot make a fresh folder in {parent}")
 
 
-def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[str, str | None]:
+def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[DatabaseUrl, str | None]:
     """The URL to load into and the password to give its client (None: the client's own variables)."""
     assert task.database_url is not None
     if to_url is None:
-        return task.database_url, task.database_password
+        return task.database_url, task.server_password
     try:
         url = parse_database_url(to_url)
     except ValueError as exc:
         raise UsageError(f"--to-url: {exc}") from None
-    engine = parse_database_url(task.database_url).engine
+    engine = task.database_url.engine
     if url.password is not None:
-        variable = PASSWORD_VARIABLES[url.engine]
+        variable = engine_for(url).password_variable
         raise UsageError(
             f"--to-url holds a password, which every process can read in a command line; leave it out "
             f"and set {variable} (or the task's DATABASE_PASSWORD is used)"
         )
     if url.engine != engine:
         raise UsageError(f"--to-url is a {url.engine} server; the dump of task {task.id} is of {engine}")
-    task_password = task.database_password or parse_database_url(task.database_url).password
-    return to_url, password_for(to_url, task_password, env)
+    return url, password_for(url, task.server_password, env)
 
 
 def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, when: str | None) -> int:
@@ -77,8 +76,8 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
     except (UsageError, OSError) as exc:
         print(f"duplicity-cron restore: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    where = without_password(parse_database_url(url))
-    load = LoadRequest("restore", url, password, folder, tuple(options.database), options.drop)
+    where = url.without_password()
+    load = RestoreDumpRequest("restore", url, password, folder, tuple(options.database), options.drop)
     log.event(
         f"restoring the {'backup at ' + when if when else 'latest backup'} from "
         f"{split_url_password(task.target or '')[0]} and loading its databases into {where}",

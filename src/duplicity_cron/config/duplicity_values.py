@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote, urlsplit
 
-from .values import split_authority
+from ..model import split_authority
 
 DEFAULT_FULL_EVERY = "1M"
 
@@ -152,7 +152,7 @@ def parse_source(value: str) -> str:
 def split_url_password(url: str) -> tuple[str, str | None]:
     """(the URL without its password, the password percent-decoded as duplicity reads it, or None).
 
-    The authority is read by `values.split_authority`, as `secrets.url_passwords` reads it.
+    The authority is read by `model.split_authority`, as `secrets.url_passwords` reads it.
     """
     scheme, separator, rest = url.partition("://")
     if not separator:

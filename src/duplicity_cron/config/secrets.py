@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from ..model import split_authority
 from .task_keys import FILE_KEYS, SECRET_URL_KEYS, TASK_PREFIX
-from .values import split_authority, split_urls
+from .values import split_urls
 
 MASK = "***"
 # Shorter values are not masked: `***` in place of every `a` or `12` garbles all output, and the
@@ -64,7 +65,7 @@ def is_maskable(value: str) -> bool:
 def url_passwords(text: str) -> list[str]:
     """The password of every `scheme://user:password@host` URL in `text`, as written and percent-decoded.
 
-    The authority is read by `values.split_authority`. Text that is not a URL (`a:b@c`,
+    The authority is read by `model.split_authority`. Text that is not a URL (`a:b@c`,
     `user@host:path`) has no password; neither has `https://host/path?q=a:b@c`.
     """
     found = []

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from ..databases import parse_database_url
 from ..model import STEPS
-from .database_url import parse_database_url
 from .duplicity_values import (
     DEFAULT_FULL_EVERY,
     parse_interval,
@@ -46,11 +46,6 @@ KeyParser = Callable[[str, tzinfo], Any]
 
 def _plain(parse: Callable[[str], Any]) -> KeyParser:
     return lambda value, _timezone: parse(value)
-
-
-def _database_url(value: str) -> str:
-    parse_database_url(value)
-    return value.strip()
 
 
 def _database_names(value: str) -> tuple[str, ...]:
@@ -260,7 +255,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "the client out of its command line",
         "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`",
         field="database_url",
-        parse=_plain(_database_url),
+        parse=_plain(parse_database_url),
     ),
     TaskKey(
         "DATABASES",
@@ -295,7 +290,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "after; default: DATABASE_URL's server); the same engine as DATABASE_URL; a password in it is masked",
         "`postgresql://postgres@scratch-db:5432/`",
         field="verify_url",
-        parse=_plain(_database_url),
+        parse=_plain(parse_database_url),
     ),
 )
 

@@ -14,7 +14,6 @@ from datetime import tzinfo
 from typing import Any
 
 from ..model import MAIN_STEPS, STEPS, Task, builtin_steps
-from .database_url import parse_database_url
 from .duplicity_values import same_place
 from .encryption import NO_ENCRYPTION, conflicting_options
 from .task_keys import (
@@ -243,13 +242,15 @@ class _TaskParser:
                 f"{self.entries['DATABASE_URL'][0]}: task {self.task_id!r} is a restore task (RESTORE); "
                 "the task that dumps the databases is the one to give DATABASE_URL"
             )
-        elif task.verify_url is not None and task.database_url is not None:
-            engines = {parse_database_url(url).engine for url in (task.verify_url, task.database_url)}
-            if len(engines) > 1:
-                self.problems.append(
-                    f"{self.entries['VERIFY_URL'][0]}: a drill loads the dump of DATABASE_URL's engine; "
-                    "VERIFY_URL names a server of another engine"
-                )
+        elif (
+            task.verify_url is not None
+            and task.database_url is not None
+            and task.verify_url.engine != task.database_url.engine
+        ):
+            self.problems.append(
+                f"{self.entries['VERIFY_URL'][0]}: a drill loads the dump of DATABASE_URL's engine; "
+                "VERIFY_URL names a server of another engine"
+            )
 
     def _check_target_keys(self, task: Task) -> None:
         """The keys of the built-in backup need TARGET; a restore task restores through its steps."""

@@ -14,17 +14,6 @@ NOTIFY_ON_VALUES = ("failure", "always", "never")
 LOG_FORMATS = ("text", "json")
 
 
-def split_authority(authority: str) -> tuple[str, str | None, str]:
-    """(user, password or None, host) of a URL's authority, read as urllib.parse (and so duplicity) reads
-    it: the userinfo ends at the last `@` and the password starts at its first `:`, so an unencoded `@` or
-    `:` belongs to the password. No `@`, no `:` in the userinfo, or an empty password: None."""
-    userinfo, at, host = authority.rpartition("@")
-    if not at:
-        return "", None, authority
-    user, colon, password = userinfo.partition(":")
-    return user, (password if colon and password else None), host
-
-
 def split_urls(value: str) -> tuple[str, ...]:
     """URLs separated by spaces or commas."""
     return tuple(part for part in re.split(r"[\s,]+", value) if part)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
+from .database import DatabaseUrl
+
 # Steps in the order a run goes through them; SUCCEED belongs to the main chain, as in the original.
 MAIN_STEPS = ("prepare", "extract", "transform", "load", "succeed")
 HOOK_STEPS = ("failed", "finally")
@@ -63,12 +65,18 @@ class Task:
     encrypt_key: str | None = None
     public_key: str | None = field(default=None, repr=False)
     private_key: str | None = field(default=None, repr=False)
-    # The built-in dump (see `sources`): a database server's URL, which databases, and the password.
-    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    # The built-in dump (see `databases`): a database server's URL, which databases, and the password.
+    database_url: DatabaseUrl | None = field(default=None, repr=False)  # may hold a password
     databases: tuple[str, ...] = ()  # names, `!name` excludes; () is every database
     database_password: str | None = field(default=None, repr=False)
     verify: Schedule | None = None  # when drills (`verify TASK`) are due; needs TARGET
-    verify_url: str | None = field(default=None, repr=False)  # a drill's server (may hold a password)
+    verify_url: DatabaseUrl | None = field(default=None, repr=False)  # a drill's server (may hold a password)
+
+    @property
+    def server_password(self) -> str | None:
+        """The password of DATABASE_URL's server, the one rule: DATABASE_PASSWORD, else the URL's; None:
+        the client's own variables and files. (Another server's: `databases.password_for`.)"""
+        return self.database_password or (self.database_url.password if self.database_url else None)
 
     @property
     def restore_order_key(self) -> str:

@@ -1,4 +1,5 @@
-"""Text as it may reach a terminal: every layer prints what users typed or files held."""
+"""Text as it may reach a terminal (every layer prints what users typed or files held), and the parts of
+a URL's authority (the duplicity URLs, the database URLs and the masking of secrets read them alike)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,14 @@ def printable(text: str) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def split_authority(authority: str) -> tuple[str, str | None, str]:
+    """(user, password or None, host) of a URL's authority, read as urllib.parse (and so duplicity) reads
+    it: the userinfo ends at the last `@` and the password starts at its first `:`, so an unencoded `@` or
+    `:` belongs to the password. No `@`, no `:` in the userinfo, or an empty password: None."""
+    userinfo, at, host = authority.rpartition("@")
+    if not at:
+        return "", None, authority
+    user, colon, password = userinfo.partition(":")
+    return user, (password if colon and password else None), host

@@ -16,9 +16,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 from prometheus_client.exposition import basic_auth_handler, default_handler
 
-from ..config.values import split_authority
 from ..log import Log
-from ..model import RunResult, Status, Task
+from ..model import RunResult, Status, Task, split_authority
 from ..state import history
 from .prometheus import PREFIX
 

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from ..databases.steps import RestoreDumpRequest, restore_shell
 from ..model import Task
 from ..targets.duplicity import restore_command
 from .context import LockedRun, RunContext
 from .folders import empty_dir, is_empty_folder
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
-from .load_dump import LoadRequest
 from .lock import TaskBusy, task_lock
 from .processes import reaper
 from .processes.cancel import Cancel, on_stop_signals
@@ -41,12 +39,7 @@ class RestoreRequest:
     path: str | None = None  # relative to SOURCE; None: all of it
     force: bool = False  # restore over what the destination holds
     # A built-in dump to load from the restored folder, as step `databases`, under the same lock.
-    load: LoadRequest | None = None
-
-
-def load_shell() -> str:
-    """The step that loads a dump (`runner.load_dump`), run by this Python."""
-    return f"exec {shlex.join([sys.executable, '-m', 'duplicity_cron.runner.load_dump'])}"
+    load: RestoreDumpRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +53,7 @@ def restore_backup(task: Task, request: RestoreRequest, context: RunContext) -> 
     when a folder cannot be used). Over a folder that holds something (`force`), the backup is
     restored beside its content first (`.restore-*` inside it), then moved in: a failed restore leaves
     the folder as it was. With `request.load`, the dump is then loaded (LOAD_STEP), whose exit code is
-    `runner.load_dump`'s (0, 1, or 2 when it refused). SIGTERM/SIGINT stop it: the running step
+    `databases.restore`'s (0, 1, or 2 when it refused). SIGTERM/SIGINT stop it: the running step
     gets CONF_STOP_GRACE."""
     log = context.log
     reaper.start_reaper_if_pid1()
@@ -106,7 +99,7 @@ def _restore(run: LockedRun, request: RestoreRequest) -> RestoreOutcome:
         if code == 0 and staging is not None:
             merge_into(staging, request.destination)
         if code == 0 and request.load is not None:
-            code = _step(run, LOAD_STEP, load_shell(), {**context.env, **request.load.step_env()})
+            code = _step(run, LOAD_STEP, restore_shell(), {**context.env, **request.load.to_env()})
             return RestoreOutcome(code, LOAD_STEP)
         return RestoreOutcome(code)
     finally:

@@ -4,15 +4,12 @@ a run has is `model.builtin_steps`' to say; this module gives each its command a
 
 from __future__ import annotations
 
-import json
-import shlex
-import sys
 from pathlib import Path
 
+from ..databases.steps import DumpRequest, dump_shell
 from ..model import RETENTION_STEP, Task, builtin_steps
 from ..targets.duplicity import Step, backup_step, retention_step
 from .context import RunContext
-from .dump_manifest import DUMP_VARIABLE
 
 
 def has_cached_chain(task: Task, context: RunContext) -> bool:
@@ -55,12 +52,6 @@ def run_steps_of(task: Task, context: RunContext, new_chain: bool) -> dict[str, 
 
 
 def dump_step(task: Task) -> Step:
-    """The built-in EXTRACT: `runner.dump` run by this Python, told what to dump in its environment
+    """The built-in EXTRACT: `databases.dump` run by this Python, told what to dump in its environment
     (the URL and the password never in a command line)."""
-    request = {
-        "url": task.database_url,
-        "databases": list(task.databases),
-        "password": task.database_password,
-    }
-    command = shlex.join([sys.executable, "-m", "duplicity_cron.runner.dump"])
-    return Step(f"exec {command}", {DUMP_VARIABLE: json.dumps(request)})
+    return Step(dump_shell(), DumpRequest.for_task(task).to_env())

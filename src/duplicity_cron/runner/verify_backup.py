@@ -8,7 +8,7 @@ in-progress record, the observers), with trigger `verify` and three steps:
    compares every volume's content again;
 3. `compare`: the restore's entries and file bytes against what the latest backup run recorded
    (`targets.verification` has the rule, and what it does when nothing was recorded);
-4. `databases`, for a task whose EXTRACT is the built-in dump: `runner.load_dump` loads the restored
+4. `databases`, for a task whose EXTRACT is the built-in dump: `databases.restore` loads the restored
    dump into scratch databases (on DATABASE_URL's server, or VERIFY_URL's), compares every table's row
    count with the dump's manifest, and drops them.
 
@@ -24,7 +24,8 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..config.database_url import parse_database_url
+from ..databases import password_for
+from ..databases.steps import EXIT_FAILED, RestoreDumpRequest, restore_shell
 from ..model import EXIT_TERMINATED, RunResult, Status, Task, Trigger, dumps_databases
 from ..state import history
 from ..targets.duplicity import Command, restore_command, verify_command
@@ -39,12 +40,10 @@ from .chain import SUCCEEDED, ChainResult
 from .context import LockedRun, RunContext
 from .folders import empty_dir
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
-from .load_dump import EXIT_FAILED, LoadRequest, password_for
 from .locked_run import OutputTail, RunWork, run_locked
 from .processes.cancel import Cancel, given_or_own
 from .processes.step import StepOutcome
 from .progress import restore_lines
-from .restore_backup import load_shell
 from .tree_size import measure
 
 SCRATCH_FOLDER = "verify"  # <work>/<id>/verify
@@ -132,21 +131,20 @@ class _Drill:
         return SUCCEEDED
 
     def _databases(self) -> ChainResult:
-        """Step `databases`: `runner.load_dump` loads the restored dump into scratch databases, counts
+        """Step `databases`: `databases.restore` loads the restored dump into scratch databases, counts
         and drops them. A drill stopped meanwhile drops them in a step of its own, which a shutdown
         does not stop (its hard deadline does)."""
         assert self.task.database_url is not None
-        url, password = self.task.database_url, self.task.database_password
+        url, password = self.task.database_url, self.task.server_password
         if self.task.verify_url is not None:
-            task_password = password or parse_database_url(url).password
             url = self.task.verify_url
-            password = password_for(url, task_password, self.context.env)
-        request = LoadRequest("drill", url, password, self.scratch, task=self.task.id)
+            password = password_for(url, password, self.context.env)
+        request = RestoreDumpRequest("drill", url, password, self.scratch, task=self.task.id)
         lines: list[str] = []
-        outcome = self._step("databases", load_shell(), request.step_env(), lines)
+        outcome = self._step("databases", restore_shell(), request.to_env(), lines)
         if outcome.timed_out or outcome.interrupted or outcome.exit_code not in (0, EXIT_FAILED):
-            cleanup = LoadRequest("cleanup", url, password, self.scratch, task=self.task.id)
-            self._step("databases", load_shell(), cleanup.step_env(), [], stop_on_interrupt=False)
+            cleanup = RestoreDumpRequest("cleanup", url, password, self.scratch, task=self.task.id)
+            self._step("databases", restore_shell(), cleanup.to_env(), [], stop_on_interrupt=False)
         if outcome.exit_code == 0 and not outcome.interrupted:
             return SUCCEEDED
         errors = [line.split("error: ", 1)[1] for line in lines if "error: " in line]

@@ -7,6 +7,7 @@ import pytest
 
 from duplicity_cron.config import ConfigError, parse_config
 from duplicity_cron.config.environment import layer_environment
+from duplicity_cron.databases import parse_database_url
 from duplicity_cron.model import builtin_steps, dumps_databases, run_steps
 from duplicity_cron.targets.duplicity import NO_GPG_COMPRESSION, backup_command
 
@@ -64,7 +65,8 @@ def test_wrong_settings_are_configuration_errors(env: dict[str, str], problem: s
 def test_verify_url_is_kept_out_of_the_repr_and_its_password_masked() -> None:
     env = {**URL, "TASK_db_VERIFY_URL": "postgresql://postgres:Verify-Secret@scratch:5432/"}
     task = _task(env)
-    assert task.verify_url == "postgresql://postgres:Verify-Secret@scratch:5432/"
+    assert task.verify_url == parse_database_url("postgresql://postgres:Verify-Secret@scratch:5432/")
+    assert task.verify_url.password == "Verify-Secret"
     assert "Verify-Secret" not in repr(task)
     assert layer_environment(env, [], lambda path: "").mask("a Verify-Secret b") == "a *** b"
 

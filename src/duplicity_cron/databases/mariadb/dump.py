@@ -1,0 +1,123 @@
+"""The built-in dump of a MariaDB (or MySQL) server: the private option file, version check, users
+and grants, a warning naming the tables outside InnoDB, then the databases dumped concurrently, their
+rows counted in the dump on its way to the compressor (see `mariadb.commands`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ...model import DatabaseUrl
+from ..clients import client_version, dump_to_file, each_at_once, run_client
+from ..common import dump_file, select_databases, version_problem
+from ..engine import DumpError
+from ..manifest import GLOBALS_FILE, DatabaseDump, ServerDump, TableInfo, say, warn
+from ..rows.insert_rows import InsertRowCounter
+from ..steps import DumpRequest
+from . import commands as my
+
+JOBS = 2
+TRANSACTIONAL_ENGINES = ("InnoDB",)  # --single-transaction gives them one consistent snapshot
+
+
+@contextlib.contextmanager
+def option_file(url: DatabaseUrl, password: str | None) -> Iterator[str]:
+    """The connection settings in a file of mode 600 inside a folder of mode 700, removed after."""
+    folder = tempfile.mkdtemp(prefix="duplicity-cron-mariadb-")
+    try:
+        path = os.path.join(folder, "client.cnf")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(my.option_file_text(url, password))
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def dump_server(request: DumpRequest, src: Path) -> ServerDump:
+    with option_file(request.url, request.password) as options:
+        return _dump_server(request, src, options)
+
+
+def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
+    where = request.url.without_password()
+    client_text = client_version(my.version_command())
+    client = my.parse_client_version(client_text)
+    server_text = run_client(my.server_version_command(options), f"cannot connect to {where}").strip()
+    problem = version_problem("mariadb-dump", client, my.parse_server_version(server_text), my.SAME_MAJOR)
+    if problem:
+        raise DumpError(f"{where}: {problem}; nothing was dumped")
+    listed = my.user_databases(
+        run_client(my.list_databases_command(options), "listing the databases").split("\n")
+    )
+    listed = [name for name in listed if name]
+    try:
+        names = select_databases(listed, request.databases, request.url.database)
+    except ValueError as exc:
+        raise DumpError(f"TASK DATABASES: {exc}") from exc
+    tables = _tables(options, names)
+    others = [f"{t.schema}.{t.name} ({t.engine})" for t in tables if t.engine not in TRANSACTIONAL_ENGINES]
+    warnings = []
+    if others:
+        warnings.append("not in one consistent snapshot (only InnoDB tables are): " + ", ".join(others))
+        warn(warnings[-1])
+    (src / GLOBALS_FILE).write_text(
+        run_client(my.globals_command(options), "dumping the users"), encoding="utf-8"
+    )
+    in_dump = my.counts_rows_in_dump(client)
+    dumps = each_at_once(
+        names,
+        lambda name: _dump_database(options, name, [t for t in tables if t.schema == name], src, in_dump),
+        JOBS,
+    )
+    return ServerDump(
+        engine=my.NAME,
+        client_version=client_text,
+        server_version=server_text,
+        globals_file=GLOBALS_FILE,
+        databases=dumps,
+        warnings=warnings,
+        rows_in_dump_snapshot=in_dump,
+    )
+
+
+def _tables(options: str, databases: list[str]) -> list[TableInfo]:
+    if not databases:
+        return []
+    output = run_client(my.query_command(options), "listing the tables", my.tables_sql(databases))
+    found = []
+    for line in output.splitlines():
+        schema, name, engine, size = line.split("\t")
+        found.append(TableInfo(schema, name, None, None if size == "NULL" else int(size), engine))
+    return found
+
+
+def _dump_database(
+    options: str, name: str, tables: list[TableInfo], src: Path, rows_in_dump: bool
+) -> DatabaseDump:
+    """The dump, its rows counted and compressed on their way into the file; with a client too old
+    for counting them so, a COUNT(*) of every table first, in a consistent snapshot of its own."""
+    clock = time.monotonic()
+    if tables and not rows_in_dump:
+        sql = my.count_rows_sql([(table.schema, table.name) for table in tables])
+        output = run_client(my.query_command(options), f"counting the rows of database {name!r}", sql)
+        counts = {tuple(line.split("\t")[:2]): int(line.split("\t")[2]) for line in output.splitlines()}
+        for table in tables:
+            table.rows = counts.get((table.schema, table.name))
+    file = dump_file(name)
+    # an older client's counts are not the dump's (a whole INSERT a line), its tables' ends still are
+    counter = InsertRowCounter(name)
+    what = f"mariadb-dump of database {name!r}"
+    size = dump_to_file(my.dump_command(options, name), src / file, what, counter)
+    if rows_in_dump:
+        rows = counter.finish()
+        for table in tables:
+            table.rows = rows.get((table.schema, table.name))
+    seconds = time.monotonic() - clock
+    say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
+    return DatabaseDump(name, file, size, round(seconds, 3), tables)

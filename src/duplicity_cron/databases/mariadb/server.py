@@ -1,0 +1,94 @@
+"""The MariaDB server a dump is restored into, or a drill loads into scratch databases
+(`databases.restore` drives it through `engine.Server`): what it holds, its users, the command lines of
+`mariadb.commands` run through `databases.clients`, its settings in the private option file."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from ...model import DatabaseUrl
+from ..clients import Transform, client_version, run_client
+from ..common import dump_version_problem, lines_of
+from ..engine import DumpedDatabase, RestoreCommands, Server, TableKey
+from ..manifest import warn
+from . import commands as my
+from . import sql
+from .dump import option_file
+
+
+class MariaDBServer:
+    engine = my.NAME
+    maintenance = ""
+
+    def __init__(self, url: DatabaseUrl, options: str) -> None:
+        self.options, self.where = options, url.without_password()
+
+    def _query(self, sql: str, what: str) -> str:
+        return run_client(my.query_command(self.options), what, sql)
+
+    def dump_version_problem(self, dump_client: str) -> str | None:
+        here = my.parse_client_version(client_version(my.load_client_version_command()))
+        try:
+            dump = my.parse_client_version(dump_client)
+        except ValueError:
+            return None
+        return dump_version_problem("mariadb-dump", dump, "mariadb", here, my.SAME_MAJOR)
+
+    def databases(self) -> list[str]:
+        return lines_of(
+            run_client(my.list_databases_command(self.options), f"cannot connect to {self.where}")
+        )
+
+    def is_empty(self, name: str) -> bool:
+        return self._query(my.user_objects_sql(name), f"looking into database {name!r}").strip() == "0"
+
+    def load_globals(self, text: str) -> str:
+        users = set()
+        for line in lines_of(self._query(my.USERS_SQL, "listing the users")):
+            user, _tab, host = line.partition("\t")
+            users.add((user, host.lower()))
+        filtered, kept = sql.my_globals(text, users)
+        if not sql.my_can_grant_proxy(self._query("SHOW GRANTS", "listing the grants of the user")):
+            filtered, proxied = sql.my_without_proxy(filtered)
+            if proxied:
+                warn(
+                    f"left out the PROXY grant(s) of {', '.join(proxied)}: only a user who may grant "
+                    "PROXY on every user (root: PROXY ON ''@'%' WITH GRANT OPTION) can load them; grant "
+                    "them as root"
+                )
+        run_client(my.load_command(self.options), "loading the users", filtered)
+        return (
+            f"loaded the users and their grants; kept as they are (they exist): {', '.join(kept) or 'none'}"
+        )
+
+    def restore_commands(self, database: DumpedDatabase, into: str, drop: bool) -> RestoreCommands:
+        tables = sorted(table for _schema, table in database.rows)
+        return my.restore_commands(self.options, str(database.file), database.name, into, drop, tables)
+
+    def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
+        return None  # the dump's CREATE DATABASE IF NOT EXISTS keeps a database that exists
+
+    def scratch_transform(self, database: str, scratch: str, dump_client: str) -> Transform:
+        return lambda lines: sql.my_into_scratch(lines, database, scratch)
+
+    def count_rows(self, into: str, database: str) -> dict[TableKey, int]:
+        tables = [
+            line.split("\t")[1] for line in lines_of(self._query(my.tables_sql([into]), "listing the tables"))
+        ]
+        if not tables:
+            return {}
+        output = self._query(
+            my.count_rows_sql([(into, table) for table in tables]), f"counting the rows of {into}"
+        )
+        return {(database, line.split("\t")[1]): int(line.split("\t")[2]) for line in lines_of(output)}
+
+    def drop(self, name: str) -> None:
+        self._query(my.drop_database_sql(name), f"dropping database {name!r}")
+
+
+@contextlib.contextmanager
+def mariadb_server(url: DatabaseUrl, password: str | None) -> Iterator[Server]:
+    """The server of `url`, its settings in a private option file for as long as it is used."""
+    with option_file(url, password) as options:
+        yield MariaDBServer(url, options)

@@ -1,0 +1,182 @@
+"""Restoring a built-in dump (a folder `databases.dump` made, restored from the target) into a server:
+the database half of `restore TASK`, and of a drill, on the server the URL's engine opens
+(`Engine.server`). Run as `python -m duplicity_cron.databases.restore` as one step of them
+(`steps.restore_shell`; its output logged, its process group stopped on an interrupt or a timeout),
+told what to do in its environment (`RestoreDumpRequest.to_env`: the URL and password never in a
+command line).
+
+- `restore`: the dump's client must not be newer than the one here; the databases chosen must all be
+  in the dump, and none may exist on the server unless `drop` or it holds nothing (checked before
+  anything is loaded; an empty one is loaded into as it is); then the globals (the roles/users that
+  exist are left as they are), and the databases: the maintenance one (`postgres`, which the clients
+  connect to) alone, first, then the rest two at a time: each dropped (with `drop`), loaded (its script
+  adapted to the server's version), analyzed.
+- `drill`: the scratch databases an earlier drill of the task left (killed) are dropped; each database
+  is loaded under a scratch name (no globals, no owners or privileges), every table's rows counted and
+  compared with the manifest; the scratch databases are dropped after, whatever happened.
+- `cleanup`: the task's scratch databases dropped (after a drill that was stopped).
+
+Exit status: 0 done, 1 failed (one line starting with `error:`), 2 refused, nothing loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+from . import engine_for
+from .clients import each_at_once, run_client, run_pipeline
+from .common import count_problem, scratch_names, scratch_prefix
+from .engine import DumpedDatabase, DumpError, Server
+from .manifest import GLOBALS_FILE, read_manifest, say, warn
+from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest
+
+JOBS = 2  # databases loaded at once
+
+
+class Refused(Exception):
+    """Nothing was loaded: the request cannot be done as it is (exit status 2)."""
+
+
+def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[DumpedDatabase]:
+    names = [database.name for database in dumped]
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        raise Refused(
+            f"the dump holds no database {', '.join(map(repr, unknown))}; "
+            f"it holds {', '.join(names) or 'none'}"
+        )
+    return [database for database in dumped if not wanted or database.name in wanted]
+
+
+def restore(request: RestoreDumpRequest, server: Server) -> None:
+    manifest, dumped = read_manifest(request.folder, server.engine)
+    chosen = choose(dumped, request.databases)
+    client = str(manifest.get("client_version", ""))
+    problem = server.dump_version_problem(client)
+    if problem:
+        raise DumpError(problem)
+    existing = set(server.databases())
+    clashes = [database.name for database in chosen if database.name in existing]
+    empty = set() if request.drop else {name for name in clashes if server.is_empty(name)}
+    refused = [name for name in clashes if name not in empty]
+    if refused and not request.drop:
+        raise Refused(
+            f"{server.where} has database(s) {', '.join(refused)} already; add --drop to replace them "
+            "(nothing was restored)"
+        )
+    for name in sorted(empty):
+        say(f"database {name} exists and holds nothing: loading into it (its CREATE DATABASE left out)")
+    # decided before anything is dropped (asking the server's version connects to `postgres`)
+    transforms = {
+        database.name: server.restore_transform(client, database.name not in empty) for database in chosen
+    }
+    say(server.load_globals((request.folder / GLOBALS_FILE).read_text(encoding="utf-8")))
+
+    def load(database: DumpedDatabase) -> None:
+        commands = server.restore_commands(database, database.name, request.drop)
+        if commands.drop is not None and database.name in existing:
+            run_client(commands.drop, f"dropping database {database.name!r}")
+        transform = transforms[database.name]
+        what = f"loading database {database.name!r}"
+        _warnings(database.name, run_pipeline(commands.load, what, transform))
+        if commands.analyze is not None:
+            run_client(commands.analyze, f"analyzing database {database.name!r}")
+        how = " (into the empty one there)" if database.name in empty else ""
+        how = " (dropped first)" if request.drop and database.name in clashes else how
+        say(f"restored database {database.name}{how}")
+
+    # the clients connect to the maintenance database: it is dropped and loaded alone, before the rest
+    first = [database for database in chosen if database.name == server.maintenance]
+    each_at_once(first, load, 1)
+    each_at_once([database for database in chosen if database not in first], load, JOBS)
+    say(f"restored {len(chosen)} database(s) into {server.where}")
+
+
+def _warnings(database: str, stderr: str) -> None:
+    for line in [line for line in stderr.splitlines() if line.strip()][:20]:
+        warn(f"database {database}: {line.strip()}")
+
+
+def drop_scratch(server: Server, task: str) -> list[str]:
+    """Drop the task's scratch databases (left by a drill that was killed); their names."""
+    prefix = scratch_prefix(task)
+    found = [name for name in server.databases() if name.startswith(prefix)]
+    for name in found:
+        server.drop(name)
+    return found
+
+
+def drill(request: RestoreDumpRequest, server: Server) -> None:
+    manifest, dumped = read_manifest(request.folder, server.engine)
+    client = str(manifest.get("client_version", ""))
+    problem = server.dump_version_problem(client)
+    if problem:
+        raise DumpError(problem)
+    for name in drop_scratch(server, request.task):
+        say(f"dropped scratch database {name}, left by an earlier drill")
+    names = scratch_names(request.task, secrets.token_hex(4), [database.name for database in dumped])
+    try:
+
+        def check(database: DumpedDatabase) -> str | None:
+            scratch = names[database.name]
+            commands = server.restore_commands(database, scratch, False)
+            transform = server.scratch_transform(database.name, scratch, client)
+            run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
+            found = server.count_rows(scratch, database.name)
+            mismatch = count_problem(database.name, database.rows, found)
+            if mismatch is None:
+                rows = sum(found.values())
+                say(
+                    f"loaded database {database.name} into {scratch}: {len(found)} tables, "
+                    f"{rows:,} rows, as the manifest says"
+                )
+            return mismatch
+
+        problems = [found for found in each_at_once(dumped, check, JOBS) if found]
+    finally:
+        for scratch in names.values():
+            try:
+                server.drop(scratch)
+            except DumpError as exc:
+                warn(f"cannot drop scratch database {scratch}: {exc}")
+    if problems:
+        raise DumpError(problems[0])
+    tables = sum(len(database.rows) for database in dumped)
+    say(
+        f"loaded {len(dumped)} database(s) into scratch databases on {server.where} and dropped them: "
+        f"the rows of all {tables} tables are the manifest's"
+    )
+
+
+def main() -> int:
+    try:
+        request = RestoreDumpRequest.from_env(os.environ)
+        engine = engine_for(request.url)
+    except (KeyError, ValueError, TypeError) as exc:
+        print(f"error: the load was started without its settings ({exc})", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        with engine.server(request.url, request.password) as server:
+            if request.mode == "restore":
+                restore(request, server)
+            elif request.mode == "drill":
+                drill(request, server)
+            else:
+                for name in drop_scratch(server, request.task):
+                    say(f"dropped scratch database {name}")
+    except Refused as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return EXIT_REFUSED
+    except DumpError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"error: cannot read the dump: {exc}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
