@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import Config, ConfigError, parse_config
 from ..config.environment import EnvFile, Environment, layer_environment, parse_env_file
 from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, SecretFileError
-from ..config.tasks import task_variables
+from ..config.task_variables import task_variables
 from ..config.values import split_urls
 from ..monitoring import notifications
 from ..runner.context import home_of

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from ..model import STEPS, Task
 from .task_keys import TASK_PREFIX
-from .tasks import split_task_variable
+from .task_variables import split_task_variable
 
 MAX_ARG_STRLEN = 131072  # bytes of one string, its NUL included (Linux: 32 pages of 4 KiB)
 # Environment and arguments of a step together: half of what Linux allows with an 8 MiB stack limit,

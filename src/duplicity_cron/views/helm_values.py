@@ -17,7 +17,7 @@ from ..config import Config
 from ..config.secrets import looks_secret, url_passwords
 from ..config.settings import CONF_PREFIX
 from ..config.task_keys import TASK_PREFIX
-from ..config.tasks import split_task_variable
+from ..config.task_variables import split_task_variable
 
 MODES = ("cronjobs", "daemon")
 _FILE = "_FILE"

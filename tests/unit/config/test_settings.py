@@ -9,7 +9,7 @@ import pytest
 
 from duplicity_cron.config import parse_config
 from duplicity_cron.config.settings import DEFAULT_STATE_DIR
-from duplicity_cron.config.tasks import split_task_variable
+from duplicity_cron.config.task_variables import split_task_variable
 from duplicity_cron.config.values import split_urls
 
 from .test_tasks import problems_of, single_problem

@@ -11,7 +11,7 @@ import pytest
 
 from duplicity_cron import cli
 from duplicity_cron.config import ConfigError, parse_config
-from duplicity_cron.config.tasks import split_task_variable
+from duplicity_cron.config.task_variables import split_task_variable
 
 STEP = {"TASK_t_LOAD": "true"}
 
