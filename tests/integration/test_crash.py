@@ -102,6 +102,33 @@ def test_a_lost_run_is_recorded_at_the_next_start_and_shown_by_status_and_health
     assert [r["status"] for r in history(work_dir, "nightly")] == ["lost"]
 
 
+def test_a_killed_exec_is_a_lost_run_for_status_and_healthcheck_at_once(daemon, cli, tmp_path, work_dir):
+    """Its step still runs and holds the task's lock, so nothing can record the run yet; the readers see
+    that its runner is gone and show it lost, without waiting for the task's next run."""
+    marker = tmp_path / "started"
+    env = {"TASK_nightly_CRONTAB": "0 3 * * *", "TASK_nightly_LOAD": f"touch {marker}; exec sleep 600"}
+    killed = subprocess.Popen(
+        [COMMAND, "exec", "nightly"], env=base_env(work_dir, env), stdout=subprocess.DEVNULL
+    )
+    wait_until(marker.exists, what="the exec's step started")
+    killed.kill()
+    killed.wait()
+    try:
+        status = json.loads(cli("status", "nightly", "--json", env=env).stdout)["tasks"][0]
+        assert status["last_run"]["status"] == "lost"
+        assert status["last_run"]["failed_step"] == "load"
+        d = daemon(env)
+        d.wait_for("scheduler ready")
+        health = cli("healthcheck")
+        assert health.returncode == 1
+        assert "task nightly: last run lost at step load" in health.stdout
+        assert d.stop() == 0
+        assert history(work_dir, "nightly") == []  # seen, not recorded: the task's next run records it
+    finally:
+        for pid in processes_with("sleep 600"):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_exec_records_the_lost_run_of_its_task_before_running_it(cli, tmp_path, work_dir):
     marker = tmp_path / "started"
     env = {"TASK_t_LOAD": f"test -e {marker} && exit 0; touch {marker}; exec sleep 600"}

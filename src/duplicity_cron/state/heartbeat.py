@@ -8,8 +8,6 @@ that `healthcheck` judges what the daemon runs, not what its own environment hap
 from __future__ import annotations
 
 import math
-import os
-import socket
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +23,10 @@ from .files import (
     read_json,
     write_json_atomically,
 )
+from .liveness import PID_MAX, process_alive
 
 FILE_NAME = "heartbeat.json"
 INTERVAL = 20.0  # seconds between writes; healthcheck calls a heartbeat older than 90 s stale
-PID_MAX = 2**22  # Linux's PID_MAX_LIMIT: no process id is larger
 
 
 @dataclass(frozen=True)
@@ -140,16 +138,4 @@ def read(state_dir: Path) -> Heartbeat | None:
 def writer_alive(heartbeat: Heartbeat) -> bool | None:
     """Whether the process that wrote `heartbeat` still runs; None when it cannot be told from here
     (written on another host, or in another PID namespace that shares the state folder)."""
-    if heartbeat.hostname != socket.gethostname():
-        return None
-    if not 0 < heartbeat.pid <= PID_MAX:
-        return False  # no process has it; and 0 or a negative pid would signal process groups
-    try:
-        os.kill(heartbeat.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    except OSError:
-        return None
-    return True
+    return process_alive(heartbeat.pid, heartbeat.hostname)

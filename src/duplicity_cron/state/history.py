@@ -18,6 +18,7 @@ from datetime import UTC
 from pathlib import Path
 
 from ..model import LastRuns, RunResult, Status, Trigger, last_runs
+from . import inflight
 from .files import (
     UNREADABLE,
     checked_time,
@@ -120,6 +121,9 @@ def read_history(state_dir: Path, task: str) -> History:
             runs.append(_parse(path))
         except UNREADABLE as exc:
             unreadable.append(f"{path.name} ({describe(exc)})")
+    lost = inflight.lost_run(state_dir, task)
+    if lost is not None and all(run.started != lost.started for run in runs):
+        runs.append(lost)  # not recorded yet: seen at once (see `state.inflight`)
     runs.sort(key=lambda run: run.started)
     problems = []
     if unreadable:
@@ -142,6 +146,9 @@ def latest(state_dir: Path, task: str, *, drills: bool = False) -> LastRuns:
     few records as can be (damage passed over: the daemon's metrics call this at every heartbeat)."""
 
     def newest_first() -> Iterator[RunResult]:
+        lost = inflight.lost_run(state_dir, task)  # newer than every record: not recorded yet
+        if lost is not None and lost.trigger.is_drill is drills:
+            yield lost
         try:
             paths = _record_files(runs_dir(state_dir, task))
         except OSError:
@@ -149,7 +156,7 @@ def latest(state_dir: Path, task: str, *, drills: bool = False) -> LastRuns:
         for path in reversed(paths):
             if path.name.endswith(_SKIPPED_SUFFIX) or (_DRILL_MARK in path.name) is not drills:
                 continue
-            if (run := _read(path)) is not None:
+            if (run := _read(path)) is not None and (lost is None or run.started != lost.started):
                 yield run
 
     return last_runs(newest_first(), drills=drills)

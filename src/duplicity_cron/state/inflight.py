@@ -2,7 +2,9 @@
 step, removed once its result has been told to the observers.
 
 Such a record found by a process that holds the task's lock belongs to a run whose runner died
-(kill -9, OOM, power loss): nobody else can be running the task. It becomes a `lost` run.
+(kill -9, OOM, power loss): nobody else can be running the task. It becomes a `lost` run, recorded.
+Every reader (`status`, `healthcheck`, the metrics) sees it as lost at once when its runner is known
+to be gone (`lost_run`): a process of this host whose pid no process has any more.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from ..model import RunResult, Status, Trigger
 from .files import read_json, write_json_atomically
+from .liveness import process_alive, started_after
 
 LOST_EXIT_CODE = 1  # the real one is unknown: the runner that would have seen it is gone
 
@@ -102,3 +105,19 @@ def read(state_dir: Path, task: str) -> InFlight | None:
 def clear(state_dir: Path, task: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         path(state_dir, task).unlink()
+
+
+def runner_gone(record: InFlight) -> bool:
+    """The record's runner is known to be gone: it ran on this host and no process has its pid, or the
+    process that has it started after the run did (the pid was reused). Another host's: not known."""
+    alive = process_alive(record.pid, record.hostname)
+    if alive is None:
+        return False
+    return not alive or started_after(record.pid, record.started)
+
+
+def lost_run(state_dir: Path, task: str) -> RunResult | None:
+    """The task's run in progress as the lost run it is when its runner is known to be gone (the next
+    run of the task records it); None when there is none, or it may still be going."""
+    record = read(state_dir, task)
+    return record.lost() if record is not None and runner_gone(record) else None

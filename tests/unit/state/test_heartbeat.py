@@ -215,7 +215,7 @@ def test_writer_alive_never_signals_a_pid_that_is_no_process(
 ) -> None:
     """0 would signal our own process group, -1 every process we may signal."""
     calls: list[int] = []
-    monkeypatch.setattr(heartbeat.os, "kill", lambda pid, sig: calls.append(pid))
+    monkeypatch.setattr(os, "kill", lambda pid, sig: calls.append(pid))
     beat = Heartbeat(pid, socket.gethostname(), START, START, ())
     assert heartbeat.writer_alive(beat) is False
     assert calls == []

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import socket
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from duplicity_cron.model import LastRuns, RunResult, Status, Trigger
-from duplicity_cron.state import files, history
+from duplicity_cron.state import files, history, inflight
 
 START = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
 TASK = "nightly_db"
@@ -336,3 +338,34 @@ def test_latest_reads_backup_runs_or_drills(tmp_path: Path) -> None:
     drills = history.latest(tmp_path, TASK, drills=True)
     assert (backups.run.exit_code, backups.success.exit_code) == (1, 0)  # type: ignore[union-attr]
     assert (drills.run.exit_code, drills.success.exit_code) == (3, 2)  # type: ignore[union-attr]
+
+
+def _lost_in_progress(state: Path, started: datetime) -> RunResult:
+    """An in-progress record whose runner is gone (a waited-for child's pid), as a kill -9 leaves it."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    record = inflight.InFlight(TASK, Trigger.EXEC, started, started, child.pid, socket.gethostname(), "load")
+    inflight.write(state, record)
+    return record.lost()
+
+
+def test_a_run_whose_runner_died_is_the_newest_run_at_once(tmp_path: Path) -> None:
+    history.record(tmp_path, result(status=Status.SUCCEEDED))
+    lost = _lost_in_progress(tmp_path, START + timedelta(hours=1))
+    assert history.read_history(tmp_path, TASK).runs[-1] == lost
+    newest = history.latest(tmp_path, TASK)
+    assert newest.run == lost and newest.verdict == lost and newest.success == result(status=Status.SUCCEEDED)
+    assert history.latest(tmp_path, TASK, drills=True).run is None  # a backup's, not a drill's
+
+
+def test_a_lost_run_recorded_already_is_not_seen_twice(tmp_path: Path) -> None:
+    lost = _lost_in_progress(tmp_path, START)
+    history.record(tmp_path, lost)  # what the next run does, before it clears the record
+    assert history.read_history(tmp_path, TASK).runs == [lost]
+    assert list(history.latest(tmp_path, TASK).__dict__.values()) == [lost, lost, None]
+
+
+def test_a_run_in_progress_of_a_live_runner_is_not_a_run_yet(tmp_path: Path) -> None:
+    inflight.write(tmp_path, inflight.InFlight.begin(TASK, Trigger.EXEC, datetime.now(UTC)))
+    assert history.read_history(tmp_path, TASK).runs == []
+    assert history.latest(tmp_path, TASK) == LastRuns()

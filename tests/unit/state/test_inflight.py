@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,3 +47,38 @@ def test_a_lost_run_keeps_its_start_the_last_known_moment_and_its_step() -> None
 def test_a_run_lost_before_its_first_step_names_no_step() -> None:
     lost = InFlight.begin("db", Trigger.SCHEDULE, START).lost()
     assert lost.failed_step is None and "during step" not in lost.output_tail[0]
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has ended (and been waited for)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_whose_runner_is_gone_is_lost_at_once(tmp_path: Path) -> None:
+    record = InFlight("db", Trigger.EXEC, START, START, _gone_pid(), socket.gethostname(), "load")
+    inflight.write(tmp_path, record)
+    assert inflight.runner_gone(record)
+    assert inflight.lost_run(tmp_path, "db") == record.lost()
+
+
+def test_a_run_whose_runner_still_runs_is_not_lost(tmp_path: Path) -> None:
+    record = InFlight.begin("db", Trigger.EXEC, datetime.now(UTC))  # this process, started before it
+    inflight.write(tmp_path, record)
+    assert not inflight.runner_gone(record)
+    assert inflight.lost_run(tmp_path, "db") is None
+    assert inflight.lost_run(tmp_path, "other") is None
+
+
+def test_a_pid_taken_by_a_later_process_is_a_gone_runner() -> None:
+    """This process started after 2000: it cannot be the runner of a run that started then."""
+    reused = InFlight(
+        "db", Trigger.EXEC, datetime(2000, 1, 1, tzinfo=UTC), START, os.getpid(), socket.gethostname()
+    )
+    assert inflight.runner_gone(reused)
+
+
+def test_another_hosts_runner_is_never_taken_for_gone() -> None:
+    record = InFlight("db", Trigger.EXEC, START, START, _gone_pid(), "another-host")
+    assert not inflight.runner_gone(record)
