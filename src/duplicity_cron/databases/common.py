@@ -85,6 +85,39 @@ def dump_file(database: str) -> str:
     return f"{DATABASES_FOLDER}/{quote(database, safe='')}{DUMP_SUFFIX}"
 
 
+# --- What a dump must hold ------------------------------------------------------------------------
+
+
+def missing_data(
+    database: str, client: str, expected: Iterable[TableKey], rows: Mapping[TableKey, int | None]
+) -> str | None:
+    """The first table the server listed (`expected`: those whose data the client writes) whose data
+    section the dump's stream did not hold whole (`rows`: the counter's; None or absent), as one line;
+    None when every one was seen. A client that exits 0 with half a dump is caught here."""
+    for key in sorted(expected):
+        if rows.get(key) is None:
+            how = "is not whole (cut short, or there twice)" if key in rows else "is not in it"
+            return (
+                f"database {database!r}, table {'.'.join(key)}: the server lists it, but its data in "
+                f"{client}'s output {how}: the dump is incomplete though {client} exited 0; nothing "
+                "was backed up"
+            )
+    return None
+
+
+def ends_with(tail: bytes, trailer: str) -> bool:
+    """Whether the stream whose last bytes are `tail` holds the line that starts with `trailer`
+    there: the line its client writes last when the dump is complete."""
+    return (b"\n" + trailer.encode()) in (b"\n" + tail)
+
+
+def cut_short(database: str, client: str, trailer: str) -> str:
+    return (
+        f"database {database!r}: {client}'s output ends before its last line {trailer!r}: the dump is "
+        f"incomplete though {client} exited 0; nothing was backed up"
+    )
+
+
 # --- Restore ---------------------------------------------------------------------------------------
 
 DECOMPRESS = ("zstd", "-dc", "-q")
