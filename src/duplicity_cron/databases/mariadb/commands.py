@@ -186,6 +186,15 @@ def user_objects_sql(database: str) -> str:
     )
 
 
+def scratch_databases_sql(prefix: str) -> str:
+    """The databases whose names start with `prefix` and their comments (a drill's marker; MariaDB
+    10.5+ keeps a database's COMMENT)."""
+    return (
+        "SELECT schema_name, schema_comment FROM information_schema.schemata "
+        f"WHERE LEFT(schema_name, {len(prefix)}) = {_string(prefix)} ORDER BY 1"
+    )
+
+
 def drop_database_sql(database: str) -> str:
     return f"DROP DATABASE IF EXISTS {_identifier(database)}"
 

@@ -226,6 +226,16 @@ def count_rows_command(url: DatabaseUrl, password: str | None, database: str) ->
     return query_command(url, password, COUNT_ROWS_SQL, database)
 
 
+def scratch_databases_command(url: DatabaseUrl, password: str | None, prefix: str) -> ClientCommand:
+    """The databases whose names start with `prefix` and their comments (a drill's marker), one a line:
+    name, the FIELD separator `\\x1f`, comment."""
+    sql = (
+        "SELECT datname || chr(31) || coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+        f"WHERE left(datname, {len(prefix)}) = '{prefix.replace(chr(39), chr(39) * 2)}' ORDER BY 1"
+    )
+    return query_command(url, password, sql)
+
+
 def drop_database_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
     """DROP DATABASE, ending the sessions connected to it (PostgreSQL 13+)."""
     sql = f"DROP DATABASE IF EXISTS {identifier(database)} WITH (FORCE)"
