@@ -28,6 +28,17 @@ def serve(server: Server, setup: Callable[[Server], None] | None = None) -> Iter
         server.stop()
 
 
+DEPLOYMENT = "0123456789abcdef"  # this deployment's id, in the state folder the drills use
+ANOTHER_DEPLOYMENT = "fedcba9876543210"
+
+
+def with_deployment(tmp_path: Path) -> str:
+    """The state folder of `cli`/`daemon` (beside their work folder) holding DEPLOYMENT's id."""
+    (tmp_path / "state").mkdir(mode=0o700, exist_ok=True)
+    (tmp_path / "state" / "deployment-id").write_text(DEPLOYMENT + "\n")
+    return DEPLOYMENT
+
+
 PG_DATABASES = ("shop", "wiki")
 PG_SETUP = {
     "postgres": """

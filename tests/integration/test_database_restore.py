@@ -15,13 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from duplicity_cron.databases.common import scratch_prefix
+from duplicity_cron.databases.common import scratch_marker, scratch_prefix
 from duplicity_cron.databases.postgresql.commands import USER_OBJECTS_SQL
 
 from ..database_servers import PG_PASSWORD, Postgres
 from .backups import PASSPHRASE, places
 from .conftest import require, wait_until
-from .databases import backup, pg_fingerprint, pg_setup, pg_table_sums, serve
+from .databases import (
+    ANOTHER_DEPLOYMENT,
+    DEPLOYMENT,
+    backup,
+    pg_fingerprint,
+    pg_setup,
+    pg_table_sums,
+    serve,
+    with_deployment,
+)
 
 pytestmark = pytest.mark.slow
 PG_DATABASES = "!scratch !postgres"
@@ -136,24 +145,32 @@ def test_postgres_restore_to_url_into_a_second_server_and_at_a_time(cli, tmp_pat
 
 
 def test_postgres_drill_passes_drops_its_scratch_databases_and_a_leftover(cli, tmp_path, postgres) -> None:
+    """A drill drops its own scratch databases and a leftover of this deployment's (a killed drill),
+    each proven by its marker (the database's comment); a user's database named like a scratch one,
+    and another deployment's live scratch database, survive the drill and its cleanup."""
     pg_reset(postgres)
     # a database setting: pg_dump connects to the database again after it, which must be to the scratch one
     postgres.sql("ALTER DATABASE shop SET search_path TO sales, public")
     env = pg_env(tmp_path, postgres)
     backup(cli, "pg", env)
     shop = pg_table_sums(postgres, "shop")
-    leftover = f"{scratch_prefix('pg')}deadbeef_1_shop"
-    postgres.sql(f"CREATE DATABASE {leftover}")
+    prefix = scratch_prefix("pg", with_deployment(tmp_path))
+    leftover, keepme, theirs = f"{prefix}deadbeef_1_shop", f"{prefix}keepme", f"{prefix}0badcafe_1_shop"
+    postgres.sql(f"CREATE DATABASE {leftover}; CREATE DATABASE {keepme}; CREATE DATABASE {theirs};")
+    postgres.sql(f"COMMENT ON DATABASE {leftover} IS '{scratch_marker('pg', DEPLOYMENT)}';")
+    postgres.sql(f"COMMENT ON DATABASE {theirs} IS '{scratch_marker('pg', ANOTHER_DEPLOYMENT)}';")
     before = pg_databases(postgres)
 
     drill = cli("verify", "pg", env=env, timeout=300)
     assert drill.returncode == 0, drill.output
     assert f"dropped scratch database {leftover}, left by an earlier drill" in drill.output
+    assert f"left alone: database(s) {theirs}, {keepme}, named like this task's scratch" in drill.output
     assert "loaded database shop into dcv_pg_" in drill.output and "22,002 rows" in drill.output
     assert "every table's rows as its manifest counted" in drill.output
     assert pg_databases(postgres) == [name for name in before if name != leftover]
-    assert not [name for name in pg_databases(postgres) if name.startswith("dcv_")]
+    assert sorted(name for name in pg_databases(postgres) if name.startswith("dcv_")) == [theirs, keepme]
     assert pg_table_sums(postgres, "shop") == shop
+    postgres.sql(f"DROP DATABASE {keepme}; DROP DATABASE {theirs};")
 
 
 def test_postgres_drill_on_verify_url(cli, tmp_path, postgres) -> None:
@@ -301,7 +318,7 @@ def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
         postgres.sql(PG_SLOW, "slow")
         env = pg_env(tmp_path, postgres, DATABASES="slow")
         backup(cli, "pg", env)
-        prefix = scratch_prefix("pg")
+        prefix = scratch_prefix("pg", with_deployment(tmp_path))
 
         def scratch() -> list[str]:
             return [name for name in pg_databases(postgres) if name.startswith(prefix)]

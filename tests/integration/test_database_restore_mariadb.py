@@ -2,7 +2,8 @@
 a file:// TARGET, everything dropped (users too), restored in one command as the task's `backup` user
 (all privileges, but PROXY) and every table's checksum, every user and grant compared; the refusal
 without --drop, --drop, --database, --to-url (as root, by the socket); the PROXY grants only root may
-load left out in one warning; a drill passes, and fails when the manifest disagrees."""
+load left out in one warning; a drill passes, and fails when the manifest disagrees; a drill drops only
+the scratch databases its marker (the database's COMMENT) proves are this deployment's."""
 
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ from urllib.parse import quote
 
 import pytest
 
+from duplicity_cron.databases.common import scratch_marker, scratch_prefix
+
 from ..database_servers import MARIADB_PASSWORD, MariaDB
 from .backups import PASSPHRASE, places
 from .conftest import require
-from .databases import MARIADB_SETUP, backup, mariadb_drop_everything, mariadb_fingerprint, serve
+from .databases import (
+    ANOTHER_DEPLOYMENT,
+    DEPLOYMENT,
+    MARIADB_SETUP,
+    backup,
+    mariadb_drop_everything,
+    mariadb_fingerprint,
+    serve,
+    with_deployment,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -94,6 +106,27 @@ def test_mariadb_drill_passes_and_fails_when_the_manifest_disagrees(cli, tmp_pat
         "1 found in the restore"
     ) in failed.output
     assert my_databases(mariadb) == before
+
+
+def test_mariadb_drill_drops_only_what_its_marker_proves_is_its_own(cli, tmp_path, mariadb) -> None:
+    my_reset(mariadb)
+    env = my_env(tmp_path, mariadb, DATABASES="wiki")
+    backup(cli, "my", env)
+    prefix = scratch_prefix("my", with_deployment(tmp_path))
+    leftover, keepme, theirs = f"{prefix}deadbeef_1_wiki", f"{prefix}keepme", f"{prefix}0badcafe_1_wiki"
+    mariadb.sql(
+        f"CREATE DATABASE {leftover} COMMENT '{scratch_marker('my', DEPLOYMENT)}'; CREATE DATABASE {keepme};"
+        f"CREATE DATABASE {theirs} COMMENT '{scratch_marker('my', ANOTHER_DEPLOYMENT)}';"
+        f"CREATE TABLE {keepme}.precious (x INT); INSERT INTO {keepme}.precious VALUES (1);"
+    )
+    drill = cli("verify", "my", env=env, timeout=300)
+    assert drill.returncode == 0, drill.output
+    assert f"dropped scratch database {leftover}, left by an earlier drill" in drill.output
+    assert f"left alone: database(s) {theirs}, {keepme}, named like this task's scratch" in drill.output
+    assert "loaded database wiki into dcv_my_" in drill.output
+    assert sorted(name for name in my_databases(mariadb) if name.startswith("dcv_")) == [theirs, keepme]
+    assert mariadb.sql(f"SELECT x FROM {keepme}.precious").split() == ["1"]
+    mariadb.sql(f"DROP DATABASE {keepme}; DROP DATABASE {theirs};")
 
 
 # A user who may act as `app` (PROXY): only a user who may grant PROXY on every user (root) can load it

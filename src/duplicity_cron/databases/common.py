@@ -85,6 +85,39 @@ def dump_file(database: str) -> str:
     return f"{DATABASES_FOLDER}/{quote(database, safe='')}{DUMP_SUFFIX}"
 
 
+# --- What a dump must hold ------------------------------------------------------------------------
+
+
+def missing_data(
+    database: str, client: str, expected: Iterable[TableKey], rows: Mapping[TableKey, int | None]
+) -> str | None:
+    """The first table the server listed (`expected`: those whose data the client writes) whose data
+    section the dump's stream did not hold whole (`rows`: the counter's; None or absent), as one line;
+    None when every one was seen. A client that exits 0 with half a dump is caught here."""
+    for key in sorted(expected):
+        if rows.get(key) is None:
+            how = "is not whole (cut short, or there twice)" if key in rows else "is not in it"
+            return (
+                f"database {database!r}, table {'.'.join(key)}: the server lists it, but its data in "
+                f"{client}'s output {how}: the dump is incomplete though {client} exited 0; nothing "
+                "was backed up"
+            )
+    return None
+
+
+def ends_with(tail: bytes, trailer: str) -> bool:
+    """Whether the stream whose last bytes are `tail` holds the line that starts with `trailer`
+    there: the line its client writes last when the dump is complete."""
+    return (b"\n" + trailer.encode()) in (b"\n" + tail)
+
+
+def cut_short(database: str, client: str, trailer: str) -> str:
+    return (
+        f"database {database!r}: {client}'s output ends before its last line {trailer!r}: the dump is "
+        f"incomplete though {client} exited 0; nothing was backed up"
+    )
+
+
 # --- Restore ---------------------------------------------------------------------------------------
 
 DECOMPRESS = ("zstd", "-dc", "-q")
@@ -92,20 +125,29 @@ SCRATCH_PREFIX = "dcv_"  # the scratch databases of drills: dcv_<task>_<hash>_<t
 MAX_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1; MariaDB's limit is 64 characters
 
 
-def scratch_prefix(task_id: str) -> str:
-    """The prefix of every scratch database of a task's drills: its id (folded to `[a-z0-9_]`, cut)
-    and a hash of the exact id, so that the prefix of one task never starts another's."""
+def scratch_prefix(task_id: str, deployment: str = "") -> str:
+    """The prefix of every scratch database of a task's drills in one deployment: its id (folded to
+    `[a-z0-9_]`, cut) and a hash of the exact id and the deployment's, so that the prefix of one task
+    never starts another's, and another deployment's drills (almost always) list none of them."""
     folded = re.sub(r"[^a-z0-9]", "_", task_id.lower())[:16]
-    digest = hashlib.sha256(task_id.encode()).hexdigest()[:6]
-    return f"{SCRATCH_PREFIX}{folded}_{digest}_"
+    digest = hashlib.sha256(f"{deployment}\0{task_id}".encode() if deployment else task_id.encode())
+    return f"{SCRATCH_PREFIX}{folded}_{digest.hexdigest()[:6]}_"
 
 
-def scratch_names(task_id: str, token: str, databases: Sequence[str]) -> dict[str, str]:
+def scratch_marker(task_id: str, deployment: str) -> str:
+    """What a drill writes on each scratch database it creates (PostgreSQL: its comment; MariaDB: its
+    COMMENT) and what must be there before it, or a later drill, drops one: the deployment's id and a
+    hash of the task's. A database named like a scratch one without it is never dropped."""
+    task = hashlib.sha256(task_id.encode()).hexdigest()[:12]
+    return f"duplicity-cron drill: deployment {deployment or 'none'}, task {task}"
+
+
+def scratch_names(task_id: str, token: str, databases: Sequence[str], deployment: str = "") -> dict[str, str]:
     """A scratch name for each database, unique (its position), ASCII and within both engines' limits."""
     names = {}
     for index, database in enumerate(databases, start=1):
         folded = re.sub(r"[^a-z0-9_]", "_", database.lower())
-        names[database] = f"{scratch_prefix(task_id)}{token}_{index}_{folded}"[:MAX_NAME_BYTES]
+        names[database] = f"{scratch_prefix(task_id, deployment)}{token}_{index}_{folded}"[:MAX_NAME_BYTES]
     return names
 
 

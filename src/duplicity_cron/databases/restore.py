@@ -11,10 +11,14 @@ command line).
   exist are left as they are), and the databases: the maintenance one (`postgres`, which the clients
   connect to) alone, first, then the rest two at a time: each dropped (with `drop`), loaded (its script
   adapted to the server's version), analyzed.
-- `drill`: the scratch databases an earlier drill of the task left (killed) are dropped; each database
-  is loaded under a scratch name (no globals, no owners or privileges), every table's rows counted and
-  compared with the manifest; the scratch databases are dropped after, whatever happened.
+- `drill`: the scratch databases an earlier drill of the task in this deployment left (killed) are
+  dropped; each database is loaded under a scratch name (no globals, no owners or privileges), marked
+  as this deployment's and task's as it is created, every table's rows counted and compared with the
+  manifest; the scratch databases are dropped after, whatever happened.
 - `cleanup`: the task's scratch databases dropped (after a drill that was stopped).
+
+Nothing is dropped by its name alone: only a database whose marker (`common.scratch_marker`) is this
+deployment's and task's, checked just before (`drop_scratch`).
 
 Exit status: 0 done, 1 failed (one line starting with `error:`), 2 refused, nothing loaded.
 """
@@ -24,10 +28,11 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Collection
 
 from . import engine_for
 from .clients import each_at_once, run_client, run_pipeline
-from .common import count_problem, scratch_names, scratch_prefix
+from .common import count_problem, scratch_marker, scratch_names, scratch_prefix
 from .engine import DumpedDatabase, DumpError, Server
 from .manifest import GLOBALS_FILE, read_manifest, say, warn
 from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest
@@ -99,13 +104,29 @@ def _warnings(database: str, stderr: str) -> None:
         warn(f"database {database}: {line.strip()}")
 
 
-def drop_scratch(server: Server, task: str) -> list[str]:
-    """Drop the task's scratch databases (left by a drill that was killed); their names."""
-    prefix = scratch_prefix(task)
-    found = [name for name in server.databases() if name.startswith(prefix)]
-    for name in found:
+def drop_scratch(
+    server: Server, request: RestoreDumpRequest, names: Collection[str] | None = None
+) -> list[str]:
+    """Drop the scratch databases of this task and deployment that hold its marker (`names` only, when
+    given: a drill's own); their names. One named like them without the marker is left alone, in a
+    warning: a user's database, another deployment's, or a drill's killed before it was marked."""
+    prefix = scratch_prefix(request.task, request.deployment)
+    marker = scratch_marker(request.task, request.deployment)
+    found = {
+        name: mark
+        for name, mark in server.scratch_databases(prefix).items()
+        if names is None or name in names
+    }
+    ours = [name for name, mark in found.items() if mark == marker]
+    others = sorted(name for name, mark in found.items() if mark != marker)
+    if others:
+        warn(
+            f"left alone: database(s) {', '.join(others)}, named like this task's scratch databases but "
+            "not marked as this deployment's drill's; drop them by hand if they are leftovers"
+        )
+    for name in ours:
         server.drop(name)
-    return found
+    return ours
 
 
 def drill(request: RestoreDumpRequest, server: Server) -> None:
@@ -114,15 +135,17 @@ def drill(request: RestoreDumpRequest, server: Server) -> None:
     problem = server.dump_version_problem(client)
     if problem:
         raise DumpError(problem)
-    for name in drop_scratch(server, request.task):
+    for name in drop_scratch(server, request):
         say(f"dropped scratch database {name}, left by an earlier drill")
-    names = scratch_names(request.task, secrets.token_hex(4), [database.name for database in dumped])
+    token = secrets.token_hex(4)
+    names = scratch_names(request.task, token, [database.name for database in dumped], request.deployment)
+    marker = scratch_marker(request.task, request.deployment)
     try:
 
         def check(database: DumpedDatabase) -> str | None:
             scratch = names[database.name]
             commands = server.restore_commands(database, scratch, False)
-            transform = server.scratch_transform(database.name, scratch, client)
+            transform = server.scratch_transform(database.name, scratch, client, marker)
             run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
             found = server.count_rows(scratch, database.name)
             mismatch = count_problem(database.name, database.rows, found)
@@ -136,11 +159,10 @@ def drill(request: RestoreDumpRequest, server: Server) -> None:
 
         problems = [found for found in each_at_once(dumped, check, JOBS) if found]
     finally:
-        for scratch in names.values():
-            try:
-                server.drop(scratch)
-            except DumpError as exc:
-                warn(f"cannot drop scratch database {scratch}: {exc}")
+        try:
+            drop_scratch(server, request, set(names.values()))
+        except DumpError as exc:
+            warn(f"cannot drop the scratch databases {', '.join(names.values())}: {exc}")
     if problems:
         raise DumpError(problems[0])
     tables = sum(len(database.rows) for database in dumped)
@@ -164,7 +186,7 @@ def main() -> int:
             elif request.mode == "drill":
                 drill(request, server)
             else:
-                for name in drop_scratch(server, request.task):
+                for name in drop_scratch(server, request):
                     say(f"dropped scratch database {name}")
     except Refused as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

@@ -76,6 +76,7 @@ class RestoreDumpRequest:
     databases: tuple[str, ...] = ()  # () is every database of the dump
     drop: bool = False
     task: str = ""  # for the scratch names of a drill
+    deployment: str = ""  # the deployment's id (hex): a drill's scratch databases are marked with it
 
     def to_env(self) -> dict[str, str]:
         data = {
@@ -96,7 +97,15 @@ class RestoreDumpRequest:
             mode=data["mode"], url=_url_from(data["url"]), password=data.get("password"),
             folder=Path(data["folder"]), databases=tuple(data.get("databases") or ()),
             drop=bool(data.get("drop")), task=data.get("task", ""),
+            deployment=_hex(data.get("deployment", "")),
         )  # fmt: skip
+
+
+def _hex(text: str) -> str:
+    """A deployment's id, which a marker quotes in SQL as it is: hex digits only, else ValueError."""
+    if not all(char in "0123456789abcdef" for char in text):
+        raise ValueError(f"not a deployment id: {text[:40]!r}")
+    return text
 
 
 def _shell(module: str) -> str:

@@ -28,6 +28,8 @@ from ..databases import password_for
 from ..databases.steps import EXIT_FAILED, RestoreDumpRequest, restore_shell
 from ..model import EXIT_TERMINATED, RunResult, Status, Task, Trigger, dumps_databases
 from ..state import history
+from ..state.deployment import deployment_id
+from ..state.files import Damaged
 from ..targets.duplicity import Command, restore_command, verify_command
 from ..targets.verification import (
     check_counts,
@@ -139,11 +141,19 @@ class _Drill:
         if self.task.verify_url is not None:
             url = self.task.verify_url
             password = password_for(url, password, self.context.env)
-        request = RestoreDumpRequest("drill", url, password, self.scratch, task=self.task.id)
+        try:  # the scratch databases are marked as this deployment's: the id kept in the state folder
+            deployment = deployment_id(self.context.state_dir)
+        except (OSError, Damaged) as exc:
+            return self._failed("databases", 1, f"cannot keep the deployment's id: {exc}")
+        request = RestoreDumpRequest(
+            "drill", url, password, self.scratch, task=self.task.id, deployment=deployment
+        )
         lines: list[str] = []
         outcome = self._step("databases", restore_shell(), request.to_env(), lines)
         if outcome.timed_out or outcome.interrupted or outcome.exit_code not in (0, EXIT_FAILED):
-            cleanup = RestoreDumpRequest("cleanup", url, password, self.scratch, task=self.task.id)
+            cleanup = RestoreDumpRequest(
+                "cleanup", url, password, self.scratch, task=self.task.id, deployment=deployment
+            )
             self._step("databases", restore_shell(), cleanup.to_env(), [], stop_on_interrupt=False)
         if outcome.exit_code == 0 and not outcome.interrupted:
             return SUCCEEDED

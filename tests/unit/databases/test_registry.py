@@ -66,11 +66,17 @@ def test_a_dump_request_goes_through_the_environment_with_its_password_once() ->
 
 
 def test_a_restore_request_goes_through_the_environment_the_same_way(tmp_path: Path) -> None:
-    request = RestoreDumpRequest("drill", parse_database_url(PG), "Pw-2", tmp_path, ("a",), True, "db")
+    request = RestoreDumpRequest(
+        "drill", parse_database_url(PG), "Pw-2", tmp_path, ("a",), True, "db", "0a1b"
+    )
     env = request.to_env()
     assert list(env) == [RESTORE_VARIABLE] and "Url-Secret" not in env[RESTORE_VARIABLE]
     back = RestoreDumpRequest.from_env(env)
     unsaid = replace(request.url, password=None)
-    assert back == RestoreDumpRequest("drill", unsaid, "Pw-2", tmp_path, ("a",), True, "db")
+    assert back == RestoreDumpRequest("drill", unsaid, "Pw-2", tmp_path, ("a",), True, "db", "0a1b")
     assert "Pw-2" not in repr(request)
     assert restore_shell().endswith("-m duplicity_cron.databases.restore")
+    # the deployment's id is quoted in the drill's SQL as it is: anything but hex is refused
+    damaged = env[RESTORE_VARIABLE].replace('"0a1b"', '"x\'; DROP DATABASE shop; --"')
+    with pytest.raises(ValueError, match="not a deployment id"):
+        RestoreDumpRequest.from_env({RESTORE_VARIABLE: damaged})

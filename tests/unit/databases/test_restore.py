@@ -3,10 +3,20 @@ restore command lines of both engines (the same shape)."""
 
 from __future__ import annotations
 
+from hashlib import sha256
+
 from duplicity_cron.databases import parse_database_url
-from duplicity_cron.databases.common import count_problem, dump_version_problem, scratch_names, scratch_prefix
+from duplicity_cron.databases.common import (
+    count_problem,
+    dump_version_problem,
+    scratch_marker,
+    scratch_names,
+    scratch_prefix,
+)
 from duplicity_cron.databases.mariadb import commands as mariadb
 from duplicity_cron.databases.postgresql import commands as postgresql
+from duplicity_cron.databases.restore import drop_scratch
+from duplicity_cron.databases.steps import RestoreDumpRequest
 
 
 def test_scratch_names_are_unique_ascii_short_and_start_with_the_tasks_prefix() -> None:
@@ -98,3 +108,52 @@ def test_mariadb_restore_commands() -> None:
         and commands.analyze.argv[-1] == "ANALYZE TABLE `shop`.`a``b`, `shop`.`c`"
     )
     assert mariadb.restore_commands("/o", "/f", "shop").analyze is None  # no tables, nothing to analyze
+
+
+def test_a_deployments_prefix_and_marker_are_its_own() -> None:
+    assert scratch_prefix("db", "0123456789abcdef") != scratch_prefix("db", "fedcba9876543210")
+    assert scratch_prefix("db", "0123456789abcdef").startswith("dcv_db_")
+    assert scratch_marker("db", "0123456789abcdef") == (
+        f"duplicity-cron drill: deployment 0123456789abcdef, task {sha256(b'db').hexdigest()[:12]}"
+    )
+    assert scratch_marker("db", "0123456789abcdef") != scratch_marker("db2", "0123456789abcdef")
+    names = scratch_names("db", "0a1b2c3d", ["shop"], "0123456789abcdef")
+    assert names["shop"] == f"{scratch_prefix('db', '0123456789abcdef')}0a1b2c3d_1_shop"
+
+
+class _Server:
+    """A server's scratch databases and their markers; `drop` records what was dropped."""
+
+    def __init__(self, databases: dict[str, str]) -> None:
+        self.held, self.dropped = dict(databases), []
+
+    def scratch_databases(self, prefix: str) -> dict[str, str]:
+        return {name: mark for name, mark in self.held.items() if name.startswith(prefix)}
+
+    def drop(self, name: str) -> None:
+        self.dropped.append(name)
+        del self.held[name]
+
+
+def test_only_databases_marked_as_this_deployments_and_tasks_are_dropped(tmp_path, capsys) -> None:
+    mine = "0123456789abcdef"
+    prefix = scratch_prefix("db", mine)
+    server = _Server({
+        f"{prefix}keepme": "",  # a user's database named like a scratch one
+        f"{prefix}aa_1_shop": scratch_marker("db", "fedcba9876543210"),  # another deployment's
+        f"{prefix}bb_1_shop": scratch_marker("other", mine),  # another task's
+        f"{prefix}cc_1_shop": scratch_marker("db", mine),  # a leftover of this deployment's drill
+        f"{prefix}cc_2_wiki": scratch_marker("db", mine),
+        "shop": "",
+    })  # fmt: skip
+    request = RestoreDumpRequest("cleanup", parse_database_url("postgresql://u@h/"), None, tmp_path,
+                                 task="db", deployment=mine)  # fmt: skip
+    assert drop_scratch(server, request, {f"{prefix}cc_2_wiki", f"{prefix}keepme"}) == [f"{prefix}cc_2_wiki"]
+    assert drop_scratch(server, request) == [f"{prefix}cc_1_shop"]
+    assert sorted(server.held) == [f"{prefix}aa_1_shop", f"{prefix}bb_1_shop", f"{prefix}keepme", "shop"]
+    warning = capsys.readouterr().err.splitlines()[-1]
+    assert warning == (
+        f"warning: left alone: database(s) {prefix}aa_1_shop, {prefix}bb_1_shop, {prefix}keepme, named "
+        "like this task's scratch databases but not marked as this deployment's drill's; drop them by "
+        "hand if they are leftovers"
+    )

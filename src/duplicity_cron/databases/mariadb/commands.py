@@ -25,6 +25,12 @@ CONNECT_TIMEOUT = 10  # seconds; the URL's `connect-timeout` wins
 SAME_MAJOR = False  # compared by major.minor: 11.8 is newer than 11.4
 SYSTEM_DATABASES = ("information_schema", "performance_schema", "sys", "mysql")
 ROWS_IN_DUMP_SINCE = (10, 7)  # mariadb-dump writes one row a line (MDEV-25152): countable as it streams
+# The last line of a complete dump (`-- Dump completed on <date>`): written with `--comments`, the
+# default, which the dump's command line sets again (an option file's `skip-comments` would drop it).
+TRAILER = "-- Dump completed"
+# The engines whose tables' data mariadb-dump leaves out (mysqldump.c, check_if_ignore_table): every
+# other base table has its LOCK TABLES section in the dump, an empty table's too.
+NO_DATA_ENGINES = ("MRG_MyISAM", "MRG_MYISAM", "MRG_ISAM", "FEDERATED")
 
 _LIST_DATABASES_SQL = "SHOW DATABASES"
 _BATCH = ["--batch", "--skip-column-names", "--raw"]
@@ -149,7 +155,7 @@ def dump_command(option_file: str, database: str) -> ClientCommand:
     argv = [
         CLIENT, f"--defaults-extra-file={option_file}",
         "--single-transaction", "--routines", "--events", "--triggers",
-        "--default-character-set=binary", "--databases", database,
+        "--default-character-set=binary", "--comments", "--databases", database,
     ]  # fmt: skip
     return ClientCommand(argv)
 
@@ -177,6 +183,15 @@ def user_objects_sql(database: str) -> str:
         f"SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {name}) + "
         f"(SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = {name}) + "
         f"(SELECT COUNT(*) FROM information_schema.events WHERE event_schema = {name})"
+    )
+
+
+def scratch_databases_sql(prefix: str) -> str:
+    """The databases whose names start with `prefix` and their comments (a drill's marker; MariaDB
+    10.5+ keeps a database's COMMENT)."""
+    return (
+        "SELECT schema_name, schema_comment FROM information_schema.schemata "
+        f"WHERE LEFT(schema_name, {len(prefix)}) = {_string(prefix)} ORDER BY 1"
     )
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ...model import DatabaseUrl
 from ..clients import client_version, dump_to_file, each_at_once, run_client
-from ..common import dump_file, select_databases, version_problem
-from ..engine import DumpError
+from ..common import cut_short, dump_file, ends_with, missing_data, select_databases, version_problem
+from ..engine import DumpError, TableKey
 from ..manifest import GLOBALS_FILE, DatabaseDump, ServerDump, TableInfo, say, warn
 from ..rows.insert_rows import InsertRowCounter
 from ..steps import DumpRequest
@@ -114,10 +114,32 @@ def _dump_database(
     counter = InsertRowCounter(name)
     what = f"mariadb-dump of database {name!r}"
     size = dump_to_file(my.dump_command(options, name), src / file, what, counter)
+    seen = counter.finish()
+    tables = _check(options, name, tables, seen, counter.tail)
     if rows_in_dump:
-        rows = counter.finish()
         for table in tables:
-            table.rows = rows.get((table.schema, table.name))
+            table.rows = seen.get((table.schema, table.name))
     seconds = time.monotonic() - clock
     say(f"dumped database {name}: {len(tables)} tables, {size / 1e6:.1f} MB in {seconds:.1f} s")
     return DatabaseDump(name, file, size, round(seconds, 3), tables)
+
+
+def _check(
+    options: str, name: str, tables: list[TableInfo], seen: dict[TableKey, int | None], tail: bytes
+) -> list[TableInfo]:
+    """DumpError when the dump does not hold the data of a table listed before it, or does not end as
+    a complete one does; the tables listed, but those dropped meanwhile (the listing is not the dump's
+    snapshot: they are listed again to tell, and named in a warning)."""
+    with_data = [(t.schema, t.name) for t in tables if t.engine not in my.NO_DATA_ENGINES]
+    if missing_data(name, my.CLIENT, with_data, seen) is not None:
+        still = {(t.schema, t.name) for t in _tables(options, [name])}
+        for table in tables:
+            if (table.schema, table.name) not in still:
+                warn(f"database {name!r}, table {table.name}: dropped during the dump, not in it")
+        tables = [t for t in tables if (t.schema, t.name) in still]
+        problem = missing_data(name, my.CLIENT, [key for key in with_data if key in still], seen)
+        if problem is not None:
+            raise DumpError(problem)
+    if not ends_with(tail, my.TRAILER):
+        raise DumpError(cut_short(name, my.CLIENT, my.TRAILER))
+    return tables

@@ -69,8 +69,12 @@ class MariaDBServer:
     def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
         return None  # the dump's CREATE DATABASE IF NOT EXISTS keeps a database that exists
 
-    def scratch_transform(self, database: str, scratch: str, dump_client: str) -> Transform:
-        return lambda lines: sql.my_into_scratch(lines, database, scratch)
+    def scratch_transform(self, database: str, scratch: str, dump_client: str, marker: str) -> Transform:
+        return lambda lines: sql.my_into_scratch(lines, database, scratch, marker)
+
+    def scratch_databases(self, prefix: str) -> dict[str, str]:
+        output = self._query(my.scratch_databases_sql(prefix), "listing the scratch databases")
+        return dict(line.partition("\t")[::2] for line in lines_of(output))
 
     def count_rows(self, into: str, database: str) -> dict[TableKey, int]:
         tables = [

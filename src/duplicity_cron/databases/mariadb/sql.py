@@ -73,12 +73,21 @@ def my_without_proxy(text: str) -> tuple[str, list[str]]:
     return "".join(lines), left_out
 
 
-def my_into_scratch(lines: Iterable[str], database: str, scratch: str) -> Iterator[str]:
+_MY_CREATE_DATABASE = re.compile(r"^(CREATE DATABASE .*?)(?: COMMENT '(?:[^'\\]|\\.|'')*')?;\n?$")
+
+
+def my_into_scratch(lines: Iterable[str], database: str, scratch: str, marker: str = "") -> Iterator[str]:
     """A `mariadb-dump --databases` script that creates, uses and alters `scratch` instead of its
-    database (its CREATE DATABASE, USE and the ALTER DATABASE around routines name it)."""
+    database (its CREATE DATABASE, USE and the ALTER DATABASE around routines name it); `scratch` is
+    created with the COMMENT `marker` (MariaDB 10.5+; the database's own comment left out), in the one
+    statement that creates it."""
     old, new = my_identifier(database), my_identifier(scratch)
     for line in lines:
-        if line.startswith(("CREATE DATABASE ", "USE ")) or "ALTER DATABASE " + old in line:
+        created = _MY_CREATE_DATABASE.match(line) if marker else None
+        if created:
+            comment = marker.replace("\\", "\\\\").replace("'", "''")
+            yield f"{created[1].replace(old, new, 1)} COMMENT '{comment}';\n"
+        elif line.startswith(("CREATE DATABASE ", "USE ")) or "ALTER DATABASE " + old in line:
             yield line.replace(old, new, 1)
         else:
             yield line

@@ -39,13 +39,20 @@ WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'informat
 ORDER BY 1, 2;
 """
 
-# Every table of the snapshot with its kind and size, for the manifest (the rows: `rows.copy_rows`).
-TABLES_SQL = """SELECT n.nspname, c.relname, c.relkind, pg_total_relation_size(c.oid)
+# Every table of the snapshot with its kind and size, for the manifest (the rows: `rows.copy_rows`),
+# and whether pg_dump writes its data (pg_dump.c, makeTableDataInfo and the extensions' config tables):
+# a plain table's, but an extension's own table (unless it is one of the extension's config tables),
+# and an unlogged table's on a standby (pg_dump leaves those out there).
+TABLES_SQL = """SELECT n.nspname, c.relname, c.relkind, pg_total_relation_size(c.oid),
+ c.relkind = 'r' AND NOT (c.relpersistence = 'u' AND pg_is_in_recovery())
+ AND (NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+  AND d.deptype = 'e') OR EXISTS (SELECT FROM pg_extension x WHERE c.oid = ANY (x.extconfig)))
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
 ORDER BY 1, 2;
 """
+TRAILER = "-- PostgreSQL database dump complete"  # pg_dump's plain format ends with it, always
 PLAIN_TABLE = "r"  # the kind whose rows are in the dump's COPY blocks (a partitioned table's are its
 # partitions', a materialized view's are computed again by the restore)
 
@@ -217,6 +224,16 @@ def load_command(url: DatabaseUrl, password: str | None, database: str | None = 
 def count_rows_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
     """COUNT_ROWS_SQL in `database` (schema, table, rows, size; separated by `separator`)."""
     return query_command(url, password, COUNT_ROWS_SQL, database)
+
+
+def scratch_databases_command(url: DatabaseUrl, password: str | None, prefix: str) -> ClientCommand:
+    """The databases whose names start with `prefix` and their comments (a drill's marker), one a line:
+    name, the FIELD separator `\\x1f`, comment."""
+    sql = (
+        "SELECT datname || chr(31) || coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+        f"WHERE left(datname, {len(prefix)}) = '{prefix.replace(chr(39), chr(39) * 2)}' ORDER BY 1"
+    )
+    return query_command(url, password, sql)
 
 
 def drop_database_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:

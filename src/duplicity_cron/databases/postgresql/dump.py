@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from ..clients import client_version, dump_to_file, each_at_once, error_line, run_client, start
-from ..common import dump_file, select_databases, version_problem
+from ..common import cut_short, dump_file, ends_with, missing_data, select_databases, version_problem
 from ..engine import ClientCommand, DumpError, TableKey
 from ..manifest import GLOBALS_FILE, DatabaseDump, ServerDump, TableInfo, say
 from ..rows.copy_rows import CopyRowCounter, LineCounter
@@ -98,7 +98,7 @@ def _dump_database(request: DumpRequest, name: str, src: Path, split_bytes: int 
             session.stdin.flush()
             file = dump_file(name)
             try:
-                size, rows = _dump(request, name, snapshot, table, src / file)
+                size, rows, complete = _dump(request, name, snapshot, table, src / file)
             except DumpError:
                 if session.poll() not in (None, 0):
                     raise DumpError(f"database {name!r}: {_session_error(session, session_err)}") from None
@@ -114,7 +114,12 @@ def _dump_database(request: DumpRequest, name: str, src: Path, split_bytes: int 
             if session.poll() is None:
                 session.kill()
                 session.wait()
-    tables = [_table(line, rows) for line in listing.splitlines() if line.strip()]
+    listed = [line.split(FIELD_SEPARATOR) for line in listing.splitlines() if line.strip()]
+    tables = [_table(fields, rows) for fields in listed]
+    with_data = [(schema, relation) for schema, relation, *_rest, data in listed if data == "t"]
+    problem = missing_data(name, pg.CLIENT, with_data, rows)
+    if problem or not complete:
+        raise DumpError(problem or cut_short(name, pg.CLIENT, pg.TRAILER))
     seconds = time.monotonic() - clock
     split = f", {table.schema}.{table.name} read in {parts.PARTS} parts" if table else ""
     say(f"dumped database {name}: {len(tables)} tables{split}, {size / 1e6:.1f} MB in {seconds:.1f} s")
@@ -135,14 +140,15 @@ def _ask(session: subprocess.Popen[bytes], stderr_file: IO[bytes], name: str, sq
 
 def _dump(
     request: DumpRequest, name: str, snapshot: str, table: parts.SplitTable | None, path: Path
-) -> tuple[int, dict[TableKey, int | None]]:
-    """The database's file from `snapshot` and its size, with each table's rows counted in it."""
+) -> tuple[int, dict[TableKey, int | None], bool]:
+    """The database's file from `snapshot` and its size, with each table's rows counted in it, and
+    whether pg_dump's output ended as a complete dump does (pg.TRAILER)."""
     if table is not None:
         return dump_in_parts(request, name, snapshot, table, path)
     counter = CopyRowCounter()
     command = pg.dump_command(request.url, request.password, name, snapshot)
     size = dump_to_file(command, path, f"pg_dump of database {name!r}", counter)
-    return size, counter.finish()
+    return size, counter.finish(), ends_with(counter.tail, pg.TRAILER)
 
 
 def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> str:
@@ -151,10 +157,10 @@ def _session_error(session: subprocess.Popen[bytes], stderr_file: IO[bytes]) -> 
     return error_line(stderr_file.read().decode(errors="replace"))
 
 
-def _table(line: str, rows: dict[TableKey, int | None]) -> TableInfo:
+def _table(fields: list[str], rows: dict[TableKey, int | None]) -> TableInfo:
     """A line of TABLES_SQL, with the rows the dump's COPY block of it held (None for the kinds that
     have none, and for a table whose data pg_dump leaves out, such as an extension's)."""
-    schema, table, kind, size = line.split(FIELD_SEPARATOR)
+    schema, table, kind, size, _data = fields
     counted = rows.get((schema, table)) if kind == pg.PLAIN_TABLE else None
     return TableInfo(schema, table, counted, int(size))
 
@@ -195,8 +201,9 @@ def pieces(request: DumpRequest, name: str, snapshot: str, table: parts.SplitTab
 
 def dump_in_parts(
     request: DumpRequest, name: str, snapshot: str, table: parts.SplitTable, path: Path
-) -> tuple[int, dict[TableKey, int | None]]:
-    """The database's file at `path` and its size, with the rows of every table counted in it."""
+) -> tuple[int, dict[TableKey, int | None], bool]:
+    """The database's file at `path` and its size, with the rows of every table counted in it, and
+    whether each pg_dump's output ended as a complete one does (the parts' psql: its exit status)."""
     work = pieces(request, name, snapshot, table)
     files = [path.with_name(f"{path.name}.{index}") for index in range(len(work))]
 
@@ -214,10 +221,12 @@ def dump_in_parts(
         for file in files:
             file.unlink(missing_ok=True)
     rows: dict[TableKey, int | None] = {}
+    complete = True
     for piece in work:
         if isinstance(piece.counter, LineCounter):
             key = (table.schema, table.name)
             rows[key] = (rows.get(key) or 0) + piece.counter.lines
         else:
             rows.update(piece.counter.finish())
-    return path.stat().st_size, rows
+            complete = complete and ends_with(piece.counter.tail, pg.TRAILER)
+    return path.stat().st_size, rows, complete

@@ -70,9 +70,14 @@ class PostgresServer:
         major = self.major()
         return lambda lines: sql.pg_for_server(lines, major, create)
 
-    def scratch_transform(self, database: str, scratch: str, dump_client: str) -> Transform:
+    def scratch_transform(self, database: str, scratch: str, dump_client: str, marker: str) -> Transform:
         major = self.major()
-        return lambda lines: sql.pg_into_scratch(sql.pg_for_server(lines, major), scratch)
+        return lambda lines: sql.pg_into_scratch(sql.pg_for_server(lines, major), scratch, marker)
+
+    def scratch_databases(self, prefix: str) -> dict[str, str]:
+        command = pg.scratch_databases_command(self.url, self.password, prefix)
+        output = run_client(command, "listing the scratch databases")
+        return dict(line.partition(FIELD_SEPARATOR)[::2] for line in lines_of(output))
 
     def count_rows(self, into: str, database: str) -> dict[TableKey, int]:
         command = pg.count_rows_command(self.url, self.password, into)

@@ -94,17 +94,20 @@ def pg_for_server(lines: Iterable[str], major: int, create: bool = True) -> Iter
             yield line
 
 
-def pg_into_scratch(lines: Iterable[str], scratch: str) -> Iterator[str]:
+def pg_into_scratch(lines: Iterable[str], scratch: str, marker: str = "") -> Iterator[str]:
     """A `pg_dump --create` script that creates and fills `scratch` (a plain lower-case name) instead
-    of its database, leaving out owners, privileges and the database's properties. Every `\\connect`
-    outside the data is to the dump's database (pg_dump connects again after the database's settings,
-    `ALTER DATABASE ... SET`): each goes to `scratch`."""
+    of its database, marked by its comment `marker` right after it is created, leaving out owners,
+    privileges and the database's properties (its own comment among them). Every `\\connect` outside
+    the data is to the dump's database (pg_dump connects again after the database's settings, `ALTER
+    DATABASE ... SET`): each goes to `scratch`."""
     header = True
     for line, bare in _pg_script(lines):
         if bare is None:
             yield line
         elif header and (created := _PG_CREATE_DATABASE.match(bare)):
             yield f"CREATE DATABASE {scratch}{created[2] or ''};\n"
+            if marker:
+                yield f"COMMENT ON DATABASE {scratch} IS '{marker.replace(chr(39), chr(39) * 2)}';\n"
         elif bare.startswith("\\connect "):
             header = False
             yield f"\\connect {scratch}\n"

@@ -24,7 +24,8 @@ from .dump_rows import SectionRowCounter, TableKey
 __all__ = ["CopyRowCounter", "LineCounter", "TableKey", "copy_table"]
 
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|[^\s."]+)'
-_HEADER = re.compile(rf"^COPY ({_IDENTIFIER})\.({_IDENTIFIER})(?: \(.*\))? FROM stdin;$")
+# a table without columns: `COPY public.t  FROM stdin;` (pg_dump's empty column list, two spaces)
+_HEADER = re.compile(rf"^COPY ({_IDENTIFIER})\.({_IDENTIFIER})(?: \(.*\)| )? FROM stdin;$")
 
 
 def _unquote(identifier: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from .byte_search import count, find
 
 TableKey = tuple[str, str]  # (schema, table)
+TAIL_BYTES = 512  # the stream's last bytes kept (`tail`): a client's last line is in them
 
 
 class SectionRowCounter:
@@ -38,6 +39,7 @@ class SectionRowCounter:
         self._line: bytes | None = b""  # between sections: the current line while it may be a START line
         self._head: bytes | None = None  # inside: the current line while it may be the END line
         self.ends: list[int] = []  # offsets in the last piece fed just after a section's END line
+        self.tail = b""  # the stream's last TAIL_BYTES bytes: whether the client ended it (`common`)
 
     def _section(self, line: bytes) -> TableKey | None:
         raise NotImplementedError
@@ -47,6 +49,8 @@ class SectionRowCounter:
         end = len(data) if size is None else size
         position = 0
         self.ends = []
+        if end:
+            self.tail = (self.tail + bytes(data[max(0, end - TAIL_BYTES) : end]))[-TAIL_BYTES:]
         while position < end:
             if self._table is not None:
                 position = self._inside(data, position, end)

@@ -33,6 +33,7 @@ def test_the_dump_is_one_snapshot_with_routines_events_triggers() -> None:
     dump = my.dump_command("/f.cnf", "shop")
     assert {"--single-transaction", "--routines", "--events", "--triggers"} <= set(dump.argv)
     assert dump.argv[-2:] == ["--databases", "shop"]
+    assert "--comments" in dump.argv  # its last line, `-- Dump completed`, whatever an option file says
     assert my.globals_command("/f.cnf").argv[2:] == ["--system=users", "--insert-ignore"]
 
 

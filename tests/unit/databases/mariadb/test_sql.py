@@ -80,3 +80,18 @@ def test_my_can_grant_proxy_reads_show_grants() -> None:
     assert my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'admin'@'%' WITH GRANT OPTION\n")
     assert not my_can_grant_proxy("GRANT PROXY ON 'app'@'%' TO 'px'@'%' WITH GRANT OPTION\n")
     assert not my_can_grant_proxy("GRANT PROXY ON ''@'%' TO 'px'@'%'\n")
+
+
+def test_my_into_scratch_creates_the_scratch_database_with_the_drills_marker_as_its_comment() -> None:
+    dump = [
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 */ "
+        "COMMENT 'the shop''s \\\\ own; COMMENT ''x'' ';\n",
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop`;\n",
+        "USE `shop`;\n",
+    ]
+    assert list(my_into_scratch(dump, "shop", "dcv_x", "duplicity-cron drill: it's")) == [
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `dcv_x` /*!40100 DEFAULT CHARACTER SET utf8mb4 */ "
+        "COMMENT 'duplicity-cron drill: it''s';\n",
+        "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `dcv_x` COMMENT 'duplicity-cron drill: it''s';\n",
+        "USE `dcv_x`;\n",
+    ]

@@ -147,3 +147,10 @@ def test_pg_into_scratch_sends_every_connect_to_the_scratch_database() -> None:
     header = lines[: lines.index(PG18_LINES[DATA])]
     assert not [line for line in header if "shop" in line and "dcv" not in line]
     assert lines[lines.index(PG18_LINES[DATA]) :] == PG18_LINES[DATA:]
+
+
+def test_pg_into_scratch_marks_the_scratch_database_right_after_creating_it() -> None:
+    lines = list(pg_into_scratch(PG_DUMP.splitlines(keepends=True), "dcv_x", "duplicity-cron drill: it's"))
+    created = next(index for index, line in enumerate(lines) if line.startswith("CREATE DATABASE dcv_x"))
+    assert lines[created + 1] == "COMMENT ON DATABASE dcv_x IS 'duplicity-cron drill: it''s';\n"
+    assert sum(line.startswith("COMMENT ON DATABASE") for line in lines) == 1  # the dump's own left out

@@ -15,6 +15,7 @@ DUMP = (
     b"a\tb\n"
     b"\\.\n"
     b"COPY public.nocolumns FROM stdin;\n\n\n\\.\n"
+    b"COPY public.bare  FROM stdin;\n\n\\.\n"  # pg_dump's own line for a table without columns
     b"SELECT pg_catalog.setval('public.items_id_seq', 3, true);\n"
 )
 EXPECTED = {
@@ -22,6 +23,7 @@ EXPECTED = {
     ("public", "empty"): 0,
     ('Odd "Schema"', "ta ble.x"): 1,
     ("public", "nocolumns"): 2,
+    ("public", "bare"): 1,
 }
 
 
@@ -91,3 +93,12 @@ def test_a_block_right_after_a_line_that_cannot_start_one_is_counted(size):
     for start in range(0, len(dump), size):
         counter.feed(dump[start : start + size])
     assert counter.finish() == {("public", "a"): 1, ("public", "b"): 2}
+
+
+@pytest.mark.parametrize("size", [1, 7, 600, len(DUMP)])
+def test_the_streams_last_bytes_are_kept_whatever_the_pieces(size):
+    counter = CopyRowCounter()
+    stream = DUMP * 10
+    for start in range(0, len(stream), size):
+        counter.feed(stream[start : start + size])
+    assert counter.tail == stream[-512:]
