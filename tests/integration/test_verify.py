@@ -96,7 +96,7 @@ def test_verify_passes_after_backups_and_is_recorded_as_a_verify_run(cli, copy, 
     [
         ("delete", "the restore of the latest backup failed: volume 2 of the backup is missing", 1),
         ("flip", "a volume is damaged: its hash does not match the manifest (duplicity-full.", 21),
-        ("passphrase", "the backup cannot be decrypted: wrong PASSPHRASE (or key) (exit code 31)", 31),
+        ("passphrase", "the backup cannot be decrypted: wrong PASSPHRASE (or private key)", 31),
     ],
 )  # fmt: skip
 def test_a_damaged_target_fails_the_drill_with_its_reason(cli, copy, tmp_path, damage, reason, exit_code):

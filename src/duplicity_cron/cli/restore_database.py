@@ -87,7 +87,7 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
         os.chmod(folder, 0o700)
         # no progress lines: the databases' load says what it does
         context = replace(RunContext.of(config, env, log), progress_interval=0)
-        outcome = restore_backup(task, RestoreRequest(folder, when, load=load), context)
+        outcome = restore_backup(task, RestoreRequest(folder, when, load=load, fresh=True), context)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if outcome.code == 0:
@@ -96,6 +96,11 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
     if outcome.step == LOAD_STEP and outcome.code == EXIT_REFUSED:
         log.event("nothing was restored", task=task.id, level="error")
         return EXIT_USAGE
-    which = "loading the dump" if outcome.step == LOAD_STEP else "duplicity"
-    log.event(f"restore failed: {which} exited with code {outcome.code}", task=task.id, level="error")
-    return EXIT_FAILED
+    if outcome.step == LOAD_STEP:
+        log.event(
+            f"restore failed: loading the dump exited with code {outcome.code}", task=task.id, level="error"
+        )
+        return EXIT_FAILED
+    refused = outcome.code == EXIT_REFUSED  # the same code for duplicity's step: a --time before the first
+    log.event(f"restore {'refused' if refused else 'failed'}: {outcome.line}", task=task.id, level="error")
+    return EXIT_USAGE if refused else EXIT_FAILED

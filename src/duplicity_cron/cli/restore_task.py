@@ -3,15 +3,15 @@ the latest or the one at a point in time, into a fresh folder under the work fol
 whose EXTRACT is the built-in dump loads it into the server instead, unless `--to` or `--path` asks
 for the files (`--database`, `--to-url`, `--drop`: see `cli.restore_database`).
 
-Exit codes: 0 restored (the folder's path is the last line), 1 duplicity failed (its message is in
-the output), 2 a usage error (nothing was run).
+Exit codes: 0 restored (the folder's path is the last line), 1 the restore failed (one line says why:
+`targets.duplicity_errors`; duplicity's own lines are in the output above it), 2 a usage error or a
+refusal (a `--time` before the first backup, a target without backups): nothing was restored.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +20,7 @@ from ..config.encryption import restore_key_problem
 from ..model import Task, dumps_databases
 from ..runner.context import RunContext
 from ..runner.folders import is_empty_folder
-from ..runner.restore_backup import RestoreRequest, restore_backup
+from ..runner.restore_backup import EXIT_REFUSED, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, defined_tasks, parse, parser
 from .restore_database import RESTORES_FOLDER, fresh_folder, restore_databases
 
@@ -113,12 +113,14 @@ def main(args: list[str], loaded: Loaded) -> int:
     )
     terminal = sys.stderr if sys.stderr.isatty() else None  # a live bar instead of progress lines
     context = RunContext.of(config, loaded.environment.values, log, terminal=terminal)
-    code = restore_backup(task, RestoreRequest(destination, when, path, options.force), context).code
-    if code != 0:
-        if fresh:
-            shutil.rmtree(destination, ignore_errors=True)
-        log.event(f"restore failed: duplicity exited with code {code}", task=task.id, level="error")
-        return EXIT_FAILED
+    request = RestoreRequest(destination, when, path, options.force, fresh=fresh)
+    outcome = restore_backup(task, request, context)
+    if outcome.code != 0:
+        refused = outcome.code == EXIT_REFUSED
+        log.event(
+            f"restore {'refused' if refused else 'failed'}: {outcome.line}", task=task.id, level="error"
+        )
+        return EXIT_USAGE if refused else EXIT_FAILED
     log.event(f"restored into {destination}", task=task.id, event="restored", path=str(destination))
     if config.log_format == "text":
         print(destination)  # alone on the last line, for scripts

@@ -34,6 +34,7 @@ DEFAULT_WORK_DIR = "/workdir"
 DEFAULT_STATE_DIR = "/var/lib/duplicity-cron"
 DEFAULT_STOP_GRACE = 8.0
 DEFAULT_PROGRESS_INTERVAL = 60.0
+DEFAULT_RESTORE_TIMEOUT = 12 * 3600.0  # a TB at duplicity's 104 MB/s restore is under 3 h (Benchmarks)
 CONF_PREFIX = "CONF_"
 
 
@@ -56,6 +57,7 @@ class Config:
     # a dry backup over all of SOURCE (dup_main.full_backup/incremental_backup): 1.37x the wall time of
     # a 1 GB backup, measured (README, Benchmarks). Restores and drills have no such pass.
     backup_progress_interval: float = 0.0
+    restore_timeout: float = DEFAULT_RESTORE_TIMEOUT  # `restore TASK`, and drills without TIMEOUT
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -159,6 +161,14 @@ SETTINGS: tuple[Setting, ...] = (
         f"`{DEFAULT_PROGRESS_INTERVAL:g}s`",
         "a progress line this often during `restore TASK` and drills (a bar on a terminal), and during "
         "built-in backups only when set (duplicity's progress reads SOURCE twice); `0`: off",
+    ),
+    Setting(
+        "CONF_RESTORE_TIMEOUT",
+        "restore_timeout",
+        parse_wait,
+        f"`{DEFAULT_RESTORE_TIMEOUT / 3600:g}h`",
+        "how long `restore TASK` may take, and a drill of a task without TIMEOUT; then it is stopped "
+        f"and what it made removed (at most `{MAX_WAIT // DAY}d`)",
     ),
 )
 

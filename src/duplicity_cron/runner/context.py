@@ -40,6 +40,7 @@ class RunContext:
     backup_progress_interval: float = 0.0  # a backup's progress line every so many seconds; 0: none
     progress_interval: float = 0.0  # the same for restores and drills
     terminal: TextIO | None = None  # a live progress bar there instead of progress lines
+    restore_timeout: float = 12 * 3600.0  # CONF_RESTORE_TIMEOUT: `restore TASK`, drills without TIMEOUT
 
     @classmethod
     def of(
@@ -60,6 +61,7 @@ class RunContext:
             backup_progress_interval=config.backup_progress_interval,
             progress_interval=config.progress_interval,
             terminal=terminal,
+            restore_timeout=config.restore_timeout,
         )
 
     def task_folder(self, task_id: str) -> Path:

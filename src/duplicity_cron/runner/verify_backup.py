@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -79,7 +80,9 @@ class _Drill:
         self.keyring: dict[str, str] = {"GNUPGHOME": str(self.gnupg)}  # and PASSPHRASE, see prepare_keyring
         self.scratch = scratch_folder(self.context, self.task.id)
         self.archive = self.context.archive_path(self.task)
-        self.deadline = run.deadline()
+        # TIMEOUT, else CONF_RESTORE_TIMEOUT: a drill is always bounded (duplicity hangs on a full disk)
+        self.limit = self.task.timeout or self.context.restore_timeout
+        self.deadline = time.monotonic() + self.limit
 
     def work(self) -> RunWork:
         try:
@@ -203,7 +206,7 @@ class _Drill:
         """SUCCEEDED, or the drill's end: timed out, interrupted, or failed for `reason`."""
         if outcome.timed_out:
             code = outcome.exit_code or EXIT_TERMINATED
-            return self._failed(step, code, f"timed out after {self.task.timeout:g}s", Status.TIMED_OUT)
+            return self._failed(step, code, f"timed out after {self.limit:g}s", Status.TIMED_OUT)
         if outcome.interrupted:
             return self._failed(step, outcome.exit_code or EXIT_TERMINATED, "interrupted", Status.INTERRUPTED)
         if outcome.exit_code != 0:

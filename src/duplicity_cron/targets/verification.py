@@ -25,18 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..model import BackupStats, RunResult, Status
+from .duplicity_errors import explain
 
 # Steps after `load`: a run that failed there still made its backup.
 _AFTER_LOAD = ("retention", "succeed", "finally")
-_MISSING_VOLUME = re.compile(r"difftar volume (\d+) not found")
-_HASH_MISMATCH = re.compile(r"hash mismatch for file:?\s*(\S+)?")
 _DIFFERENCE = "Difference found:"
-# Duplicity 3.2.1's exit codes of a restore (see the notes on duplicity): what each says of the target.
-_RESTORE_CODES = {
-    31: "the backup cannot be decrypted: wrong PASSPHRASE (or key)",
-    30: "no backup found at the target (or it cannot be reached)",
-    50: "the target cannot be read (backend error)",
-}
 
 
 @dataclass(frozen=True)
@@ -112,19 +105,9 @@ def check_counts(backup: RunResult | None, restored: TreeSize) -> CountCheck:
     return CountCheck(None, f"{compared}, as the backup of {when} recorded")
 
 
-def _reason(exit_code: int, lines: Sequence[str]) -> str:
-    text = "\n".join(lines)
-    if missing := _MISSING_VOLUME.search(text):
-        return f"volume {missing[1]} of the backup is missing from the target"
-    if mismatch := _HASH_MISMATCH.search(text):
-        name = f" ({mismatch[1]})" if mismatch[1] else ""
-        return f"a volume is damaged: its hash does not match the manifest{name}"
-    return _RESTORE_CODES.get(exit_code, "duplicity could not read it")
-
-
 def restore_problem(exit_code: int, lines: Sequence[str]) -> str:
-    """Why the restore of the latest backup failed, from duplicity's exit code and lines."""
-    return f"the restore of the latest backup failed: {_reason(exit_code, lines)} (exit code {exit_code})"
+    """Why the restore of the latest backup failed (`duplicity_errors.explain`)."""
+    return f"the restore of the latest backup failed: {explain(exit_code, lines).line}"
 
 
 def verify_problem(exit_code: int, lines: Sequence[str]) -> str:
@@ -133,9 +116,9 @@ def verify_problem(exit_code: int, lines: Sequence[str]) -> str:
     if differences:
         return (
             f"duplicity verify found {len(differences)} difference(s) between the backup and its "
-            f"restore, the first: {differences[0]} (exit code {exit_code})"
+            f"restore, the first: {differences[0]} (duplicity exit code {exit_code})"
         )
-    return f"duplicity verify failed: {_reason(exit_code, lines)} (exit code {exit_code})"
+    return f"duplicity verify failed: {explain(exit_code, lines).line}"
 
 
 # A difference of owner or group alone: "File a has permissions 1000:1000 644, expected 0:0 644".

@@ -294,3 +294,10 @@ def test_progress_interval_defaults_to_a_minute_and_rejects_nonsense() -> None:
     assert parse_config({}).progress_interval == 60.0
     assert parse_config({}).backup_progress_interval == 0.0  # unset: no dry pass before each backup
     assert "CONF_PROGRESS_INTERVAL" in single_problem({"CONF_PROGRESS_INTERVAL": "often"})
+
+
+def test_restore_timeout_defaults_to_twelve_hours_and_rejects_nonsense() -> None:
+    assert parse_config({}).restore_timeout == 12 * 3600.0
+    assert parse_config({"CONF_RESTORE_TIMEOUT": "90m"}).restore_timeout == 5400.0
+    for bad in ("soon", "0", "-1h", "400d"):
+        assert "CONF_RESTORE_TIMEOUT" in single_problem({"CONF_RESTORE_TIMEOUT": bad}), bad

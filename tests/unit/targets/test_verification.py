@@ -91,17 +91,18 @@ def test_the_latest_backup_is_the_newest_run_whose_load_succeeded() -> None:
 
 def test_restore_failures_name_what_is_wrong() -> None:
     assert restore_problem(1, ["difftar volume 2 not found in backup.", "Error: 2"]) == (
-        "the restore of the latest backup failed: volume 2 of the backup is missing from the target "
-        "(exit code 1)"
+        "the restore of the latest backup failed: volume 2 of the backup is missing from the target: "
+        "restore another backup (--time) and make a new full backup (duplicity exit code 1)"
     )
     mismatch = ["Invalid data - SHA1 hash mismatch for file:", " duplicity-full.X.vol3.difftar.gpg"]
     assert restore_problem(21, mismatch) == (
         "the restore of the latest backup failed: a volume is damaged: its hash does not match the "
-        "manifest (duplicity-full.X.vol3.difftar.gpg) (exit code 21)"
+        "manifest (duplicity-full.X.vol3.difftar.gpg); restore another backup (--time) and make a new "
+        "full backup (duplicity exit code 21)"
     )
     assert "wrong PASSPHRASE" in restore_problem(31, ["gpg: decryption failed: Bad session key"])
     assert restore_problem(99, []) == (
-        "the restore of the latest backup failed: duplicity could not read it (exit code 99)"
+        "the restore of the latest backup failed: duplicity failed (duplicity exit code 99)"
     )
 
 
@@ -113,10 +114,11 @@ def test_verify_failures_count_the_differences_and_name_the_first() -> None:
     ]
     assert verify_problem(1, lines) == (
         "duplicity verify found 2 difference(s) between the backup and its restore, the first: File zero "
-        "is missing (exit code 1)"
+        "is missing (duplicity exit code 1)"
     )
     assert verify_problem(31, []) == (
-        "duplicity verify failed: the backup cannot be decrypted: wrong PASSPHRASE (or key) (exit code 31)"
+        "duplicity verify failed: the backup cannot be decrypted: wrong PASSPHRASE (or private key); set "
+        "the one it was made with (duplicity exit code 31)"
     )
 
 
