@@ -36,6 +36,10 @@ class BackupEvidence:
         self.cache: CacheBefore | None = None
         self.backup_succeeded = False
 
+    def runs_duplicity(self, step: str) -> bool:
+        """`step` is a built-in duplicity step (the backup, retention): its failure is duplicity's."""
+        return step in TARGET_STEPS and step in self.builtin
+
     def reads_statistics(self, step: str) -> bool:
         return step == "load" and self.builtin_load
 

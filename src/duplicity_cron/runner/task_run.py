@@ -4,12 +4,15 @@ through (`locked_run.run_locked`: the lock, the in-progress record, the observer
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, datetime
 
 from ..model import RunResult, Status, Task, Trigger
+from ..targets.duplicity_errors import Failure, explain
 from .backup_evidence import BackupEvidence
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .context import LockedRun, RunContext
+from .damaged_cache import set_cache_aside
 from .folders import empty_dir
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .locked_run import OutputTail, RunWork, run_locked
@@ -18,6 +21,8 @@ from .processes.step import StepOutcome
 from .progress import BackupFilter, log_reporter
 from .steps import needs_new_chain, run_steps_of
 from .whole_seconds import wait_past_previous_run
+
+FAILURE_LINES = 200  # the last lines of a built-in duplicity step kept to say why it failed
 
 
 def run_task(task: Task, context: RunContext, trigger: Trigger, cancel: Cancel | None = None) -> RunResult:
@@ -42,6 +47,7 @@ class _Run:
         new_chain = needs_new_chain(self.task, self.context)
         self.commands = run_steps_of(self.task, self.context, new_chain)
         self.evidence = BackupEvidence(self.task, self.context, full_load=new_chain)
+        self.cache_rebuilt = False  # the backup ran again once with duplicity's cache set aside
 
     def work(self) -> RunWork:
         """The work folders, the main chain, then the hooks (which run after a setup failure too), then
@@ -92,7 +98,41 @@ class _Run:
         return SUCCEEDED
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
+        """Run `step`. A built-in duplicity step that fails says why in one line (`duplicity_errors`);
+        a backup that fails on a damaged local cache runs once more with the cache set aside, which
+        duplicity rebuilds from the target."""
+        self.run.at_step(step)
+        command = self.commands[step]
+        self.evidence.step_starts(step)
+        if command.notice:
+            self.log.event(command.notice, task=self.task.id, step=step, level="warning")
+            self.tail.add(self.log.mask(command.notice))
+        lines: deque[str] = deque(maxlen=FAILURE_LINES)
+        outcome = self._run_step(step, deadline, stop_on_interrupt, lines)
+        failure = self._failure(step, outcome, lines)
+        if failure is not None and self._rebuild_cache(step, failure):
+            lines.clear()
+            outcome = self._run_step(step, deadline, stop_on_interrupt, lines)
+            failure = self._failure(step, outcome, lines)
+        if failure is not None:
+            self.log.event(failure.line, task=self.task.id, step=step, level="error")
+            self.tail.add(self.log.mask(failure.line))
+        self.evidence.step_ended(step, outcome, self._warn)
+        if outcome.timed_out:
+            self.log.event(
+                f"timed out after {self.task.timeout:g}s; the step was stopped",
+                task=self.task.id,
+                step=step,
+                level="error",
+            )
+        return outcome
+
+    def _run_step(
+        self, step: str, deadline: float | None, stop_on_interrupt: bool, lines: deque[str]
+    ) -> StepOutcome:
+        """The step's process, its output logged (a built-in duplicity step's also kept in `lines`)."""
         reads_statistics = self.evidence.reads_statistics(step)
+        keeps_lines = self.evidence.runs_duplicity(step)
         interval = self.context.backup_progress_interval
         progress = None
         if reads_statistics and interval > 0:
@@ -103,22 +143,46 @@ class _Run:
                 return  # a progress line: one log line every CONF_PROGRESS_INTERVAL instead
             if reads_statistics and stream == "stdout":
                 self.evidence.statistics.feed(text)
+            if keeps_lines:
+                lines.append(text)
             self.tail.output(step, stream, text, cut)
 
-        self.run.at_step(step)
         command = self.commands[step]
-        self.evidence.step_starts(step)
-        if command.notice:
-            self.log.event(command.notice, task=self.task.id, step=step, level="warning")
-            self.tail.add(self.log.mask(command.notice))
-        env = {**self.env, **command.env}
-        outcome = self.run.run(command.command, env, on_line, deadline, stop_on_interrupt)
-        self.evidence.step_ended(step, outcome, self._warn)
-        if outcome.timed_out:
-            self.log.event(
-                f"timed out after {self.task.timeout:g}s; the step was stopped",
-                task=self.task.id,
-                step=step,
-                level="error",
-            )
-        return outcome
+        return self.run.run(
+            command.command, {**self.env, **command.env}, on_line, deadline, stop_on_interrupt
+        )
+
+    def _failure(self, step: str, outcome: StepOutcome, lines: deque[str]) -> Failure | None:
+        """Why a built-in duplicity step failed; None when it did not, was stopped, or is the task's own."""
+        if outcome.exit_code == 0 or outcome.timed_out or outcome.interrupted:
+            return None
+        return explain(outcome.exit_code, list(lines)) if self.evidence.runs_duplicity(step) else None
+
+    def _rebuild_cache(self, step: str, failure: Failure) -> bool:
+        """Set the task's cache aside for the backup to run once more, when the failure may be the
+        cache's: with ENCRYPT_KEY, the run's keyring cannot read the target's signatures, so the backup
+        runs again as a new full chain (as a run with no cache does)."""
+        if (
+            step != "load"
+            or self.cache_rebuilt
+            or not failure.cache_may_be_damaged
+            or self.run.cancel.interrupted
+        ):
+            return False
+        self.cache_rebuilt = True
+        try:
+            aside = set_cache_aside(self.task, self.context)
+        except OSError as exc:
+            self._warn(step, f"cannot set duplicity's cache aside ({exc}); not backing up once more")
+            return False
+        message = (
+            f"{failure.line}; backing up once more with duplicity's cache rebuilt from the target "
+            f"(the old one is in {aside})"
+        )
+        self._warn(step, message)
+        self.tail.add(self.log.mask(message))
+        self.evidence.cache = None  # what the cache held before is gone: the target is listed instead
+        self.evidence.statistics = type(self.evidence.statistics)()
+        if self.task.encrypt_key is not None:
+            self.commands = run_steps_of(self.task, self.context, needs_new_chain(self.task, self.context))
+        return True

@@ -32,6 +32,7 @@ from ..state import history
 from ..state.deployment import deployment_id
 from ..state.files import Damaged
 from ..targets.duplicity import Command, restore_command, verify_command
+from ..targets.duplicity_errors import explain
 from ..targets.verification import (
     check_counts,
     latest_backup,
@@ -41,6 +42,7 @@ from ..targets.verification import (
 )
 from .chain import SUCCEEDED, ChainResult
 from .context import LockedRun, RunContext
+from .damaged_cache import set_cache_aside
 from .folders import empty_dir
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .locked_run import OutputTail, RunWork, run_locked
@@ -176,15 +178,40 @@ class _Drill:
         tolerated: Callable[[list[str]], bool] | None = None,
     ) -> ChainResult:
         """One duplicity command as step `step`; a failure ends the drill with `problem`'s reason, but
-        exit code 1 with lines that `tolerated` accepts (differences the drill cannot avoid)."""
+        exit code 1 with lines that `tolerated` accepts (differences the drill cannot avoid). A restore
+        that fails on what may be a damaged local cache runs once more with the cache set aside (duplicity
+        rebuilds it from the target), as `restore TASK` does."""
         self.run.at_step(step)
         lines: list[str] = []
         outcome = self._step(step, command.shell, {**command.env, **self.keyring}, lines)
         finished = not (outcome.timed_out or outcome.interrupted)
+        if step == "restore" and finished and outcome.exit_code != 0 and self._rebuild_cache(outcome, lines):
+            lines = []
+            outcome = self._step(step, command.shell, {**command.env, **self.keyring}, lines)
+            finished = not (outcome.timed_out or outcome.interrupted)
         if finished and outcome.exit_code == 1 and tolerated is not None and tolerated(lines):
             self._warn(step, "only owners and groups differ: a restore by a user but root cannot set them")
             return SUCCEEDED
         return self._outcome(step, outcome, problem(outcome.exit_code, lines))
+
+    def _rebuild_cache(self, outcome: StepOutcome, lines: list[str]) -> bool:
+        """Set the task's cache aside for the restore to run once more, when its failure may be the
+        cache's; the scratch folder emptied for it."""
+        failure = explain(outcome.exit_code, lines)
+        if not failure.cache_may_be_damaged or self.run.cancel.interrupted:
+            return False
+        try:
+            aside = set_cache_aside(self.task, self.context)
+            empty_dir(self.scratch)
+        except OSError as exc:
+            self._warn("restore", f"cannot set duplicity's cache aside ({exc}); not restoring once more")
+            return False
+        self._warn(
+            "restore",
+            f"{failure.line}; restoring once more with duplicity's cache rebuilt from the target "
+            f"(the old one is in {aside})",
+        )
+        return True
 
     def _step(
         self, step: str, shell: str, env: Mapping[str, str], lines: list[str], stop_on_interrupt: bool = True
