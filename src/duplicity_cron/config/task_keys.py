@@ -50,8 +50,11 @@ def _plain(parse: Callable[[str], Any]) -> KeyParser:
 
 
 def _database_names(value: str) -> tuple[str, ...]:
-    """Names separated by spaces or commas; `!name` excludes one."""
+    """Names separated by spaces or commas; `!name` excludes one. Separators alone name nothing: an
+    error, not "every database" (the default that an unset key means)."""
     names = tuple(split_urls(value))
+    if not names:
+        raise ValueError("names no database, only separators; give names or unset it to dump them all")
     for name in names:
         if name in ("!", ""):
             raise ValueError("a lone '!' names no database; write !name")
