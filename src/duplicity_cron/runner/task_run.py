@@ -4,6 +4,7 @@ through (`locked_run.run_locked`: the lock, the in-progress record, the observer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..model import RunResult, Status, Task, Trigger
@@ -16,7 +17,8 @@ from .locked_run import OutputTail, RunWork, run_locked
 from .processes.cancel import Cancel, given_or_own
 from .processes.step import StepOutcome
 from .progress import BackupFilter, log_reporter
-from .steps import needs_new_chain, run_steps_of
+from .source_guard import checked_source
+from .steps import load_step, needs_new_chain, run_steps_of
 from .whole_seconds import wait_past_previous_run
 
 
@@ -39,9 +41,9 @@ class _Run:
         self.log = run.context.log
         self.env = dict(run.context.env)  # and what the run adds (SRC, DST, RUN_STATUS...)
         self.tail = OutputTail(self.log, self.task.id)
-        new_chain = needs_new_chain(self.task, self.context)
-        self.commands = run_steps_of(self.task, self.context, new_chain)
-        self.evidence = BackupEvidence(self.task, self.context, full_load=new_chain)
+        self.new_chain = needs_new_chain(self.task, self.context)
+        self.commands = run_steps_of(self.task, self.context, self.new_chain)
+        self.evidence = BackupEvidence(self.task, self.context, full_load=self.new_chain)
 
     def work(self) -> RunWork:
         """The work folders, the main chain, then the hooks (which run after a setup failure too), then
@@ -68,6 +70,17 @@ class _Run:
         )
         # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
         return run_hooks(self.commands, self._step, outcome, self.run.deadline(), self._warn)
+
+    def _say(self, step: str) -> Callable[[str, str], None]:
+        """A line of the runner's own about `step`: logged, and a warning or error kept in the output
+        tail (the notifications carry it)."""
+
+        def say(level: str, message: str) -> None:
+            self.log.event(message, task=self.task.id, step=step, level=level)
+            if level != "info":
+                self.tail.add(self.log.mask(message))
+
+        return say
 
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
@@ -107,6 +120,11 @@ class _Run:
 
         self.run.at_step(step)
         command = self.commands[step]
+        if reads_statistics:  # the built-in backup: of SOURCE as it is now, links followed
+            source = checked_source(self.task, self.env["SRC"], self.context.state_dir, self._say(step))
+            if source is None:
+                return StepOutcome(1)  # nothing written: no target to read after the chain either
+            command = load_step(self.task, self.context, self.new_chain, source)
         self.evidence.step_starts(step)
         if command.notice:
             self.log.event(command.notice, task=self.task.id, step=step, level="warning")
