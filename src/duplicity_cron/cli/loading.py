@@ -15,8 +15,10 @@ from ..config.environment import EnvFile, Environment, layer_environment, parse_
 from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, SecretFileError
 from ..config.task_variables import task_variables
 from ..config.values import split_urls
+from ..model import builtin_steps
 from ..monitoring import notifications
 from ..runner.context import home_of
+from ..runner.source_guard import kind_problem
 from ..targets.duplicity import archive_dir
 
 
@@ -114,9 +116,21 @@ def load(env_files: Sequence[str]) -> tuple[Environment, Config]:
         problems += notifications.url_problems(name, split_urls(value))
     if config is not None:
         problems += archive_dir_problems(config, environment.values)
+        problems += source_problems(config)
     if problems or config is None:
         raise ConfigError([environment.mask(problem) for problem in problems])
     return environment, config
+
+
+def source_problems(config: Config) -> list[str]:
+    """A SOURCE of the built-in backup that exists and is no folder (links followed). A missing one is
+    no problem here: a PREPARE step may make it."""
+    found = (
+        kind_problem(task.id, task.source)
+        for task in sorted(config.tasks.values(), key=lambda t: t.id)
+        if task.source is not None and "load" in builtin_steps(task)
+    )
+    return [problem for problem in found if problem is not None]
 
 
 def archive_dir_problems(config: Config, env: Mapping[str, str]) -> list[str]:

@@ -9,6 +9,7 @@ its form.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -147,6 +148,50 @@ def parse_source(value: str) -> str:
     if not text.startswith("/"):
         raise ValueError(f"{text!r} must be an absolute path")
     return text
+
+
+def file_target_folder(url: str) -> str | None:
+    """The folder of a file:// TARGET (`par2+file://` too), percent-decoded and normalised as a path
+    (`..`, `.`, doubled slashes); None for a target of another kind."""
+    scheme, separator, rest = _without_prefix(url.strip()).partition("://")
+    if not separator or scheme.lower() != "file":
+        return None
+    return posixpath.normpath("/" + unquote(rest).lstrip("/"))
+
+
+def _holds(outer: str, inner: str) -> bool:
+    return outer == "/" or inner == outer or inner.startswith(outer + "/")
+
+
+def nesting_problem(task_id: str, target: str, source: str | None, work_dir: str) -> str | None:
+    """A file:// TARGET inside the folder it backs up makes each backup back up the earlier ones again;
+    SOURCE inside TARGET puts the data among duplicity's files (and, with the default SOURCE, the run's
+    work folder, which each run empties, in the target). Paths compared as written, normalised: links
+    are the run's to follow (`runner.source_guard`)."""
+    folder = file_target_folder(target)
+    if folder is None:
+        return None
+    prefix = f"TASK_{task_id}_"
+    if source is None:
+        source = posixpath.normpath(f"{work_dir}/{task_id}/src")
+        named = (
+            f"the run's $SRC ({source}: CONF_WORK_DIR/<id>/src, the default {prefix}SOURCE, emptied by "
+            "every run)"
+        )
+    else:
+        source = posixpath.normpath(source)
+        named = f"{prefix}SOURCE ({source})"
+    if _holds(source, folder):
+        return (
+            f"{prefix}TARGET: its folder {folder} is inside {named}: each backup would back up the "
+            "earlier ones again; choose a TARGET outside SOURCE"
+        )
+    if _holds(folder, source):
+        return (
+            f"{prefix}TARGET: its folder {folder} holds {named}: the data would lie among duplicity's "
+            "files; choose a TARGET folder apart from SOURCE"
+        )
+    return None
 
 
 def split_url_password(url: str) -> tuple[str, str | None]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import Task
 from .duplicity_options import options_problems, step_warnings, variable_warnings
-from .duplicity_values import gnupg_home_problem, passphrase_problem
+from .duplicity_values import gnupg_home_problem, nesting_problem, passphrase_problem
 from .durations import DAY, MAX_WAIT, parse_interval_or_off, parse_wait
 from .errors import ConfigError
 from .schedules import parse_timezone
@@ -228,6 +228,8 @@ def _target_problems(tasks: Mapping[str, Task], work_dir: str, env: Mapping[str,
             ):
                 if problem:
                     problems.append(f"TASK_{task.id}_TARGET: {problem}")
+            if nested := nesting_problem(task.id, task.target, task.source, work_dir):
+                problems.append(nested)
     return problems
 
 

@@ -25,14 +25,22 @@ from .duplicity_values import (
 from .durations import DAY, MAX_DURATION, MAX_WAIT, parse_duration, parse_wait
 from .encryption import parse_fingerprint, parse_private_key, parse_public_key
 from .schedules import CronSchedule, parse_timezone
-from .values import parse_notify_on, parse_ping_url, split_urls
+from .values import (
+    DEFAULT_SHRINK_LIMIT,
+    ON_SHRINK_VALUES,
+    parse_notify_on,
+    parse_on_shrink,
+    parse_ping_url,
+    parse_share,
+    split_urls,
+)
 
 TASK_PREFIX = "TASK_"
 
 # The keys that only mean something with a TARGET.
 TARGET_OPTION_KEYS = (
     "SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "ENCRYPT_KEY", "PUBLIC_KEY", "PRIVATE_KEY",
-    "VERIFY",
+    "VERIFY", "SHRINK_LIMIT", "ON_SHRINK",
 )  # fmt: skip
 # The keys that only mean something with ENCRYPT_KEY.
 ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
@@ -50,8 +58,11 @@ def _plain(parse: Callable[[str], Any]) -> KeyParser:
 
 
 def _database_names(value: str) -> tuple[str, ...]:
-    """Names separated by spaces or commas; `!name` excludes one."""
+    """Names separated by spaces or commas; `!name` excludes one. Separators alone name nothing: an
+    error, not "every database" (the default that an unset key means)."""
     names = tuple(split_urls(value))
+    if not names:
+        raise ValueError("names no database, only separators; give names or unset it to dump them all")
     for name in names:
         if name in ("!", ""):
             raise ValueError("a lone '!' names no database; write !name")
@@ -181,11 +192,29 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "SOURCE",
-        "the folder the built-in backup backs up (absolute; default `$SRC`, so what EXTRACT writes "
-        "there is backed up)",
+        "the folder the built-in backup backs up (absolute; a link to a folder is followed, anything "
+        "else but a folder fails the run; default `$SRC`, so what EXTRACT writes there is backed up)",
         "`/data`",
         field="source",
         parse=_plain(parse_source),
+    ),
+    TaskKey(
+        "SHRINK_LIMIT",
+        "before the built-in backup, SOURCE is counted: fewer entries or bytes than the last backup's by "
+        f"more than this share, or none at all, is a warning (see ON_SHRINK); 1% to 100% (default "
+        f"`{DEFAULT_SHRINK_LIMIT}%`; `100%`: only an empty SOURCE)",
+        "`50%`, `90%`",
+        field="shrink_limit",
+        parse=_plain(parse_share),
+    ),
+    TaskKey(
+        "ON_SHRINK",
+        f"`{'` or `'.join(ON_SHRINK_VALUES)}`: what a SOURCE that shrank past SHRINK_LIMIT, or is empty, "
+        "does: a warning in the log and the output tail (default), or the run fails before the backup, "
+        "nothing written",
+        "`fail`",
+        field="on_shrink",
+        parse=_plain(parse_on_shrink),
     ),
     TaskKey(
         "FULL_EVERY",

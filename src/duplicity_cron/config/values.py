@@ -1,4 +1,5 @@
-"""Parsers of single values shared by task keys and settings: URL lists, ping URLs, NOTIFY_ON, ports, paths.
+"""Parsers of single values shared by task keys and settings: URL lists, ping URLs, NOTIFY_ON, ports, paths,
+the shrink check's share and action.
 
 Each takes the variable's text and returns the value, or raises ValueError with a message that the
 caller prefixes with the variable's name.
@@ -12,6 +13,10 @@ from urllib.parse import SplitResult, urlsplit
 
 NOTIFY_ON_VALUES = ("failure", "always", "never")
 LOG_FORMATS = ("text", "json")
+# SOURCE's shrink check before the built-in backup (`targets.source_shrink`): what it does, and the
+# share of the last backup's entries or bytes SOURCE may lose before it does.
+ON_SHRINK_VALUES = ("warn", "fail")
+DEFAULT_SHRINK_LIMIT = 50  # percent
 
 
 def split_urls(value: str) -> tuple[str, ...]:
@@ -24,6 +29,22 @@ def parse_notify_on(value: str) -> str:
     if key not in NOTIFY_ON_VALUES:
         raise ValueError(f"{value!r} is not one of {', '.join(NOTIFY_ON_VALUES)}")
     return key
+
+
+def parse_on_shrink(value: str) -> str:
+    action = value.strip().lower()
+    if action not in ON_SHRINK_VALUES:
+        raise ValueError(f"{value!r} is not one of {', '.join(ON_SHRINK_VALUES)}")
+    return action
+
+
+def parse_share(value: str) -> int:
+    """A whole percentage from 1 to 100, the `%` optional: `50%`, `50`."""
+    text = value.strip()
+    number = text.removesuffix("%").strip()
+    if not number.isdigit() or not 1 <= int(number) <= 100:
+        raise ValueError(f"{text!r} is not a share from 1% to 100% (a whole number, e.g. 50%)")
+    return int(number)
 
 
 # What http.client refuses in a URL (it raises InvalidURL, and every ping of every run would fail).

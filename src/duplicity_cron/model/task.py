@@ -60,6 +60,8 @@ class Task:
     options: tuple[str, ...] = ()  # extra duplicity options, appended
     keep_full: int | None = None  # full chains to keep
     keep: str | None = None  # remove chains older than this duplicity interval
+    shrink_limit: int | None = None  # percent SOURCE may shrink by; None: the documented default
+    on_shrink: str | None = None  # "warn" or "fail"; None: warn
     # Public-key encryption (see `config.encryption`): the fingerprint, and the armored keys, kept out
     # of the repr so that no traceback or debug print shows key material.
     encrypt_key: str | None = None

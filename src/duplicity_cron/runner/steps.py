@@ -4,6 +4,7 @@ a run has is `model.builtin_steps`' to say; this module gives each its command a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..databases.steps import DumpRequest, dump_shell
@@ -43,12 +44,24 @@ def run_steps_of(task: Task, context: RunContext, new_chain: bool) -> dict[str, 
             continue
         if name == RETENTION_STEP:
             step = retention_step(task, archive=archive)
+            steps[name] = Step(step.command, {**step.env, **gnupg}, step.notice)
         else:
-            src = str(context.task_folder(task.id) / "src")
-            step = backup_step(task, src=src, archive=archive, new_chain=new_chain,
-                               progress_interval=context.backup_progress_interval)  # fmt: skip
-        steps[name] = Step(step.command, {**step.env, **gnupg}, step.notice)
+            steps[name] = load_step(task, context, new_chain)
     return steps
+
+
+def load_step(task: Task, context: RunContext, new_chain: bool, source: str | None = None) -> Step:
+    """The built-in backup of `source` (SOURCE as `runner.source_guard` resolved it; default SOURCE as
+    written, else the run's $SRC), with the run's private GNUPGHOME."""
+    src = str(context.task_folder(task.id) / "src")
+    step = backup_step(
+        replace(task, source=source) if source else task,
+        src=src,
+        archive=context.archive_path(task),
+        new_chain=new_chain,
+        progress_interval=context.backup_progress_interval,
+    )
+    return Step(step.command, {**step.env, "GNUPGHOME": str(context.gnupg_home(task.id))}, step.notice)
 
 
 def dump_step(task: Task) -> Step:

@@ -5,6 +5,7 @@ through (`locked_run.run_locked`: the lock, the in-progress record, the observer
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..model import RunResult, Status, Task, Trigger
@@ -19,7 +20,8 @@ from .locked_run import OutputTail, RunWork, run_locked
 from .processes.cancel import Cancel, given_or_own
 from .processes.step import StepOutcome
 from .progress import BackupFilter, log_reporter
-from .steps import needs_new_chain, run_steps_of
+from .source_guard import checked_source
+from .steps import load_step, needs_new_chain, run_steps_of
 from .whole_seconds import wait_past_previous_run
 
 FAILURE_LINES = 200  # the last lines of a built-in duplicity step kept to say why it failed
@@ -44,9 +46,9 @@ class _Run:
         self.log = run.context.log
         self.env = dict(run.context.env)  # and what the run adds (SRC, DST, RUN_STATUS...)
         self.tail = OutputTail(self.log, self.task.id)
-        new_chain = needs_new_chain(self.task, self.context)
-        self.commands = run_steps_of(self.task, self.context, new_chain)
-        self.evidence = BackupEvidence(self.task, self.context, full_load=new_chain)
+        self.new_chain = needs_new_chain(self.task, self.context)
+        self.commands = run_steps_of(self.task, self.context, self.new_chain)
+        self.evidence = BackupEvidence(self.task, self.context, full_load=self.new_chain)
         self.cache_rebuilt = False  # the backup ran again once with duplicity's cache set aside
 
     def work(self) -> RunWork:
@@ -75,6 +77,17 @@ class _Run:
         # The hooks get a deadline of their own, as long as TIMEOUT: the chain's may have expired already.
         return run_hooks(self.commands, self._step, outcome, self.run.deadline(), self._warn)
 
+    def _say(self, step: str) -> Callable[[str, str], None]:
+        """A line of the runner's own about `step`: logged, and a warning or error kept in the output
+        tail (the notifications carry it)."""
+
+        def say(level: str, message: str) -> None:
+            self.log.event(message, task=self.task.id, step=step, level=level)
+            if level != "info":
+                self.tail.add(self.log.mask(message))
+
+        return say
+
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
 
@@ -102,7 +115,12 @@ class _Run:
         a backup that fails on a damaged local cache runs once more with the cache set aside, which
         duplicity rebuilds from the target."""
         self.run.at_step(step)
-        command = self.commands[step]
+        command, source = self.commands[step], None
+        if self.evidence.reads_statistics(step):  # the built-in backup: SOURCE as it is now, links followed
+            source = checked_source(self.task, self.env["SRC"], self.context.state_dir, self._say(step))
+            if source is None:
+                return StepOutcome(1)  # nothing written: no target to read after the chain either
+            self.commands[step] = command = load_step(self.task, self.context, self.new_chain, source)
         self.evidence.step_starts(step)
         if command.notice:
             self.log.event(command.notice, task=self.task.id, step=step, level="warning")
@@ -110,7 +128,7 @@ class _Run:
         lines: deque[str] = deque(maxlen=FAILURE_LINES)
         outcome = self._run_step(step, deadline, stop_on_interrupt, lines)
         failure = self._failure(step, outcome, lines)
-        if failure is not None and self._rebuild_cache(step, failure):
+        if failure is not None and self._rebuild_cache(step, failure, source):
             lines.clear()
             outcome = self._run_step(step, deadline, stop_on_interrupt, lines)
             failure = self._failure(step, outcome, lines)
@@ -158,7 +176,7 @@ class _Run:
             return None
         return explain(outcome.exit_code, list(lines)) if self.evidence.runs_duplicity(step) else None
 
-    def _rebuild_cache(self, step: str, failure: Failure) -> bool:
+    def _rebuild_cache(self, step: str, failure: Failure, source: str | None) -> bool:
         """Set the task's cache aside for the backup to run once more, when the failure may be the
         cache's: with ENCRYPT_KEY, the run's keyring cannot read the target's signatures, so the backup
         runs again as a new full chain (as a run with no cache does)."""
@@ -184,5 +202,6 @@ class _Run:
         self.evidence.cache = None  # what the cache held before is gone: the target is listed instead
         self.evidence.statistics = type(self.evidence.statistics)()
         if self.task.encrypt_key is not None:
-            self.commands = run_steps_of(self.task, self.context, needs_new_chain(self.task, self.context))
+            new_chain = needs_new_chain(self.task, self.context)
+            self.commands[step] = load_step(self.task, self.context, new_chain, source)
         return True

@@ -48,6 +48,8 @@ def test_keys_are_parsed() -> None:
         ({**TARGET, "TASK_db_DATABASES": "shop"}, "TASK_db_DATABASES: only means something with"),
         ({**URL, "TASK_db_RESTORE": "1", "TASK_db_LOAD": "x"}, "is a restore task (RESTORE)"),
         ({**URL, "TASK_db_DATABASES": "shop !"}, "a lone '!'"),
+        ({**URL, "TASK_db_DATABASES": ",,"}, "TASK_db_DATABASES: names no database, only separators"),
+        ({**URL, "TASK_db_DATABASES": " , \t, "}, "TASK_db_DATABASES: names no database"),
         (
             {**TARGET, "TASK_db_VERIFY_URL": "postgresql://x@y/"},
             "TASK_db_VERIFY_URL: only means something with",
