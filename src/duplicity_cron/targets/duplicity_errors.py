@@ -100,7 +100,10 @@ def _errno(text: str, exit_code: int) -> Failure | None:
 
 
 def explain(exit_code: int, lines: Sequence[str]) -> Failure:
-    """Why duplicity exited with `exit_code` (not 0), from the lines it printed (stdout and stderr)."""
+    """Why duplicity exited with `exit_code` (not 0), from the lines it printed (stdout and stderr).
+
+    Over 60 lines for a reason: one case after another, in the order they must be recognised (gpg's
+    words before duplicity's exit codes, which several failures share)."""
     text = "\n".join(lines)
     code = _code(exit_code)
     if any(message in text for message in _GPG_WRONG_KEY) or exit_code == 31:
