@@ -128,7 +128,7 @@ def test_a_folder_restore_cannot_write_is_an_error_line_not_a_traceback(work_dir
         env=base_env(work_dir, env), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "[home] ERROR: restore failed: cannot restore: [Errno 30] Read-only file system" in result.stdout
+    assert "[home] ERROR: restore failed: [Errno 30] Read-only file system" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -77,7 +77,7 @@ def restore_backup(task: Task, request: RestoreRequest, context: RunContext) -> 
     except TaskBusy:
         return RestoreOutcome(EXIT_FAILED, line="a run of the task is going on; try again when it ends")
     except (OSError, KeyringError) as exc:  # the work folder, the keys, the destination: no traceback
-        return RestoreOutcome(EXIT_FAILED, line=f"cannot restore: {exc}")
+        return RestoreOutcome(EXIT_FAILED, line=str(exc))
     finally:
         cancel.close()
 
