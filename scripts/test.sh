@@ -2,7 +2,8 @@
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
 # (apt: gnupg, util-linux, procps, the PostgreSQL and MariaDB servers, zstd, prometheus-pushgateway;
 # pip: this package with its test extras, and duplicity; helm through scripts/install-helm.sh), runs
-# ruff and mypy, the runner's tests (tests/unit, tests/integration) and the chart's (tests/chart), then
+# ruff and mypy, the documentation's strict build (scripts/docs.sh), the runner's tests (tests/unit,
+# tests/integration) and the chart's (tests/chart), then
 # the image tests
 # (scripts/images/test.sh: container engine, images built and run, servers started by the tests).
 # Extra arguments go to the runner's pytest, e.g. `scripts/test.sh -k daemon`;
@@ -32,6 +33,7 @@ export HELM
 ruff check .
 ruff format --check .
 mypy
+bash scripts/docs.sh
 pytest tests/unit tests/integration tests/chart "$@"
 
 if [ "${SKIP_IMAGES:-}" = 1 ]; then

@@ -213,7 +213,7 @@ def test_daemon_mode_is_one_recreated_deployment_with_liveness_metrics_and_alert
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
     (rule,) = of_kind(docs, "PrometheusRule")
     rendered = {r["alert"]: r["expr"] for r in rule["spec"]["groups"][0]["rules"]}
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/how-to/monitoring.md").read_text()
     for alert, expr in rendered.items():
         assert f"- alert: {alert}" in readme and f"expr: {expr}" in readme, alert
     assert sorted(rendered) == ["BackupLastRunFailed", "BackupOverdue", "BackupSchedulerDown", "BackupTooOld"]

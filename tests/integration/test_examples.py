@@ -1,4 +1,5 @@
-"""The README's first example, run exactly as documented: back up a folder, restore it, compare."""
+"""The first example (README quick start, docs/getting-started/folder.md), run exactly as documented:
+back up a folder, restore it, compare."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The layers: a package may import its own modules and those of lower layers, never a higher or a
-sibling layer. The README's "Architecture" section draws the same picture."""
+sibling layer. docs/explanation/architecture.md draws the same picture."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The README's Architecture section matches the code: its tree names every package and module there
-is, and nothing else; its picture of the layers names every layer of `test_architecture.LAYERS`."""
+"""The Architecture page (docs/explanation/architecture.md) matches the code: its tree names every
+package and module there is, and nothing else; its picture of the layers names every layer of
+`test_architecture.LAYERS`."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from pathlib import Path
 
 from .test_architecture import LAYERS, PACKAGE
 
-README = PACKAGE.parents[1] / "README.md"
+PAGE = PACKAGE.parents[1] / "docs" / "explanation" / "architecture.md"
 TREE_START = "src/duplicity_cron/"
 
 
 def _section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n## Architecture\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+    return PAGE.read_text(encoding="utf-8")
 
 
 def _blocks() -> list[str]:

@@ -1,6 +1,9 @@
-"""The README's variable tables, rendered from the tables the parsers use (`tests` check the README)."""
+"""The docs' reference tables, rendered from the tables the parsers use (`scripts/readme_tables.py` writes
+them into the pages of `TABLE_PAGES`; a test fails while a page differs)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from ..config.settings import SETTINGS
 from ..config.task_keys import TASK_KEYS
@@ -16,3 +19,10 @@ def settings_table() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     lines += [f"| `{setting.variable}` | {setting.default} | {setting.doc} |" for setting in SETTINGS]
     return "\n".join(lines)
+
+
+# The page (relative to the repository) that shows each table: the reference, where users look it up.
+TABLE_PAGES: dict[str, Callable[[], str]] = {
+    "docs/reference/task-keys.md": task_keys_table,
+    "docs/reference/settings.md": settings_table,
+}

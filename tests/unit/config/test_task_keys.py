@@ -1,5 +1,5 @@
 """The task-key table: every key has a doc, an example and a `Task` field or a step, the parser takes
-exactly these keys, and the README's table is the one rendered from the rows."""
+exactly these keys, and the docs' reference pages show the tables rendered from the rows."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from duplicity_cron.config import parse_config
 from duplicity_cron.config.secrets import looks_secret
 from duplicity_cron.config.task_keys import KEYS, TASK_KEYS
 from duplicity_cron.model import STEPS, Task
-from duplicity_cron.views.reference import settings_table, task_keys_table
+from duplicity_cron.views.reference import TABLE_PAGES, settings_table, task_keys_table
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+ROOT = Path(__file__).resolve().parents[3]
 TASK_FIELDS = {field.name for field in dataclasses.fields(Task)}
 
 
@@ -64,9 +64,13 @@ def test_a_value_of_every_key_parses() -> None:
     assert task.schedule.timezone is not UTC
 
 
-@pytest.mark.parametrize("render", [task_keys_table, settings_table], ids=["task keys", "settings"])
-def test_the_readme_shows_the_table_rendered_from_the_rows(render) -> None:
-    table = render()
-    assert table in README.read_text(encoding="utf-8"), (
-        f"README.md does not contain the table; run `python scripts/readme_tables.py`:\n{table}"
+def test_both_tables_have_a_page() -> None:
+    assert set(TABLE_PAGES.values()) == {task_keys_table, settings_table}
+
+
+@pytest.mark.parametrize("page", sorted(TABLE_PAGES))
+def test_the_reference_page_shows_the_table_rendered_from_the_rows(page) -> None:
+    table = TABLE_PAGES[page]()
+    assert table in (ROOT / page).read_text(encoding="utf-8"), (
+        f"{page} does not contain the table; run `python scripts/readme_tables.py`:\n{table}"
     )
