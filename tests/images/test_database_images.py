@@ -132,7 +132,7 @@ def test_postgres_image_dumps_backs_up_restores_and_loads(engine, postgres, tmp_
             "psql -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS shop_restored' "
             "-c 'CREATE DATABASE shop_restored' "
             # the image's client is PostgreSQL 18; into an older server (Debian 12's 15
-            # here) its `SET transaction_timeout` line must go (README, "Database and docker images")
+            # here) its `SET transaction_timeout` line must go (docs/how-to/images.md)
             "&& pg_restore -f - \"$DST/restored/shop.dump\" | sed '/^SET transaction_timeout/d' "
             "| psql -v ON_ERROR_STOP=1 -q -d shop_restored"
         ),

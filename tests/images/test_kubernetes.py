@@ -175,7 +175,8 @@ def job_pod(cronjob: dict[str, Any], name: str) -> dict[str, Any]:
 def render(
     kube: Kube, tmp_path: Path, image: str, example: str, volumes: list[str], **more: Any
 ) -> list[dict[str, Any]]:
-    """The example's values as the README installs them, with this test's image, Secret and claims."""
+    """The example's values as docs/how-to/kubernetes.md installs them, with this test's image, Secret
+    and claims."""
     repository, _, tag = image.rpartition(":")
     p = kube.prefix
     overrides = {

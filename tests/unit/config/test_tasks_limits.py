@@ -12,7 +12,7 @@ from .test_tasks import problems_of, single_problem
 
 
 def test_the_id_limit_is_far_below_a_file_name() -> None:
-    assert MAX_TASK_ID == 64  # the README says so; a folder name may have 255 bytes
+    assert MAX_TASK_ID == 64  # docs/reference/validation.md says so; a folder name may have 255 bytes
 
 
 def test_an_id_at_the_limit_is_accepted() -> None:
