@@ -18,7 +18,7 @@ from .duplicity_options import options_problems, step_warnings, variable_warning
 from .duplicity_values import gnupg_home_problem, nesting_problem, passphrase_problem
 from .durations import DAY, MAX_WAIT, parse_interval_or_off, parse_wait
 from .errors import ConfigError
-from .schedules import parse_timezone
+from .schedules import parse_timezone, seconds_warning
 from .sizes import size_problems
 from .tasks import parse_tasks
 from .values import (
@@ -247,6 +247,16 @@ def _old_duplicity_findings(tasks: Mapping[str, Task], env: Mapping[str, str]) -
     return errors, warnings
 
 
+def _schedule_warnings(tasks: Mapping[str, Task]) -> list[str]:
+    """A schedule that fires every few seconds, most likely by a seconds field added by mistake."""
+    warnings = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        for key, schedule in (("CRONTAB", task.schedule), ("VERIFY", task.verify)):
+            if (warning := seconds_warning(schedule)) is not None:
+                warnings.append(f"TASK_{task.id}_{key}: {warning}")
+    return warnings
+
+
 def parse_config(env: Mapping[str, str]) -> Config:
     """Build the configuration from `env`, or raise ConfigError listing every problem."""
     problems = unknown_setting_problems(env)
@@ -258,6 +268,7 @@ def parse_config(env: Mapping[str, str]) -> Config:
         settings["backup_progress_interval"] = settings["progress_interval"]
     old_errors, warnings = _old_duplicity_findings(tasks, env)
     problems += old_errors
+    warnings += _schedule_warnings(tasks)
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, warnings=tuple(warnings), **settings)
