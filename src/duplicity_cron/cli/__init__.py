@@ -7,9 +7,11 @@ May import every other package; none imports it.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 from ..config import ConfigError
 from ..log import Log
@@ -30,30 +32,41 @@ from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, error,
 from .last_resort import Masks, guarded
 from .loading import load
 
-USAGE = """\
+# The top-level help's synopsis of each command; `COMMAND --help` has the rest.
+_SYNOPSES = {
+    "run": "run",
+    "exec": "exec TASK [TASK...]",
+    "restore": "restore [TASK [...]]",
+    "verify": "verify TASK",
+    "list": "list [--json]",
+    "check": "check",
+    "status": "status [TASK] [--json]",
+    "healthcheck": "healthcheck [--liveness]",
+    "helm-values": "helm-values [...]",
+}
+_MODULES: dict[str, ModuleType] = {
+    "run": run,
+    "exec": exec_tasks,
+    "restore": restore,
+    "verify": verify,
+    "list": list_tasks,
+    "check": check,
+    "status": status,
+    "healthcheck": healthcheck,
+    "helm-values": helm_values,
+}
+# Each command's parser, for `COMMAND --help` (answered before the configuration is read) and its tests.
+PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
+    name: module.command_parser for name, module in _MODULES.items()
+}
+_COMMAND_LINES = "\n".join(f"  {_SYNOPSES[name]:<25} {module.SUMMARY}" for name, module in _MODULES.items())
+
+USAGE = f"""\
 usage: duplicity-cron [--env-file FILE]... [COMMAND [ARGS...]]
 
-commands:
-  run                 validate, print the plan, run tasks when due until SIGTERM/SIGINT (default)
-  exec TASK [TASK...] run those tasks now, one after the other
-  restore             run every restore task once, in order; stop at the first failure
-  restore TASK [--time T] [--to DIR] [--path P] [--force]
-                      restore the backup of a task with TARGET (the latest, or the one at T)
-  restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]
-                      a task with DATABASE_URL: load its dump into the server (or URL's)
-  verify TASK         a drill: restore the latest backup of a task with TARGET into a scratch folder,
-                      check every volume and compare what it holds with what the backup recorded;
-                      with DATABASE_URL, load the dump into scratch databases and count every table
-  list [--json]       tasks, schedule, time zone and next three run times
-  check               validate the configuration; print every problem
-  status [TASK] [--json]
-                      per task: schedule, last run, last success, next run, recent runs
-  healthcheck [--liveness]
-                      exit 0 if the scheduler runs and backups are fresh, 1 (with the reasons) if not;
-                      --liveness: the scheduler alone
-  helm-values [--mode cronjobs|daemon] [--secret NAME] [--release NAME]
-                      print values for charts/duplicity-cron (no secret: the keys of a Secret to create)
-  OTHER [ARGS...]     validate, then execute OTHER (for example: duplicity --version, bash)
+commands (COMMAND --help, or help COMMAND: its arguments and options):
+{_COMMAND_LINES}
+  {"OTHER [ARGS...]":<25} validate, then execute OTHER (for example: duplicity --version, bash)
 
 options:
   --env-file FILE     layer the variables of a docker-style env file over the environment (repeatable)
@@ -133,6 +146,24 @@ def _usage_error(message: str, argv: list[str]) -> int:
     return EXIT_USAGE
 
 
+def _asks_help(args: list[str]) -> bool:
+    """`-h` or `--help` among a command's arguments, before a `--`."""
+    words = args[: args.index("--")] if "--" in args else args
+    return "-h" in words or "--help" in words
+
+
+def _help(args: list[str]) -> int:
+    """The top-level help, or a command's (`help COMMAND`, `COMMAND --help`): exit 0."""
+    if not args:
+        print(USAGE, end="")
+        return EXIT_OK
+    if args[0] not in PARSERS:
+        error(f"duplicity-cron help: unknown command {args[0]!r} (commands: {', '.join(PARSERS)})")
+        return EXIT_USAGE
+    PARSERS[args[0]]().print_help()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     return guarded(lambda masks: _main(args, masks), healthcheck=_command_word(args) == "healthcheck")
@@ -144,14 +175,15 @@ def _main(args: list[str], masks: Masks) -> int:
     except UsageError as exc:
         return _usage_error(str(exc), args)
     if line.show == "help" or line.args[:1] == ["help"]:
-        print(USAGE, end="")
-        return EXIT_OK
+        return _help(line.args[1:] if line.args[:1] == ["help"] else [])
     if line.show == "version":
         from .. import __version__  # looked up only here: see duplicity_cron.__getattr__
 
         print(f"duplicity-cron {__version__}")
         return EXIT_OK
     env_files, args = line.env_files, line.args
+    if args[:1] and args[0] in PARSERS and _asks_help(args[1:]):
+        return _help(args[:1])  # before the configuration is read: help needs none
     if args[:1] == ["healthcheck"]:
         return healthcheck.main(env_files, args[1:])
     try:

@@ -26,8 +26,15 @@ class UsageError(Exception):
     """A command line this program cannot read or act on: exit 2 with the message, nothing run."""
 
 
-def parser(command: str) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog=f"duplicity-cron {command}", exit_on_error=False)
+def parser(command: str, description: str, usage: str | None = None) -> argparse.ArgumentParser:
+    """A command's parser; `description` is its `--help` text, kept as written (lines and all)."""
+    return argparse.ArgumentParser(
+        prog=f"duplicity-cron {command}",
+        description=description,
+        usage=usage,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        exit_on_error=False,
+    )
 
 
 def error(message: str) -> None:

@@ -8,6 +8,7 @@ that cannot be written (full, read-only) are reasons too: an old success must no
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,8 +20,25 @@ from ..config.settings import state_dir_of
 from ..model import printable
 from ..monitoring.health import judge
 from ..state import files, heartbeat, history
-from .common import EXIT_FAILED, EXIT_OK
+from .common import EXIT_FAILED, EXIT_OK, parser
 from .loading import build_environment
+
+SUMMARY = "exit 0 if the scheduler runs and backups are fresh, 1 (and why) if not"
+
+
+def command_parser() -> argparse.ArgumentParser:
+    command_parser = parser(
+        "healthcheck",
+        f"{SUMMARY}.\n\nOne line on stdout: healthy, or unhealthy: <reasons>. Judged from the state folder "
+        "(CONF_STATE_DIR)\nalone; never an exit code but 0 and 1, as a container's HEALTHCHECK expects.",
+    )
+    command_parser.add_argument(
+        "--liveness",
+        action="store_true",
+        help="judge the scheduler alone (heartbeat, its process, the state folder), not the backups: for a "
+        "liveness probe, which must not restart the pod because a backup failed",
+    )
+    return command_parser
 
 
 def main(env_files: Sequence[str], args: list[str]) -> int:

@@ -3,6 +3,7 @@ env files (and the environment's TASK_*, CONF_*, TZ, PASSPHRASE*), validated fir
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 
@@ -27,12 +28,38 @@ def variables_of(environ: Mapping[str, str], env_files: tuple[str, ...]) -> dict
     return variables
 
 
+SUMMARY = "print values for the Helm chart charts/duplicity-cron"
+
+
+def command_parser() -> argparse.ArgumentParser:
+    command_parser = parser(
+        "helm-values",
+        f"{SUMMARY} from the env files\n(and the environment's TASK_*, CONF_*, TZ, "
+        "PASSPHRASE*), validated first. No secret value is\nprinted: the keys of the Secret to create are.",
+    )
+    command_parser.add_argument(
+        "--mode",
+        default="cronjobs",
+        metavar="cronjobs|daemon",
+        help="a Kubernetes CronJob per scheduled task, or one pod running the scheduler (default: cronjobs)",
+    )
+    command_parser.add_argument(
+        "--secret",
+        default="duplicity-cron",
+        metavar="NAME",
+        help="the Secret that holds the secret variables (default: duplicity-cron)",
+    )
+    command_parser.add_argument(
+        "--release",
+        default="backup",
+        metavar="NAME",
+        help="the release name in the `helm install` line printed (default: backup)",
+    )
+    return command_parser
+
+
 def main(args: list[str], loaded: Loaded) -> int:
-    command_parser = parser("helm-values")
-    command_parser.add_argument("--mode", default="cronjobs")
-    command_parser.add_argument("--secret", default="duplicity-cron")
-    command_parser.add_argument("--release", default="backup")
-    options = parse(command_parser, args)
+    options = parse(command_parser(), args)
     if options is None:
         return EXIT_USAGE
     if options.mode not in MODES:

@@ -15,7 +15,7 @@ from ..config.environment import EnvFile, Environment, layer_environment, parse_
 from ..config.secrets import MAX_SECRET_FILE_BYTES, MAX_SECRET_FILE_TEXT, SecretFileError
 from ..config.task_variables import task_variables
 from ..config.values import split_urls
-from ..model import builtin_steps
+from ..model import Task, builtin_steps
 from ..monitoring import notifications
 from ..runner.context import home_of
 from ..runner.source_guard import kind_problem
@@ -103,7 +103,7 @@ def load(env_files: Sequence[str]) -> tuple[Environment, Config]:
     problems += environment.problems
     config: Config | None = None
     try:
-        config = parse_config(environment.values)
+        config = parse_config(environment.values, environment.unread)
     except ConfigError as exc:
         problems.extend(exc.problems)
     # Apprise judges the notification URLs whatever else is wrong: every problem is told at once.
@@ -122,15 +122,34 @@ def load(env_files: Sequence[str]) -> tuple[Environment, Config]:
     return environment, config
 
 
+# The steps that may make SOURCE before the built-in backup runs (the built-in dump is one: "extract").
+_MAKING_STEPS = ("prepare", "extract", "transform")
+
+
 def source_problems(config: Config) -> list[str]:
-    """A SOURCE of the built-in backup that exists and is no folder (links followed). A missing one is
-    no problem here: a PREPARE step may make it."""
-    found = (
-        kind_problem(task.id, task.source)
-        for task in sorted(config.tasks.values(), key=lambda t: t.id)
-        if task.source is not None and "load" in builtin_steps(task)
+    """A SOURCE of the built-in backup that exists and is no folder (links followed), or that does not
+    exist when no step of the task can make it: every run would fail, duplicity saying only that."""
+    problems = []
+    for task in sorted(config.tasks.values(), key=lambda t: t.id):
+        if task.source is None or "load" not in builtin_steps(task):
+            continue
+        if (problem := kind_problem(task.id, task.source)) is not None:
+            problems.append(problem)
+        elif not os.path.exists(task.source) and not _makes_source(task):
+            problems.append(_missing_source(task.id, task.source))
+    return problems
+
+
+def _makes_source(task: Task) -> bool:
+    return any(step in task.steps or step in builtin_steps(task) for step in _MAKING_STEPS)
+
+
+def _missing_source(task_id: str, source: str) -> str:
+    what = f"is a link to {os.path.realpath(source)}, which " if os.path.islink(source) else ""
+    return (
+        f"TASK_{task_id}_SOURCE: {source} {what}does not exist, and no step of the task makes it (no "
+        f"PREPARE, EXTRACT or TRANSFORM); create it, or set TASK_{task_id}_SOURCE to the folder to back up"
     )
-    return [problem for problem in found if problem is not None]
 
 
 def archive_dir_problems(config: Config, env: Mapping[str, str]) -> list[str]:

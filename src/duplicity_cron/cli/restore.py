@@ -7,11 +7,14 @@ from ..model import Trigger
 from . import restore_task
 from .common import EXIT_USAGE, Loaded, error, parse, parser, run_now
 
+SUMMARY = restore_task.SUMMARY
+command_parser = restore_task.command_parser
+
 
 def main(args: list[str], loaded: Loaded) -> int:
     if any(not arg.startswith("-") for arg in args):  # a TASK argument was given
         return restore_task.main(args, loaded)
-    if parse(parser("restore"), args) is None:
+    if parse(parser("restore", restore_task.SUMMARY), args) is None:
         return EXIT_USAGE
     config, log = loaded.config, loaded.log
     tasks = config.restore_tasks

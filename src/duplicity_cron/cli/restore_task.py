@@ -24,17 +24,54 @@ from ..runner.restore_backup import EXIT_REFUSED, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, defined_tasks, parse, parser
 from .restore_database import RESTORES_FOLDER, fresh_folder, restore_databases
 
+SUMMARY = "run every restore task in order; with TASK: restore that task's backup"
+_USAGE = """\
+duplicity-cron restore
+       duplicity-cron restore TASK [--time T] [--to DIR] [--path P] [--force]
+       duplicity-cron restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]"""
+_DESCRIPTION = """\
+restore: run every restore task (TASK_<id>_RESTORE) once, ordered by <RESTORE>_<id>; stop at the
+  first failure. Exit 1 at a failure, 2 when no restore task is defined.
+restore TASK: restore the backup of a task with TARGET (the latest, or the one at --time) into a
+  fresh folder under CONF_WORK_DIR, or DIR, and print its path on the last line.
+  A task with DATABASE_URL: load its dump into the task's server (or --to-url's) instead;
+  --to or --path ask for the dump's files.
+  Exit 1 when the restore failed (one line says why), 2 for a usage error or a refusal."""
 
-def _command_parser() -> argparse.ArgumentParser:
-    command_parser = parser("restore")
+
+def command_parser() -> argparse.ArgumentParser:
+    """Both forms of `restore`: its `--help` shows them all (`restore` alone has no option)."""
+    command_parser = parser("restore", _DESCRIPTION, _USAGE)
     command_parser.add_argument("task", metavar="TASK", help="a task with TARGET")
-    command_parser.add_argument("--time", help="a duplicity time (default: the latest backup)")
+    command_parser.add_argument(
+        "--time",
+        metavar="T",
+        help="the backup at this time: an interval ago (3D), a date (2026-12-01), a date and time "
+        "(default: the latest)",
+    )
     command_parser.add_argument("--to", metavar="DIR", help="restore into DIR (missing or empty)")
-    command_parser.add_argument("--path", help="restore only this file or folder, relative to SOURCE")
-    command_parser.add_argument("--force", action="store_true", help="restore into a folder that holds files")
-    command_parser.add_argument("--database", action="append", default=[], help="load only this database")
-    command_parser.add_argument("--to-url", metavar="URL", help="load into this server (no password in it)")
-    command_parser.add_argument("--drop", action="store_true", help="replace the databases that exist")
+    command_parser.add_argument(
+        "--path", metavar="P", help="restore only this file or folder, relative to SOURCE"
+    )
+    command_parser.add_argument(
+        "--force", action="store_true", help="restore into a --to folder that holds files"
+    )
+    command_parser.add_argument(
+        "--database",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="DATABASE_URL task: load only this database (repeatable)",
+    )
+    command_parser.add_argument(
+        "--to-url",
+        metavar="URL",
+        help="DATABASE_URL task: load into this server, not the task's (no password in it: set "
+        "PGPASSWORD or MYSQL_PWD)",
+    )
+    command_parser.add_argument(
+        "--drop", action="store_true", help="DATABASE_URL task: replace the databases that exist"
+    )
     return command_parser
 
 
@@ -89,7 +126,7 @@ def _destination(value: str | None, force: bool, work_dir: Path, task: Task) -> 
 
 
 def main(args: list[str], loaded: Loaded) -> int:
-    options = parse(_command_parser(), args)
+    options = parse(command_parser(), args)
     if options is None:
         return EXIT_USAGE
     config, log = loaded.config, loaded.log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,12 +12,26 @@ from ..state import files, history, target
 from ..views.status import status_details, status_entry, status_table
 from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
+SUMMARY = "per task: schedule, last run, last success, next run, recent runs"
+
+
+def command_parser() -> argparse.ArgumentParser:
+    command_parser = parser(
+        "status",
+        f"{SUMMARY}.\n\nRead from the state folder (CONF_STATE_DIR); a damaged history is a warning on "
+        "stderr.\nExit 0; 2 for an unknown TASK.",
+    )
+    command_parser.add_argument(
+        "task", nargs="?", metavar="TASK", help="this task alone, with its last run's output tail"
+    )
+    command_parser.add_argument(
+        "--json", action="store_true", help='print {"tasks": [...]} instead of a table, for scripts'
+    )
+    return command_parser
+
 
 def main(args: list[str], loaded: Loaded) -> int:
-    command_parser = parser("status")
-    command_parser.add_argument("task", nargs="?", metavar="TASK")
-    command_parser.add_argument("--json", action="store_true", help="print JSON")
-    options = parse(command_parser, args)
+    options = parse(command_parser(), args)
     if options is None:
         return EXIT_USAGE
     config = loaded.config

@@ -10,6 +10,7 @@ not be recorded; or it was stopped), 2 a usage error (nothing was run).
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ..monitoring.fanout import observers_for
@@ -19,11 +20,23 @@ from ..runner.processes.cancel import on_stop_signals
 from ..runner.verify_backup import verify_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
 
+SUMMARY = "a drill: restore a task's latest backup into scratch and check it whole"
+
+
+def command_parser() -> argparse.ArgumentParser:
+    command_parser = parser(
+        "verify",
+        f"{SUMMARY}.\n\nA task with TARGET: restore into a scratch folder, check every volume, compare "
+        "what it holds\nwith what the backup recorded. With DATABASE_URL: load the dump into scratch "
+        "databases and\ncount every table. Recorded and notified as a run (trigger verify).\n\n"
+        "Exit 0 verified; 1 failed, skipped (the task is running) or not recorded; 2 a usage error.",
+    )
+    command_parser.add_argument("task", metavar="TASK", help="a task with TARGET")
+    return command_parser
+
 
 def main(args: list[str], loaded: Loaded) -> int:
-    command_parser = parser("verify")
-    command_parser.add_argument("task", metavar="TASK", help="a task with TARGET")
-    options = parse(command_parser, args)
+    options = parse(command_parser(), args)
     if options is None:
         return EXIT_USAGE
     config, log = loaded.config, loaded.log

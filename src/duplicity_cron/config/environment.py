@@ -22,6 +22,7 @@ class Environment:
     mask: Masker
     problems: tuple[str, ...]  # unusable secret files: configuration errors to report with the others
     warnings: tuple[str, ...]  # secret files shadowed by their variable, secrets too short to mask
+    unread: frozenset[str] = frozenset()  # the NAMEs whose NAME_FILE is one of `problems`
 
 
 @dataclass(frozen=True)
@@ -147,4 +148,5 @@ def layer_environment(
         mask=Masker(secret.value for secret in secrets),
         problems=tuple(resolved.errors),
         warnings=(*resolved.warnings, *short_secret_warnings(secrets)),
+        unread=frozenset(resolved.unread),
     )

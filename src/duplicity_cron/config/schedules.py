@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -78,7 +79,8 @@ class CronSchedule:
         try:
             CronSim(expression, datetime(2000, 1, 1, tzinfo=UTC))
         except CronSimError as exc:
-            raise ScheduleError(f"{source!r} is not a valid cron expression: {exc}") from exc
+            why = field_problem(fields, str(exc)) or str(exc)
+            raise ScheduleError(f"{source!r} is not a valid cron expression: {why}") from exc
         schedule = cls(expression, timezone, source)
         try:
             schedule.next_after(datetime(2000, 1, 1, tzinfo=UTC))
@@ -171,6 +173,70 @@ class CronSchedule:
         if self.source != self.expression:
             return f"{self.source} ({self.expression})"
         return self.expression
+
+
+def seconds_warning(schedule: object) -> str | None:
+    """A 6-field expression that fires more than once a minute: most likely 5 fields meant, and a
+    seconds field added by mistake (`*/5 * * * * *`). A fixed second (`0 */5 * * * *`) is deliberate."""
+    if not isinstance(schedule, CronSchedule) or not schedule.has_seconds:
+        return None
+    fields = schedule.expression.split()
+    seconds = sorted(CronSim(schedule.expression, datetime(2000, 1, 1)).seconds)
+    if len(seconds) < 2:
+        return None
+    steps = {b - a for a, b in itertools.pairwise([*seconds, seconds[0] + 60])}
+    meant = " ".join(fields[:5])
+    step = steps.pop() if len(steps) == 1 else None
+    if step is None:
+        how_often, minutes = f"fires {len(seconds)} times a minute", "minutes"
+    elif step == 1:
+        how_often, minutes = "fires every second", "every minute"
+    else:
+        how_often, minutes = f"fires every {step} seconds", f"every {step} minutes"
+    if fields[1] != "*":
+        how_often += " of the minutes it matches"
+    if fields[1:5] != ["*"] * 4:
+        minutes = "minutes"
+    return f"{how_often}: a 6-field expression starts with seconds; for {minutes} write {meant}"
+
+
+# The fields of a 6-field expression, as cronsim names them in its errors ("Bad hour"), with their
+# valid ranges and names for a message that says what to write.
+_FIELDS = (
+    ("second", "second", 0, 59),
+    ("minute", "minute", 0, 59),
+    ("hour", "hour", 0, 23),
+    ("day-of-month", "day of month", 1, 31),
+    ("month", "month", 1, 12),
+    ("day-of-week", "weekday", 0, 7),
+)
+_NAMES = {"month": "or JAN-DEC", "weekday": "0 and 7: Sunday; or SUN-SAT"}
+
+
+def field_problem(fields: list[str], error: str) -> str | None:
+    """cronsim's terse `Bad hour` as a line naming the field, what is wrong and its valid range."""
+    offset = 6 - len(fields)  # a 5-field expression has no seconds field
+    found = [(index, field) for index, field in enumerate(_FIELDS) if error == f"Bad {field[0]}"]
+    if not found or found[0][0] < offset:
+        return None
+    index, (_, name, low, high) = found[0]
+    text = fields[index - offset]
+    valid = f"{low}-{high}" + (f" ({_NAMES[name]})" if name in _NAMES else "")
+    for number in (int(word) for word in re.split(r"[^0-9]+", text.split("/")[0]) if word):
+        if not low <= number <= high:
+            return f"{name} {number} is out of range {valid}"
+    if backwards := re.search(r"(?<![0-9])([0-9]+)-([0-9]+)", text):
+        start, end = backwards.groups()
+        if int(start) > int(end):
+            return f"{name} range {start}-{end} runs backwards; write {end}-{start}"
+    if re.search(r"/0*(,|$)", text):
+        return f"{name} field {text!r}: a step (/N) must be 1 or more"
+    if index == 3 and text.isdigit():
+        return f"{name} {text} never occurs in the month(s) of the month field"
+    return (
+        f"{name} field {text!r} is not valid: expected * or numbers in {valid}, as one (5), a range (1-5), "
+        "a list (1,3) or a step (*/15)"
+    )
 
 
 @functools.lru_cache(maxsize=64)

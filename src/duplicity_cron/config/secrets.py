@@ -86,6 +86,12 @@ class ResolvedSecrets:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # NAME -> the NAME_FILE variable it came from
+    unread: set[str] = field(default_factory=set)  # the NAMEs whose NAME_FILE is an error
+
+    def fail(self, name: str, error: str) -> None:
+        """NAME_FILE cannot be used: one error, and NAME is not to be reported missing as well."""
+        self.unread.add(name)
+        self.errors.append(error)
 
 
 def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]) -> ResolvedSecrets:
@@ -110,25 +116,26 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
             continue
         path = env[var]
         if not path:
-            resolved.errors.append(f"{var}: is empty; expected the path of a file holding {name}")
+            resolved.fail(name, f"{var}: is empty; expected the path of a file holding {name}")
             continue
         try:
             content = _strip_one_newline(read_file(path))
         except SecretFileError as exc:
-            resolved.errors.append(f"{var}: cannot use {path}: {exc}")
+            resolved.fail(name, f"{var}: cannot use {path}: {exc}")
             continue
         except UnicodeDecodeError:
-            resolved.errors.append(
+            resolved.fail(
+                name,
                 f"{var}: cannot use {path}: it is not UTF-8 text (a binary file? a key must be "
-                "ASCII-armored: gpg --armor)"
+                "ASCII-armored: gpg --armor)",
             )
             continue
         except OSError as exc:
-            resolved.errors.append(f"{var}: cannot read {path}: {exc.strerror or exc}")
+            resolved.fail(name, f"{var}: cannot read {path}: {exc.strerror or exc}")
             continue
         problem = _content_problem(content)
         if problem:
-            resolved.errors.append(f"{var}: cannot use {path}: {problem}")
+            resolved.fail(name, f"{var}: cannot use {path}: {problem}")
             continue
         resolved.values[name] = content
         resolved.sources[name] = var

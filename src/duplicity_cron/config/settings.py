@@ -7,7 +7,7 @@ Pure: takes an environment mapping, returns a `Config` or every problem found at
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import PurePosixPath
@@ -18,7 +18,7 @@ from .duplicity_options import options_problems, step_warnings, variable_warning
 from .duplicity_values import gnupg_home_problem, nesting_problem, passphrase_problem
 from .durations import DAY, MAX_WAIT, parse_interval_or_off, parse_wait
 from .errors import ConfigError
-from .schedules import parse_timezone
+from .schedules import parse_timezone, seconds_warning
 from .sizes import size_problems
 from .tasks import parse_tasks
 from .values import (
@@ -217,14 +217,18 @@ def state_dir_of(env: Mapping[str, str]) -> PurePosixPath:
     return Config(tasks={}, **values).state_dir
 
 
-def _target_problems(tasks: Mapping[str, Task], work_dir: str, env: Mapping[str, str]) -> list[str]:
-    """What the built-in commands of the tasks with TARGET need from the rest of the configuration."""
+def _target_problems(
+    tasks: Mapping[str, Task], work_dir: str, env: Mapping[str, str], unread: Collection[str]
+) -> list[str]:
+    """What the built-in commands of the tasks with TARGET need from the rest of the configuration.
+    A PASSPHRASE whose file could not be read is not missing: that file's error says what to do."""
     problems = []
+    named = "PASSPHRASE" in unread
     for task in sorted(tasks.values(), key=lambda t: t.id):
         if task.target is not None:
             for problem in (
                 gnupg_home_problem(work_dir, task.id),
-                passphrase_problem(task.options, env, public_key=task.encrypt_key is not None),
+                passphrase_problem(task.options, env, public_key=named or task.encrypt_key is not None),
             ):
                 if problem:
                     problems.append(f"TASK_{task.id}_TARGET: {problem}")
@@ -247,17 +251,31 @@ def _old_duplicity_findings(tasks: Mapping[str, Task], env: Mapping[str, str]) -
     return errors, warnings
 
 
-def parse_config(env: Mapping[str, str]) -> Config:
-    """Build the configuration from `env`, or raise ConfigError listing every problem."""
+def _schedule_warnings(tasks: Mapping[str, Task]) -> list[str]:
+    """A schedule that fires every few seconds, most likely by a seconds field added by mistake."""
+    warnings = []
+    for task in sorted(tasks.values(), key=lambda t: t.id):
+        for key, schedule in (("CRONTAB", task.schedule), ("VERIFY", task.verify)):
+            if (warning := seconds_warning(schedule)) is not None:
+                warnings.append(f"TASK_{task.id}_{key}: {warning}")
+    return warnings
+
+
+def parse_config(env: Mapping[str, str], unread: Collection[str] = ()) -> Config:
+    """Build the configuration from `env`, or raise ConfigError listing every problem.
+
+    `unread`: the variables whose `*_FILE` could not be used (an error of its own already).
+    """
     problems = unknown_setting_problems(env)
     settings = parse_settings(env, problems)
     tasks = parse_tasks(env, settings.get("timezone", UTC), problems)
     problems += size_problems(env, tasks, settings.get("work_dir", PurePosixPath(DEFAULT_WORK_DIR)))
-    problems += _target_problems(tasks, str(settings.get("work_dir", DEFAULT_WORK_DIR)), env)
+    problems += _target_problems(tasks, str(settings.get("work_dir", DEFAULT_WORK_DIR)), env, unread)
     if "progress_interval" in settings:
         settings["backup_progress_interval"] = settings["progress_interval"]
     old_errors, warnings = _old_duplicity_findings(tasks, env)
     problems += old_errors
+    warnings += _schedule_warnings(tasks)
     if problems:
         raise ConfigError(problems)
     return Config(tasks=tasks, warnings=tuple(warnings), **settings)

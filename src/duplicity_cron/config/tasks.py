@@ -39,6 +39,7 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
     """Every task defined in `env`; problems are appended to `problems`."""
     raw: dict[str, dict[str, tuple[str, str]]] = {}
     files: dict[str, set[str]] = {}  # task id -> the keys given as TASK_<id>_<KEY>_FILE
+    misspelled: set[str] = set()  # the ids of tasks with an unknown key
     for name in sorted(env):
         if not name.startswith(TASK_PREFIX) and name.upper().startswith(TASK_PREFIX):
             # Keys are matched in any case, the prefix is not: `task_db_load` must not vanish in silence.
@@ -51,6 +52,7 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
         split = split_task_variable(name)
         if split is None:
             problems.append(_unknown_key_problem(name))
+            misspelled.update(_possible_ids(name))
             continue
         task_id, key = split
         if not _TASK_ID.fullmatch(task_id):
@@ -76,7 +78,8 @@ def parse_tasks(env: Mapping[str, str], default_tz: tzinfo, problems: list[str])
             raw[task_id][key] = (name + FILE_SUFFIX, value)
     tasks: dict[str, Task] = {}
     for task_id, entries in raw.items():
-        task = _TaskParser(task_id, entries, problems, files.get(task_id, set())).parse(default_tz)
+        parser = _TaskParser(task_id, entries, problems, files.get(task_id, set()))
+        task = parser.parse(default_tz, joined=task_id not in misspelled)
         if task is not None:
             tasks[task_id] = task
     _check_targets(tasks, problems)
@@ -99,6 +102,12 @@ def _check_targets(tasks: Mapping[str, Task], problems: list[str]) -> None:
             )
         else:
             backing_up[place] = task_id
+
+
+def _possible_ids(name: str) -> tuple[str, ...]:
+    """The ids an unknown key's variable may belong to: keys are one or two words long."""
+    parts = name[len(TASK_PREFIX) :].split("_")
+    return tuple("_".join(parts[:-count]) for count in (1, 2) if len(parts) > count)
 
 
 def _unknown_key_problem(name: str) -> str:
@@ -152,7 +161,10 @@ class _TaskParser:
             self.problems.append(f"{entry[0]}: {exc}")
             return None
 
-    def parse(self, default_tz: tzinfo) -> Task | None:
+    def parse(self, default_tz: tzinfo, joined: bool = True) -> Task | None:
+        """The task, or None after its problems. `joined` False (the task has an unknown key): its values
+        are checked, but not the rules that join keys, nor is it returned for the checks that follow,
+        since the misspelled key may be the one they miss (`TARGT`: "SOURCE needs TARGET" would follow)."""
         before = len(self.problems)
         timezone = self.parsed("TZ", default_tz) or default_tz
         skip: set[str] = set()
@@ -173,6 +185,8 @@ class _TaskParser:
         # an empty folder in silence.
         steps = {step: entry[1] for step in STEPS if (entry := self.setting(step.upper())) is not None}
         task = Task(id=self.task_id, steps=steps, **fields)
+        if not joined:
+            return None
         self._check_rules(task)
         return None if len(self.problems) > before else task
 
