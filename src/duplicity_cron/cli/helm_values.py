@@ -65,8 +65,14 @@ def main(args: list[str], loaded: Loaded) -> int:
     if options.mode not in MODES:
         error(f"duplicity-cron helm-values: --mode {options.mode!r}: expected cronjobs or daemon")
         return EXIT_USAGE
+    from .. import __version__  # looked up only here: see duplicity_cron.__getattr__
+
     variables = variables_of(os.environ, loaded.env_files)
-    converted = convert(variables, loaded.config, options.mode, options.secret)
+    try:
+        converted = convert(variables, loaded.config, options.mode, options.secret, __version__)
+    except ValueError as problem:  # the tasks need two images
+        error(f"duplicity-cron helm-values: {problem}")
+        return EXIT_USAGE
     for warning in converted.warnings:
         error(f"duplicity-cron helm-values: warning: {warning}")
     print(render(converted, options.release, options.secret), end="")

@@ -114,6 +114,16 @@ class Engine(Protocol):
         """The client that loads a dump back (psql, mariadb)."""
         ...
 
+    @property
+    def image(self) -> str:
+        """The Dockerfile target whose image has its clients (postgres, mariadb): `helm-values` picks it."""
+        ...
+
+    @property
+    def programs(self) -> tuple[str, ...]:
+        """The clients a step may call by name that only its `image` has (pg_dump, mariadb ...)."""
+        ...
+
     def parse_url(self, text: str) -> DatabaseUrl:
         """The URL's parts; ValueError says what is wrong (never quoting a password)."""
         ...
@@ -137,6 +147,8 @@ class ServerEngine:
     password_variable: str
     dump_client: str
     restore_client: str
+    image: str
+    programs: tuple[str, ...]
     dump: Callable[[DumpRequest, Path], ServerDump] = field(repr=False)
     server: Callable[[DatabaseUrl, str | None], AbstractContextManager[Server]] = field(repr=False)
 

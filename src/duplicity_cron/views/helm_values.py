@@ -3,6 +3,8 @@
 Pure. TASK_<id>_<KEY> becomes tasks.<id>.<key> (camelCase), the other variables env; every secret
 (a secret-looking name, a URL with a password in any value, a `*_FILE` secret) becomes a key of the
 Secret the user creates, never a value: the output names the keys and, for `*_FILE`s, the files.
+A host's own folders (CONF_STATE_DIR, HOME ...) are never copied: the chart mounts its own there. The
+image is the one whose programs the tasks call (`helm_image`).
 JSON is YAML, so helm reads the output as it is; the comments before it are YAML comments.
 """
 
@@ -18,11 +20,19 @@ from ..config.secrets import looks_secret, url_passwords
 from ..config.settings import CONF_PREFIX
 from ..config.task_keys import TASK_PREFIX
 from ..config.task_variables import split_task_variable
+from .helm_image import CRON, Image, pick_image
 
 MODES = ("cronjobs", "daemon")
 _FILE = "_FILE"
 # Variables the chart sets itself: the daemon's metrics port is `daemon.metrics.port`.
 _METRICS_PORT = "CONF_METRICS_PORT"
+# Folders of the machine helm-values runs on: in a pod the chart mounts its own volumes (state, work,
+# cache, /tmp) and the image sets HOME and GNUPGHOME, so a host's path there would point at nothing.
+HOST_PATHS = frozenset(
+    {"CONF_STATE_DIR", "CONF_WORK_DIR", "HOME", "GNUPGHOME", "TMPDIR"}
+    | {f"XDG_{name}_HOME" for name in ("CACHE", "CONFIG", "DATA", "STATE")}
+    | {"XDG_RUNTIME_DIR"}
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class HelmValues:
     secrets: tuple[SecretKey, ...]
     mounts: tuple[str, ...]  # folders the tasks read or write, for extraVolumes
     warnings: tuple[str, ...]
+    image: Image
+    host_paths: tuple[str, ...] = ()  # the HOST_PATHS left out of env
 
 
 def camel_key(key: str) -> str:
@@ -58,8 +70,12 @@ def is_secret(name: str, value: str) -> bool:
     return looks_secret(name) or bool(url_passwords(value))
 
 
-def convert(variables: Mapping[str, str], config: Config, mode: str, secret_name: str) -> HelmValues:
-    """Values for the chart from `variables` (never resolved secrets), validated as `config`."""
+def convert(
+    variables: Mapping[str, str], config: Config, mode: str, secret_name: str, tag: str
+) -> HelmValues:
+    """Values for the chart from `variables` (never resolved secrets), validated as `config`, for the
+    image tagged `tag`; ValueError when the tasks need two images (`helm_image.pick_image`)."""
+    image = pick_image(config.tasks.values())
     env: dict[str, str] = {}
     tasks: dict[str, dict[str, str]] = {}
     secrets: dict[str, SecretKey] = {}
@@ -72,16 +88,22 @@ def convert(variables: Mapping[str, str], config: Config, mode: str, secret_name
             secrets.setdefault(name, SecretKey(name, None))
         elif split is not None:
             tasks.setdefault(split[0], {})[camel_key(split[1])] = value
-        elif name != _METRICS_PORT:
+        elif name != _METRICS_PORT and name not in HOST_PATHS:
             env[name] = value
-    values: dict[str, Any] = {"mode": mode, "env": env, "tasks": tasks}
+    image_values = {"repository": image.repository, "tag": tag}
+    values: dict[str, Any] = {"mode": mode, "image": image_values, "env": env, "tasks": tasks}
     if secrets:
         values["existingSecret"] = secret_name
         values["secretKeys"] = sorted(secrets)
     if mode == "daemon" and config.metrics_port is not None:
         values["daemon"] = {"metrics": {"enabled": True, "port": config.metrics_port}}
     return HelmValues(
-        values, tuple(secrets[key] for key in sorted(secrets)), _mounts(config), _warnings(config, mode)
+        values,
+        tuple(secrets[key] for key in sorted(secrets)),
+        _mounts(config),
+        _warnings(config, mode),
+        image,
+        tuple(sorted(HOST_PATHS & set(variables))),
     )
 
 
@@ -118,6 +140,22 @@ def render(converted: HelmValues, release: str, secret_name: str) -> str:
             for key in converted.secrets
         ]
         lines.append(f"#   kubectl create secret generic {secret_name} " + " ".join(parts))
+    image, tag = converted.image, converted.values["image"]["tag"]
+    needs = (
+        f"what {', '.join(image.tasks)} need"
+        if image.target != CRON
+        else "no task needs a database client or docker"
+    )
+    lines += [
+        f"# The image: {image.repository} ({needs}). Build, tag and push it to your registry, then set",
+        f"# image.repository to REGISTRY/{image.repository} (docs/how-to/kubernetes.md):",
+        f"#   docker build --target {image.target} -t REGISTRY/{image.repository}:{tag} . && "
+        f"docker push REGISTRY/{image.repository}:{tag}",
+    ]
+    if converted.host_paths:
+        lines.append(
+            "# Left out of env, the chart mounts its own folders there: " + ", ".join(converted.host_paths)
+        )
     if converted.mounts:
         lines.append(
             "# Mount what the tasks read and write with extraVolumes and extraVolumeMounts: "

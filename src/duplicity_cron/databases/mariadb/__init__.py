@@ -34,6 +34,8 @@ ENGINE = ServerEngine(
     password_variable=commands.PASSWORD_VARIABLE,
     dump_client=commands.CLIENT,
     restore_client=commands.LOAD_CLIENT,
+    image="mariadb",
+    programs=("mariadb", "mariadb-dump", "mysql", "mysqldump"),
     dump=_dump,
     server=_server,
 )

@@ -34,6 +34,8 @@ ENGINE = ServerEngine(
     password_variable=commands.PASSWORD_VARIABLE,
     dump_client=commands.CLIENT,
     restore_client=commands.LOAD_CLIENT,
+    image="postgres",
+    programs=("pg_dump", "pg_dumpall", "pg_restore", "psql"),
     dump=_dump,
     server=_server,
 )
