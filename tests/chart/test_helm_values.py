@@ -7,6 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
+import kubernetes_validate
+
+from duplicity_cron import __version__
 from duplicity_cron.config.task_keys import TASK_KEYS
 from duplicity_cron.views.helm_values import camel_key
 
@@ -22,6 +25,7 @@ PASSPHRASE = "passphrase-canary-value"
 
 
 def env_file(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
     passphrase = tmp_path / "passphrase"
     passphrase.write_text(PASSPHRASE + "\n")
     lines = [
@@ -34,7 +38,7 @@ def env_file(tmp_path: Path) -> Path:
         "TASK_pg_KEEP_FULL=3",
         "TASK_files_PERIODICITY=weekly",
         "TASK_files_TZ=America/New_York",
-        "TASK_files_SOURCE=/data",
+        f"TASK_files_SOURCE={tmp_path / 'data'}",
         "TASK_files_TARGET=file:///backups/files",
         "TASK_pgrestore_RESTORE=10",
         """TASK_pgrestore_EXTRACT='duplicity restore -v warning file:///backups/pg "$DST/restored"'""",
@@ -92,6 +96,7 @@ def test_the_rendered_pods_run_the_same_steps_and_hold_no_secret(tmp_path):
     assert sorted(cronjobs) == ["files", "pg"]
     for pod in specs:
         (container,) = pod["containers"]
+        assert container["image"] == f"duplicity-postgres:{__version__}"  # its steps call pg_dump ...
         pod_env = dict(config_map["data"])
         for variable in container.get("env", []):
             if "valueFrom" in variable:
@@ -123,10 +128,47 @@ def test_a_seconds_schedule_is_a_warning_for_cronjobs(tmp_path):
     daemon = duplicity_cron(
         "--env-file", str(source), "helm-values", "--mode", "daemon", env={}, tmp_path=tmp_path
     )
-    assert json.loads(daemon.stdout.split("\n", 2)[2])["mode"] == "daemon" and daemon.stderr == ""
+    assert json.loads("{" + daemon.stdout.partition("\n{")[2])["mode"] == "daemon"
+    assert "CronJob" not in daemon.stderr
 
 
 def test_every_task_key_survives_the_charts_spelling(tmp_path):
     sets = ["mode=daemon"] + [f"tasks.t.{camel_key(key.name)}=x" for key in TASK_KEYS if not key.secret]
     (config_map,) = of_kind(documents(render_text(sets=sets)), "ConfigMap")
     assert sorted(config_map["data"]) == sorted(f"TASK_t_{key.name}" for key in TASK_KEYS if not key.secret)
+
+
+def test_the_pods_run_the_image_the_tasks_need_and_the_charts_own_folders(tmp_path):
+    """The machine's CONF_STATE_DIR, CONF_WORK_DIR, XDG_CACHE_HOME, HOME and GNUPGHOME (the environment's
+    and the env file's) reach no manifest: the pods mount the chart's volumes at the image's folders."""
+    source = tmp_path / "db.env"
+    host = {"HOME": "/home/me", "GNUPGHOME": "/home/me/.gnupg", "XDG_CACHE_HOME": "/home/me/.cache"}
+    lines = ["TASK_db_CRONTAB=0 1 * * *", "TASK_db_DATABASE_URL=postgresql://backup@db:5432/"]
+    source.write_text("\n".join(lines + [f"{name}={value}" for name, value in host.items()]) + "\n")
+    printed = duplicity_cron("--env-file", str(source), "helm-values", env={}, tmp_path=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    values = tmp_path / "values.yaml"
+    values.write_text(printed.stdout)
+    manifests = render_text([values])
+    for path in [*host.values(), str(tmp_path)]:  # the environment's CONF_STATE_DIR ... are under tmp_path
+        assert path not in manifests
+    docs = documents(manifests)
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.37.0", strict=True)
+    (pod,) = pod_specs(docs)
+    (container,) = pod["containers"]
+    assert container["image"] == f"duplicity-postgres:{__version__}"
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts["state"] == "/var/lib/duplicity-cron" and mounts["work"] == "/workdir"
+    assert mounts["cache"] == "/cache"
+    assert f"docker build --target postgres -t REGISTRY/duplicity-postgres:{__version__} ." in printed.stdout
+
+
+def test_tasks_that_need_two_images_are_refused(tmp_path):
+    source = tmp_path / "two.env"
+    source.write_text("TASK_pg_DATABASE_URL=postgresql://backup@db/\nTASK_my_DATABASE_URL=mariadb://b@db/\n")
+    printed = duplicity_cron("--env-file", str(source), "helm-values", env={}, tmp_path=tmp_path)
+    assert printed.returncode == 2 and printed.stdout == ""
+    assert printed.stderr.startswith(
+        "duplicity-cron helm-values: the tasks need different images (my the mariadb image; pg the postgres"
+    )
