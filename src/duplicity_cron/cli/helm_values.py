@@ -35,7 +35,9 @@ def command_parser() -> argparse.ArgumentParser:
     command_parser = parser(
         "helm-values",
         f"{SUMMARY} from the env files\n(and the environment's TASK_*, CONF_*, TZ, "
-        "PASSPHRASE*), validated first. No secret value is\nprinted: the keys of the Secret to create are.",
+        "PASSPHRASE*), validated first. No secret value is\nprinted: the keys of the Secret to create are. "
+        "It names the image the tasks need\n(exit 2 when they need two: one release each); "
+        "no folder of this machine goes into env.",
     )
     command_parser.add_argument(
         "--mode",
