@@ -89,7 +89,8 @@ if [ "$DEMO" != "$EXAMPLE_DEMO" ]; then
   ENV_FILE="$DEMO/local-folder.env"
 fi
 
-command_line() { printf '%q --env-file %q %s' "$DC" "$ENV_FILE" "$*"; }
+# duplicity-cron runs duplicity from PATH: the other terminal activates the venv first
+command_line() { printf 'duplicity-cron --env-file %q %s' "$ENV_FILE" "$*"; }
 
 "$DC" --env-file "$ENV_FILE" check
 echo "run-local.sh: a first backup of $DEMO/data into file://$DEMO/target"
@@ -99,6 +100,7 @@ cat <<EOF
 
 run-local.sh: the passphrase is in $DEMO/passphrase (mode 600): keep it, nothing can be restored without it.
 From another terminal:
+  . $(printf %q "$VENV/bin/activate")
   $(command_line restore backup)    # the latest backup, into a fresh folder (printed)
   $(command_line verify backup)     # a drill: restore, verify, compare
   $(command_line status)            # last run, last success, next run

@@ -3,16 +3,16 @@ skipped (NO_INSTALL, this venv as VENV) and the demo folder in a temporary one (
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import base_env_path
+from .conftest import BIN_DIR, base_env_path
 from .test_duplicity_roundtrip import tree_digest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run-local.sh"
@@ -30,11 +30,17 @@ def wait_for(proc: subprocess.Popen[bytes], log: Path, text: str, timeout: float
     raise AssertionError(f"{text!r} did not appear in:\n{log.read_text()}")
 
 
-def printed_commands(output: str) -> dict[str, list[str]]:
-    """The commands the script prints for another terminal, by their last word (backup, status)."""
-    lines = output.split("From another terminal:\n", 1)[1].split("\n")
-    commands = [shlex.split(line.split("  #", 1)[0]) for line in lines if "--env-file" in line]
-    return {" ".join(words[3:]): words for words in commands}
+def printed_commands(output: str) -> tuple[str, dict[str, str]]:
+    """What the script prints for another terminal: the venv's activation, and the commands by
+    their last words ("restore backup", "status"), each without its comment."""
+    block = output.split("From another terminal:\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.startswith("  ")]
+    return lines[0], {" ".join(shlex.split(line)[3:]): line for line in lines[1:]}
+
+
+def without_venv(path: str) -> str:
+    """PATH as in another terminal, where the venv is not active."""
+    return os.pathsep.join(part for part in path.split(os.pathsep) if part != str(BIN_DIR))
 
 
 @pytest.mark.slow
@@ -45,7 +51,7 @@ def test_run_local_backs_up_then_schedules_and_prints_commands_that_work(tmp_pat
         "PATH": base_env_path(),
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
-        "VENV": str(Path(sys.executable).parent.parent),
+        "VENV": str(BIN_DIR.parent),
         "NO_INSTALL": "1",
         "DEMO": str(demo),
     }
@@ -71,11 +77,19 @@ def test_run_local_backs_up_then_schedules_and_prints_commands_that_work(tmp_pat
     assert len(secret) >= 40
     assert f"--env-file {demo}/local-folder.env" in output  # the example, with DEMO's paths
 
-    commands = printed_commands(output)
+    activate, commands = printed_commands(output)
+    assert activate == f". {BIN_DIR}/activate"
     assert sorted(commands) == ["restore backup", "status", "verify backup"]
+    terminal = {**env, "PATH": without_venv(os.environ["PATH"])}
     ran = {
-        name: subprocess.run(words, env=env, capture_output=True, text=True, timeout=300)
-        for name, words in commands.items()
+        name: subprocess.run(
+            ["bash", "-c", f"{activate} && {line}"],
+            env=terminal,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        for name, line in commands.items()
     }
     for name, done in ran.items():
         assert done.returncode == 0, (name, done.stdout + done.stderr)
