@@ -67,9 +67,12 @@ if [ "$NO_INSTALL" != 1 ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check -e .
   "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r requirements/duplicity.txt
 fi
+if [ ! -x "$VENV/bin/duplicity-cron" ]; then
+  echo "run-local.sh: $VENV/bin/duplicity-cron is missing: run me without --no-install (NO_INSTALL), or set VENV" >&2
+  exit 1
+fi
 VENV="$(cd "$VENV" && pwd)"
 DC="$VENV/bin/duplicity-cron"
-[ -x "$DC" ] || { echo "run-local.sh: $DC is missing: run me without --no-install (NO_INSTALL)" >&2; exit 1; }
 export PATH="$VENV/bin:$PATH" # the runner finds duplicity on PATH
 
 # The demo folder: data to back up, and a passphrase made once (a new one could not restore the old backups).

@@ -99,3 +99,20 @@ def test_run_local_backs_up_then_schedules_and_prints_commands_that_work(tmp_pat
     verified = ran["verify backup"]
     assert "verified: the latest backup was restored and checked" in verified.stdout + verified.stderr
     assert secret not in log.read_text() + "".join(d.stdout + d.stderr for d in ran.values())
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "code", "message"),
+    [
+        ((), {"NO_INSTALL": "1", "VENV": "/nonexistent"}, 1, "/nonexistent/bin/duplicity-cron is missing"),
+        (("--bad",), {}, 2, "unknown argument '--bad'"),
+        (("--no-install",), {"DEMO": "relative/demo"}, 2, "DEMO must be an absolute path"),
+    ],
+)
+def test_run_local_refuses_what_it_cannot_run_in_one_line(tmp_path, args, extra, code, message):
+    env = {"PATH": base_env_path(), "HOME": str(tmp_path), "DEMO": str(tmp_path / "demo"), **extra}
+    done = subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "demo").exists()
