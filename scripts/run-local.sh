@@ -107,7 +107,7 @@ From another terminal:
   $(command_line restore backup)    # the latest backup, into a fresh folder (printed)
   $(command_line verify backup)     # a drill: restore, verify, compare
   $(command_line status)            # last run, last success, next run
-Starting the scheduler (a backup every minute, a drill every 10 minutes); Ctrl-C stops it.
+Starting the scheduler (a backup every minute, a drill every 10 minutes, 30 s after a backup); Ctrl-C stops it.
 
 EOF
 exec "$DC" --env-file "$ENV_FILE" run

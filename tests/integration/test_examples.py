@@ -7,9 +7,12 @@ from __future__ import annotations
 import fcntl
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from duplicity_cron.config.schedules import CronSchedule
 
 from .test_duplicity_roundtrip import make_tree, tree_digest
 
@@ -69,11 +72,26 @@ def test_local_folder_example_backs_up_restores_and_verifies_twice_in_a_row(cli,
     assert SECRET not in "".join(outputs) + status.output
 
 
+def test_local_folder_example_drills_never_start_with_a_backup():
+    """A drill that finds the task's backup running is skipped: with backups every minute, a drill at
+    second 0 (`*/10 * * * *`) would be skipped every time (seen running scripts/run-local.sh)."""
+    values = dict(line.split("=", 1) for line in EXAMPLE.read_text().splitlines() if line.startswith("TASK_"))
+    backups = CronSchedule.from_crontab(values["TASK_backup_CRONTAB"])
+    drills = CronSchedule.from_crontab_or_periodicity(values["TASK_backup_VERIFY"])
+    moment = datetime(2026, 12, 7, tzinfo=UTC)
+    for _ in range(24 * 6):  # a day of drills
+        moment = drills.next_after(moment)
+        last_backup = moment - timedelta(minutes=1, seconds=1)
+        while (following := backups.next_after(last_backup)) <= moment:
+            last_backup = following
+        assert moment - last_backup >= timedelta(seconds=20), (moment, last_backup)
+
+
 def test_local_folder_example_schedules_as_documented(daemon, demo):
     d = daemon({}, args=("--env-file", str(EXAMPLE), "run"))
     d.wait_for("scheduler ready")
     assert "[backup] plan: * * * * * (UTC)" in d.output
-    assert "[backup] plan: verify */10 * * * * (UTC)" in d.output
+    assert "[backup] plan: verify 30 */10 * * * * (UTC)" in d.output
     assert (demo / "state" / "heartbeat.json").is_file()
     assert d.stop() == 0
 
