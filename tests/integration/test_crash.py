@@ -36,6 +36,20 @@ def history(work_dir: Path, task: str) -> list[dict[str, object]]:
     return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
 
 
+def killed_exec(tmp_path: Path, work_dir: Path) -> dict[str, str]:
+    """`exec nightly` killed with SIGKILL while its step (`sleep 600`, left running, holding the task's
+    lock) goes on; the task's variables."""
+    marker = tmp_path / "started"
+    env = {"TASK_nightly_CRONTAB": "0 3 * * *", "TASK_nightly_LOAD": f"touch {marker}; exec sleep 600"}
+    killed = subprocess.Popen(
+        [COMMAND, "exec", "nightly"], env=base_env(work_dir, env), stdout=subprocess.DEVNULL
+    )
+    wait_until(marker.exists, what="the exec's step started")
+    killed.kill()
+    killed.wait()
+    return env
+
+
 def test_a_restarted_daemon_never_runs_the_task_under_the_killed_runs_step(daemon, tmp_path, work_dir):
     env = dump_task(tmp_path)
     first = daemon(env)
@@ -71,14 +85,7 @@ def test_a_restarted_daemon_never_runs_the_task_under_the_killed_runs_step(daemo
 def test_a_lost_run_is_recorded_at_the_next_start_and_shown_by_status_and_healthcheck(
     daemon, cli, tmp_path, work_dir
 ):
-    marker = tmp_path / "started"
-    env = {"TASK_nightly_CRONTAB": "0 3 * * *", "TASK_nightly_LOAD": f"touch {marker}; exec sleep 600"}
-    killed = subprocess.Popen(
-        [COMMAND, "exec", "nightly"], env=base_env(work_dir, env), stdout=subprocess.DEVNULL
-    )
-    wait_until(marker.exists, what="the exec's step started")
-    killed.kill()
-    killed.wait()
+    env = killed_exec(tmp_path, work_dir)
     for pid in processes_with("sleep 600"):  # what an OOM kill of the whole container would leave
         os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not processes_with("sleep 600"), what="the step ended")
@@ -105,14 +112,7 @@ def test_a_lost_run_is_recorded_at_the_next_start_and_shown_by_status_and_health
 def test_a_killed_exec_is_a_lost_run_for_status_and_healthcheck_at_once(daemon, cli, tmp_path, work_dir):
     """Its step still runs and holds the task's lock, so nothing can record the run yet; the readers see
     that its runner is gone and show it lost, without waiting for the task's next run."""
-    marker = tmp_path / "started"
-    env = {"TASK_nightly_CRONTAB": "0 3 * * *", "TASK_nightly_LOAD": f"touch {marker}; exec sleep 600"}
-    killed = subprocess.Popen(
-        [COMMAND, "exec", "nightly"], env=base_env(work_dir, env), stdout=subprocess.DEVNULL
-    )
-    wait_until(marker.exists, what="the exec's step started")
-    killed.kill()
-    killed.wait()
+    env = killed_exec(tmp_path, work_dir)
     try:
         status = json.loads(cli("status", "nightly", "--json", env=env).stdout)["tasks"][0]
         assert status["last_run"]["status"] == "lost"
