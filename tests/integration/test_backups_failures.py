@@ -57,3 +57,13 @@ def test_a_drill_on_a_damaged_cache_rebuilds_it_and_passes(cli, tmp_path):
     assert drill.returncode == 0, drill.output
     assert "restoring once more with duplicity's cache rebuilt from the target" in drill.stdout
     assert (where.cache / "duplicity" / "home.damaged").is_dir()
+
+
+def test_a_venv_that_is_not_activated_backs_up_with_its_own_duplicity(cli, tmp_path):
+    """`.venv/bin/duplicity-cron exec` with the venv's bin folder off PATH: its duplicity is found."""
+    where = places(tmp_path)
+    env = {**backup_env(where), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    make_tree(where.data)
+    result = cli("exec", "home", env=env, timeout=300)
+    assert result.returncode == 0, result.output
+    assert len(chains(where.target)) == 1

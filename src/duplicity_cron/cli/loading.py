@@ -5,9 +5,12 @@ the pure `config` package; Apprise judges the notification URLs. Every problem i
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
@@ -82,7 +85,19 @@ def _layered(base: Mapping[str, str], env_files: Sequence[str]) -> tuple[Environ
     """The environment from the lines that could be used, and every problem of every env file."""
     files = [_env_file(path) for path in env_files]
     environment = layer_environment(base, [env_file.values for env_file in files], read_secret_file)
+    environment = replace(environment, values=with_own_duplicity(environment.values))
     return environment, [problem for env_file in files for problem in env_file.problems]
+
+
+def with_own_duplicity(values: dict[str, str], executable: str = sys.executable) -> dict[str, str]:
+    """`values` with this Python's bin folder at the end of PATH when duplicity is not on PATH but is
+    there: `.venv/bin/duplicity-cron run` from a venv that is not activated finds the venv's duplicity,
+    as the steps and the built-in commands call it by name. A duplicity on PATH always wins."""
+    path = values.get("PATH", os.defpath)
+    own = os.path.dirname(executable)
+    if shutil.which("duplicity", path=path) is not None or shutil.which("duplicity", path=own) is None:
+        return values
+    return {**values, "PATH": f"{path}{os.pathsep}{own}" if path else own}
 
 
 def build_environment(base: Mapping[str, str], env_files: Sequence[str] = ()) -> Environment:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from duplicity_cron.cli import loading
 from duplicity_cron.cli.loading import build_environment, load, read_env_file
 from duplicity_cron.config import ConfigError
 from duplicity_cron.config.secrets import MASK, MAX_SECRET_FILE_BYTES
@@ -287,3 +288,29 @@ def test_secret_variables_from_env_file_are_masked(tmp_path: Path) -> None:
 def test_non_secret_values_are_not_masked() -> None:
     env = build_environment({"USER": "backup", "HOST": "db.example", "AWS_ACCESS_KEY_ID": "AKIA123"})
     assert env.mask("backup@db.example AKIA123") == "backup@db.example AKIA123"
+
+
+def _program(folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("#!/bin/sh\n")
+    (folder / name).chmod(0o755)
+
+
+def test_the_venvs_own_duplicity_is_found_when_path_has_none(tmp_path: Path) -> None:
+    venv, system = tmp_path / "venv" / "bin", tmp_path / "usr" / "bin"
+    _program(venv, "duplicity")
+    system.mkdir(parents=True)
+    found = loading.with_own_duplicity({"PATH": str(system), "X": "1"}, str(venv / "python"))
+    assert found == {"PATH": f"{system}:{venv}", "X": "1"}
+
+
+def test_a_duplicity_on_path_wins_and_none_anywhere_changes_nothing(tmp_path: Path) -> None:
+    venv, system = tmp_path / "venv" / "bin", tmp_path / "usr" / "bin"
+    _program(venv, "duplicity")
+    _program(system, "duplicity")
+    values = {"PATH": str(system)}
+    assert loading.with_own_duplicity(values, str(venv / "python")) is values
+    bare = tmp_path / "bare" / "bin"
+    bare.mkdir(parents=True)
+    values = {"PATH": str(bare)}
+    assert loading.with_own_duplicity(values, str(tmp_path / "nothing" / "python")) is values
