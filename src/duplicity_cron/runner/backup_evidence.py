@@ -36,6 +36,12 @@ class BackupEvidence:
         self.cache: CacheBefore | None = None
         self.backup_succeeded = False
 
+    def cache_set_aside(self) -> None:
+        """The task's cache was set aside for the backup to run once more: what it held before no longer
+        tells what the target holds (the target is listed instead), and the statistics start anew."""
+        self.cache = None
+        self.statistics = StatisticsReader()
+
     def runs_duplicity(self, step: str) -> bool:
         """`step` is a built-in duplicity step (the backup, retention): its failure is duplicity's."""
         return step in TARGET_STEPS and step in self.builtin

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from ..model import Task
+from ..targets.duplicity_errors import Failure
 from .context import RunContext
 
 ASIDE_SUFFIX = ".damaged"  # <archive>/<id>.damaged: the last damaged cache, kept to look at
@@ -21,3 +22,13 @@ def set_cache_aside(task: Task, context: RunContext) -> Path:
     if folder.exists():
         folder.rename(aside)
     return aside
+
+
+def set_aside_to_retry(task: Task, context: RunContext, failure: Failure, doing: str) -> str:
+    """Set the task's cache aside for a command that failed with `failure` to run once more (`doing`:
+    "backing up", "restoring"), and return the line that says so. OSError when it cannot be moved."""
+    aside = set_cache_aside(task, context)
+    return (
+        f"{failure.line}; {doing} once more with duplicity's cache rebuilt from the target "
+        f"(the old one is in {aside})"
+    )

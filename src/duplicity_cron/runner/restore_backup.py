@@ -22,7 +22,7 @@ from ..targets.duplicity import restore_command
 from ..targets.duplicity_errors import explain
 from ..targets.restore_time import time_problem
 from .context import LockedRun, RunContext
-from .damaged_cache import set_cache_aside
+from .damaged_cache import set_aside_to_retry
 from .folders import empty_dir, is_empty_folder
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .lock import TaskBusy, task_lock
@@ -171,12 +171,8 @@ class _Restore:
             failure = explain(code, lines)
             if attempt == 2 or not failure.cache_may_be_damaged:
                 return RestoreOutcome(code, line=failure.line)
-            aside = set_cache_aside(self.task, self.context)
-            self.log.event(
-                f"{failure.line}; restoring once more with duplicity's cache rebuilt from the target "
-                f"(the old one is in {aside})",
-                task=self.task.id, step=STEP, level="warning",
-            )  # fmt: skip
+            notice = set_aside_to_retry(self.task, self.context, failure, "restoring")
+            self.log.event(notice, task=self.task.id, step=STEP, level="warning")
             with contextlib.suppress(OSError):
                 empty_dir(into)
         raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from ..targets.duplicity_errors import Failure, explain
 from .backup_evidence import BackupEvidence
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
 from .context import LockedRun, RunContext
-from .damaged_cache import set_cache_aside
+from .damaged_cache import set_aside_to_retry
 from .folders import empty_dir
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .locked_run import OutputTail, RunWork, run_locked
@@ -189,18 +189,13 @@ class _Run:
             return False
         self.cache_rebuilt = True
         try:
-            aside = set_cache_aside(self.task, self.context)
+            message = set_aside_to_retry(self.task, self.context, failure, "backing up")
         except OSError as exc:
             self._warn(step, f"cannot set duplicity's cache aside ({exc}); not backing up once more")
             return False
-        message = (
-            f"{failure.line}; backing up once more with duplicity's cache rebuilt from the target "
-            f"(the old one is in {aside})"
-        )
         self._warn(step, message)
         self.tail.add(self.log.mask(message))
-        self.evidence.cache = None  # what the cache held before is gone: the target is listed instead
-        self.evidence.statistics = type(self.evidence.statistics)()
+        self.evidence.cache_set_aside()
         if self.task.encrypt_key is not None:
             new_chain = needs_new_chain(self.task, self.context)
             self.commands[step] = load_step(self.task, self.context, new_chain, source)

@@ -42,7 +42,7 @@ from ..targets.verification import (
 )
 from .chain import SUCCEEDED, ChainResult
 from .context import LockedRun, RunContext
-from .damaged_cache import set_cache_aside
+from .damaged_cache import set_aside_to_retry
 from .folders import empty_dir
 from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .locked_run import OutputTail, RunWork, run_locked
@@ -201,16 +201,12 @@ class _Drill:
         if not failure.cache_may_be_damaged or self.run.cancel.interrupted:
             return False
         try:
-            aside = set_cache_aside(self.task, self.context)
+            notice = set_aside_to_retry(self.task, self.context, failure, "restoring")
             empty_dir(self.scratch)
         except OSError as exc:
             self._warn("restore", f"cannot set duplicity's cache aside ({exc}); not restoring once more")
             return False
-        self._warn(
-            "restore",
-            f"{failure.line}; restoring once more with duplicity's cache rebuilt from the target "
-            f"(the old one is in {aside})",
-        )
+        self._warn("restore", notice)
         return True
 
     def _step(
