@@ -60,3 +60,25 @@ def test_links_are_read_as_written() -> None:
     """The link reader itself: anchors dropped, web links and in-page anchors left out."""
     text = "[a](restore.md#x) [b](../reference/glossary.md) [c](https://e.org/a.md) [d](#here)"
     assert _targets(text) == ["restore.md", "../reference/glossary.md"]
+
+
+def _commands(text: str) -> set[str]:
+    """Command lines (comments and surrounding blanks dropped, spaces squeezed) of `docker compose`."""
+    found = set()
+    for line in text.splitlines():
+        command = " ".join(line.lstrip("# ").split("  #")[0].split())
+        if "docker compose" in command:
+            found.add(command[command.index("docker compose") :] if command.startswith("cd ") else command)
+    return found
+
+
+def test_the_readme_quick_start_runs_the_commands_the_compose_example_shows() -> None:
+    """The README's compose quick start and the example's own comments (which its image test runs)
+    say the same commands, so neither drifts from what was tested."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("## Run it") : readme.index("scripts/run-local.sh")]
+    example = (ROOT / "examples" / "compose-folder" / "compose.yaml").read_text(encoding="utf-8")
+    header = "\n".join(line for line in example.splitlines() if line.startswith("#"))
+    shown = _commands(quick_start)
+    assert len(shown) >= 4, shown
+    assert shown <= _commands(header), shown - _commands(header)
