@@ -4,16 +4,18 @@ for the oldest and newest Kubernetes the chart supports; the CronJobs, pods and 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from duplicity_cron.config.secrets import looks_secret
 from duplicity_cron.views.helm_values import secret_file_of
 
-from .conftest import CHART, EXAMPLES, ROOT, documents, helm, of_kind, pod_specs, render_text
+from .conftest import CHART, COMMAND, EXAMPLES, ROOT, documents, helm, of_kind, pod_specs, render_text
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 KUBERNETES = ("1.27.0", "1.37.0")  # Chart.yaml's kubeVersion (CronJob timeZone is stable from 1.27)
@@ -388,3 +390,17 @@ def test_the_commands_in_an_examples_comments_name_cronjobs_it_renders(values):
         and "duplicity-cron/task" in doc["metadata"]["annotations"]
     }
     assert one_off <= named
+
+
+@pytest.mark.parametrize("example", ["postgres", "mariadb"])
+def test_the_database_examples_are_valid_configurations(example, tmp_path):
+    """The runner's `check` of the pods' environment: the ConfigMap, and each key of the Secret."""
+    docs = documents(render_text([EXAMPLES / f"{example}.yaml"]))
+    (config_map,) = of_kind(docs, "ConfigMap")
+    keys = yaml.safe_load((EXAMPLES / f"{example}.yaml").read_text())["secretKeys"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CONF_STATE_DIR": str(tmp_path / "state"),
+           "CONF_WORK_DIR": str(tmp_path / "work"), **config_map["data"]}  # fmt: skip
+    env.update({key: f"{key.lower()}-value" for key in keys})
+    checked = subprocess.run([COMMAND, "check"], env=env, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "configuration OK: 1 task(s), 1 scheduled" in checked.stdout
