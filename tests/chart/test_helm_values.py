@@ -91,7 +91,7 @@ def test_the_rendered_pods_run_the_same_steps_and_hold_no_secret(tmp_path):
     cronjobs = {
         doc["metadata"]["annotations"]["duplicity-cron/task"]: doc
         for doc in of_kind(docs, "CronJob")
-        if doc["metadata"]["annotations"].get("duplicity-cron/task")
+        if doc["metadata"]["labels"]["app.kubernetes.io/component"] == "task"  # not its restore, drill
     }
     assert sorted(cronjobs) == ["files", "pg"]
     for pod in specs:

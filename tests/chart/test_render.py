@@ -4,14 +4,18 @@ for the oldest and newest Kubernetes the chart supports; the CronJobs, pods and 
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from duplicity_cron.config.secrets import looks_secret
 from duplicity_cron.views.helm_values import secret_file_of
 
-from .conftest import CHART, EXAMPLES, ROOT, documents, helm, of_kind, pod_specs, render_text
+from .conftest import CHART, COMMAND, EXAMPLES, ROOT, documents, helm, of_kind, pod_specs, render_text
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 KUBERNETES = ("1.27.0", "1.37.0")  # Chart.yaml's kubeVersion (CronJob timeZone is stable from 1.27)
@@ -45,7 +49,12 @@ def test_every_manifest_is_valid_for_kubernetes(values, version):
 def test_each_scheduled_task_is_one_cronjob_with_its_schedule_zone_and_deadlines(render):
     docs = render(EXAMPLES / "folder.yaml")
     jobs = {doc["metadata"]["name"]: doc["spec"] for doc in of_kind(docs, "CronJob")}
-    assert sorted(jobs) == ["backup-duplicity-cron-home", "backup-duplicity-cron-restore"]
+    assert sorted(jobs) == [
+        "backup-duplicity-cron-home",
+        "backup-duplicity-cron-restore",
+        "backup-duplicity-cron-restore-home",
+        "backup-duplicity-cron-verify-home",
+    ]
     home = jobs["backup-duplicity-cron-home"]
     assert home["schedule"] == "0 2 * * *"
     assert home["timeZone"] == "Europe/Paris"
@@ -75,7 +84,7 @@ def test_the_restore_tasks_are_a_job_template_that_never_fires(render):
     (restore,) = [
         doc
         for doc in of_kind(render(EXAMPLES / "folder.yaml"), "CronJob")
-        if "restore" in doc["metadata"]["name"]
+        if doc["metadata"]["name"].endswith("-restore")
     ]
     assert restore["spec"]["suspend"] is True
     assert restore["spec"]["schedule"] == "0 0 31 2 *"  # 31 February: not even when unsuspended
@@ -179,7 +188,11 @@ def test_secret_keys_reach_the_tasks_as_files_or_from_the_secret():
     names = ["PASSPHRASE", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY", "BACKEND_PASSWORD", "MYSQL_PWD",
              "TASK_db_PING_URL", "TASK_db_TARGET", "CONF_NOTIFY_URLS", "GITHUB_TOKEN", "DB_DSN"]  # fmt: skip
     sets = ["existingSecret=s", "tasks.db.crontab=@daily", f"secretKeys={{{','.join(names)}}}"]
-    (cron,) = of_kind(documents(render_text(sets=sets)), "CronJob")
+    (cron,) = [
+        c
+        for c in of_kind(documents(render_text(sets=sets)), "CronJob")
+        if c["metadata"]["name"] == "backup-duplicity-cron-db"
+    ]
     pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     (secret_volume,) = [v["secret"] for v in pod["volumes"] if "secret" in v]
@@ -219,3 +232,175 @@ def test_daemon_mode_is_one_recreated_deployment_with_liveness_metrics_and_alert
     assert sorted(rendered) == ["BackupLastRunFailed", "BackupOverdue", "BackupSchedulerDown", "BackupTooOld"]
     claims = {doc["metadata"]["name"] for doc in of_kind(docs, "PersistentVolumeClaim")}
     assert claims == {"backup-duplicity-cron-cache", "backup-duplicity-cron-state"}
+
+
+ONE_OFF_TASKS = [
+    "tasks.files.crontab=@daily",
+    "tasks.files.source=/data",
+    "tasks.files.target=file:///backups/files",
+    "tasks.files.timeout=1h",
+    "oneOffJobs.restoreArgs.files={--to,/restore/files,--force}",
+    "tasks.db.databaseUrl=postgresql://backup@db:5432/",  # the built-in dump, unscheduled
+    "tasks.db.target=s3:///bucket/db",
+    "tasks.plain.crontab=@daily",  # restores files, no --to: a drill only
+    "tasks.plain.source=/data",
+    "tasks.plain.target=file:///backups/plain",
+    "tasks.hidden.crontab=@daily",  # its TARGET (with a password) is in the Secret
+    "tasks.hidden.databaseUrl=postgresql://backup@db:5432/",
+    "existingSecret=s",
+    "secretKeys={TASK_hidden_TARGET}",
+    "tasks.steps.crontab=@daily",  # no target: nothing to restore or verify
+    "tasks.steps.load=true",
+]
+
+
+def one_off_jobs(docs):
+    return {
+        doc["metadata"]["name"].removeprefix("backup-duplicity-cron-"): doc
+        for doc in of_kind(docs, "CronJob")
+        if doc["metadata"]["labels"]["app.kubernetes.io/component"] in ("restore", "verify")
+    }
+
+
+def test_each_task_with_a_target_has_its_restore_and_its_drill_as_jobs_that_never_fire(render):
+    jobs = one_off_jobs(render(sets=ONE_OFF_TASKS))
+    args = {name: job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+            for name, job in jobs.items()}  # fmt: skip
+    assert args == {
+        "restore-files": ["restore", "files", "--to", "/restore/files", "--force"],
+        "verify-files": ["verify", "files"],
+        "restore-db": ["restore", "db"],
+        "verify-db": ["verify", "db"],
+        "verify-plain": ["verify", "plain"],
+        "restore-hidden": ["restore", "hidden"],
+        "verify-hidden": ["verify", "hidden"],
+    }
+    for name, job in jobs.items():
+        full = f"backup-duplicity-cron-{name}"
+        assert job["spec"]["suspend"] is True
+        assert job["spec"]["schedule"] == "0 0 31 2 *"
+        command = job["metadata"]["annotations"]["duplicity-cron/run-with"]
+        assert command == f"kubectl create job --from=cronjob/{full} {full}-$(date +%s)"
+        assert job["metadata"]["labels"]["app.kubernetes.io/component"] == name.split("-")[0]
+        assert job["spec"]["jobTemplate"]["spec"]["backoffLimit"] == 0
+        assert job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+    def claims(name):
+        pod = jobs[name]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return {v["name"]: v.get("persistentVolumeClaim", {}).get("claimName") for v in pod["volumes"]}
+
+    # a scheduled task's claims (the drill compares with the backup its state recorded); else emptyDirs
+    for name in ("restore-files", "verify-files"):
+        assert claims(name)["cache"] == "backup-duplicity-cron-cache-files"
+        assert claims(name)["state"] == "backup-duplicity-cron-state-files"
+    assert claims("verify-db")["state"] is None and claims("restore-db")["cache"] is None
+    # the drill's deadline is the task's (2 x TIMEOUT + margin); the restore's CONF_RESTORE_TIMEOUT's
+    assert jobs["verify-files"]["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] == 2 * 3600 + 300
+    assert "activeDeadlineSeconds" not in jobs["restore-files"]["spec"]["jobTemplate"]["spec"]
+
+
+@pytest.mark.parametrize("switch", ["oneOffJobs.enabled=false", "mode=daemon"])
+def test_no_one_off_jobs_when_switched_off_or_in_daemon_mode(render, switch):
+    assert one_off_jobs(render(sets=[*ONE_OFF_TASKS, switch])) == {}
+
+
+def test_long_task_ids_get_short_unique_one_off_job_names(render):
+    long_id = "b" * 60
+    sets = [f"tasks.{long_id}.crontab=@daily", f"tasks.{long_id}.target=file:///x",
+            f"tasks.{long_id}.databaseUrl=postgresql://a@b/"]  # fmt: skip
+    names = [doc["metadata"]["name"] for doc in of_kind(render(sets=sets), "CronJob")]
+    assert len(names) == 3 and len(set(names)) == 3
+    assert all(len(name) <= 52 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) for name in names)
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (
+            ["tasks.t.target=file:///x", "tasks.verify-t.crontab=@daily", "tasks.verify-t.load=true"],
+            "tasks.t: the name backup-duplicity-cron-verify-t of its verify Job is taken by the CronJob of "
+            "task verify-t; rename one, or set oneOffJobs.enabled=false",
+        ),
+        (
+            [
+                "tasks.t.target=file:///x",
+                "tasks.t.databaseUrl=postgresql://a@b/",
+                "tasks.restore-t.crontab=@daily",
+                "tasks.restore-t.load=true",
+            ],
+            "the name backup-duplicity-cron-restore-t of its restore Job is taken by the CronJob of task",
+        ),
+        (
+            ["tasks.t.target=file:///x", "tasks.t.source=/data", "oneOffJobs.restoreArgs.t={--time,3D}"],
+            "oneOffJobs.restoreArgs.t: task t restores files: add --to DIR",
+        ),
+        (["tasks.t.load=true", "oneOffJobs.restoreArgs.t={--drop}"], "task t has no target to restore from"),
+        (["oneOffJobs.restoreArgs.nope={--drop}"], "oneOffJobs.restoreArgs.nope: there is no task nope"),
+        (
+            [
+                "tasks.t.target=file:///x",
+                "tasks.t.databaseUrl=postgresql://a@b/",
+                "oneOffJobs.restoreArgs.t={--to-url,postgresql://u:canary@h/}",
+            ],
+            "oneOffJobs.restoreArgs.t: holds a URL with a password",
+        ),
+    ],
+)
+def test_one_off_job_mistakes_fail_the_rendering_with_a_message(sets, message):
+    args = ["template", "backup", str(CHART)] + [arg for each in sets for arg in ("--set", each)]
+    result = helm(*args, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert ":canary@" not in result.stderr
+
+
+def install_notes(*values: Path, sets: Sequence[str] = ()) -> str:
+    args = ["install", "--dry-run=client", "backup", str(CHART)]
+    args += [arg for path in values for arg in ("-f", str(path))]
+    args += [arg for each in sets for arg in ("--set", each)]
+    return helm(*args).stdout.partition("\nNOTES:\n")[2]
+
+
+def test_the_notes_print_the_command_of_each_restore_and_drill():
+    notes = install_notes(EXAMPLES / "folder.yaml")
+    for name in ("backup-duplicity-cron-restore-home", "backup-duplicity-cron-verify-home"):
+        assert f"kubectl create job --from=cronjob/{name} {name}-$(date +%s)" in notes
+    assert "# duplicity-cron restore home --to /restore/home" in notes
+    assert "# duplicity-cron verify home" in notes
+    without = install_notes(EXAMPLES / "folder.yaml", sets=["oneOffJobs.restoreArgs=null"])
+    assert "restore-home" not in without and "--from=cronjob/backup-duplicity-cron-verify-home" in without
+    assert "home: no restore Job (it restores files): set oneOffJobs.restoreArgs.home: [--to," in without
+
+
+@pytest.mark.parametrize("values", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_the_commands_in_an_examples_comments_name_cronjobs_it_renders(values):
+    """Each `kubectl create job --from=cronjob/NAME` in an example's comments names a CronJob of the
+    release its `helm install` line makes, and each task's restore and drill Job is shown."""
+    text = values.read_text()
+    (release,) = re.findall(
+        rf"helm install (\S+) charts/duplicity-cron -f examples/kubernetes/{values.name}", text
+    )
+    named = set(re.findall(r"kubectl create job --from=cronjob/(\S+) ", text))
+    cronjobs = of_kind(documents(render_text([values], release=release)), "CronJob")
+    assert named <= {doc["metadata"]["name"] for doc in cronjobs}
+    one_off = {
+        doc["metadata"]["name"]
+        for doc in cronjobs
+        if doc["metadata"]["labels"]["app.kubernetes.io/component"] in ("restore", "verify")
+        and "duplicity-cron/task" in doc["metadata"]["annotations"]
+    }
+    assert one_off <= named
+
+
+@pytest.mark.parametrize("example", ["postgres", "mariadb"])
+def test_the_database_examples_are_valid_configurations(example, tmp_path):
+    """The runner's `check` of the pods' environment: the ConfigMap, and each key of the Secret."""
+    docs = documents(render_text([EXAMPLES / f"{example}.yaml"]))
+    (config_map,) = of_kind(docs, "ConfigMap")
+    keys = yaml.safe_load((EXAMPLES / f"{example}.yaml").read_text())["secretKeys"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CONF_STATE_DIR": str(tmp_path / "state"),
+           "CONF_WORK_DIR": str(tmp_path / "work"), **config_map["data"]}  # fmt: skip
+    env.update({key: f"{key.lower()}-value" for key in keys})
+    checked = subprocess.run([COMMAND, "check"], env=env, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "configuration OK: 1 task(s), 1 scheduled" in checked.stdout

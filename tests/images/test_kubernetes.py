@@ -1,8 +1,8 @@
 """The chart's pods run for real with the locally built cron image: `podman kube play` of the pods helm
 renders from the Kubernetes examples (their env from the chart's ConfigMap, the PASSPHRASE file from a
 Secret, the chart's claims and emptyDirs, the securityContext: uid 1000, read-only root, no
-capabilities). A backup Job's pod, then the restore Job's pod, byte-identical; the daemon's Deployment
-and its liveness command.
+capabilities). A backup Job's pod, then the restore Job's pod, byte-identical; a task's restore Job
+and drill Job, and the drill of a damaged backup; the daemon's Deployment and its liveness command.
 
 No cluster can be reached here: podman stands in for the kubelet, and what it does differently was
 measured with Debian's podman 4.3.1. It plays Pod, Deployment, PersistentVolumeClaim (a named volume),
@@ -232,7 +232,7 @@ def test_the_backup_job_then_the_restore_job_restore_the_tree_byte_for_byte(
     kube.volume(f"{p}-restore")
 
     # the backup: a Job of the task's CronJob, with the chart's ConfigMap and claims, and the Secret
-    home = the(docs, "CronJob", "-home")
+    home = the(docs, "CronJob", "-cron-home")
     backup = playable(job_pod(home, f"{p}-home"), p)
     claims = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
     assert sorted(c["metadata"]["name"] for c in claims) == [
@@ -280,6 +280,71 @@ def test_the_backup_job_then_the_restore_job_restore_the_tree_byte_for_byte(
     assert len(tree_digest(source)) > 30
 
     for log in (backup_log, restore_log):
+        assert canary not in log
+
+
+def run_job(kube: Kube, tmp_path: Path, played: list[dict[str, Any]], cronjob: dict[str, Any], name: str):
+    """A Job of this CronJob, as `kubectl create job --from=cronjob/...` makes it: its pod, played with
+    the docs it needs, until it exits; its exit code and log."""
+    pod = playable(job_pod(cronjob, name), kube.prefix)
+    kube.play([*played, pod], tmp_path / f"{name}.yaml")
+    container = f"{name}-duplicity-cron"
+    assert_as_rendered(kube.engine, container, pod["spec"])
+    code = kube.wait(container)
+    return code, kube.logs(container)
+
+
+def test_a_tasks_restore_job_and_drill_job_restore_it_and_check_it_and_fail_on_damage(
+    engine, kube, tmp_path, helm_installed
+):
+    """The two commands of docs/how-to/kubernetes.md, "Restore a task" and "Run a drill": the Jobs of
+    `<release>-restore-home` (restore home --to /restore/home, folder.yaml's restoreArgs) and of
+    `<release>-verify-home` (verify home) after a backup Job; then the drill of a damaged backup."""
+    image = engine.image("cron")
+    docs = render(kube, tmp_path, image, "folder.yaml", ["data", "backups", "restore"])
+    p = kube.prefix
+    canary = f"canary-{uuid.uuid4().hex}"
+    source = make_tree(kube.volume(f"{p}-data"))
+    kube.volume(f"{p}-backups")
+    kube.volume(f"{p}-restore")
+    kube.secret(f"{p}-secrets", tmp_path, PASSPHRASE=canary)
+    configmap = the(docs, "ConfigMap")
+    claims = [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    code, backup_log = run_job(
+        kube, tmp_path, [configmap, *claims], the(docs, "CronJob", "-cron-home"), f"{p}-home"
+    )
+    assert code == 0, backup_log
+
+    # restore home: the task's own restore, into the folder its restoreArgs name, byte for byte
+    restore_job = the(docs, "CronJob", "-restore-home")
+    assert restore_job["spec"]["suspend"] is True
+    name = restore_job["metadata"]["name"]
+    assert restore_job["metadata"]["annotations"]["duplicity-cron/run-with"] == (
+        f"kubectl create job --from=cronjob/{name} {name}-$(date +%s)"
+    )
+    code, restore_log = run_job(kube, tmp_path, [configmap], restore_job, f"{p}-restore-home")
+    assert code == 0, restore_log
+    assert restore_log.rstrip().endswith("/restore/home"), restore_log  # the folder, on the last line
+    assert tree_digest(kube.mountpoint(f"{p}-restore") / "home") == tree_digest(source)
+    assert len(tree_digest(source)) > 30
+
+    # verify home: a drill, compared with the backup the task's state claim recorded
+    drill_job = the(docs, "CronJob", "-verify-home")
+    assert drill_job["spec"]["suspend"] is True
+    code, drill_log = run_job(kube, tmp_path, [configmap], drill_job, f"{p}-verify-home")
+    assert code == 0, drill_log
+    assert "verified: the latest backup was restored and checked;" in drill_log, drill_log
+    assert "as the backup of" in drill_log and "recorded" in drill_log, drill_log
+
+    # the backup damaged (a volume cut in half): the same drill fails, and says so
+    (volume,) = (kube.mountpoint(f"{p}-backups") / "home").glob("duplicity-full.*.vol1.difftar.gpg")
+    with volume.open("r+b") as damaged:
+        damaged.truncate(volume.stat().st_size // 2)
+    code, damaged_log = run_job(kube, tmp_path, [configmap], drill_job, f"{p}-verify-home-2")
+    assert code == 1, damaged_log
+    assert "ERROR: verify failed: the restore of the latest backup failed" in damaged_log, damaged_log
+
+    for log in (backup_log, restore_log, drill_log, damaged_log):
         assert canary not in log
 
 

@@ -37,11 +37,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- regexReplaceAll "^-+|-+$" (. | toString | lower | replace "_" "-" | replace "." "-") "" -}}
 {{- end -}}
 
-{{/* The name of a task's CronJob: at most 52 characters (a Job's name adds 11), a hash when longer. */}}
+{{/* The name of a task's CronJob: at most 52 characters (a Job's name adds 11), a hash when longer.
+With .kind (restore, verify): the name of the task's one-off Job template, <fullname>-<kind>-<task>. */}}
 {{- define "dc.cronJobName" -}}
+{{- $kind := .kind | default "" -}}
 {{- $name := printf "%s-%s" (include "dc.fullname" .root) (include "dc.taskSuffix" .id) -}}
+{{- $hashed := toString .id -}}
+{{- if $kind -}}
+{{- $name = printf "%s-%s-%s" (include "dc.fullname" .root) $kind (include "dc.taskSuffix" .id) -}}
+{{- $hashed = printf "%s/%s" $kind (toString .id) -}}
+{{- end -}}
 {{- if gt (len $name) 52 -}}
-{{- $name = printf "%s-%s" ($name | trunc 43 | trimSuffix "-") (sha256sum (toString .id) | trunc 8) -}}
+{{- $name = printf "%s-%s" ($name | trunc 43 | trimSuffix "-") (sha256sum $hashed | trunc 8) -}}
 {{- end -}}
 {{- $name -}}
 {{- end -}}
@@ -289,4 +296,85 @@ affinity: {{- toYaml . | nindent 2 }}
 {{- range $id, $task := .Values.tasks -}}
 {{- if include "dc.taskKey" (dict "task" $task "key" "RESTORE") -}}true{{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/* True (non-empty) when a task has KEY: in its values, or as TASK_<id>_<KEY> in secretKeys. */}}
+{{- define "dc.taskHas" -}}
+{{- if or (include "dc.taskKey" (dict "task" .task "key" .key)) (has (printf "TASK_%s_%s" .id .key) .root.Values.secretKeys) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The one-off Jobs (cronjobs mode, oneOffJobs.enabled) of every task with a TARGET, as JSON:
+[{"id", "kind" (restore, verify), "name", "args"}]. A task whose restore writes files (no built-in
+dump: SOURCE, or its own EXTRACT) gets a restore Job only with --to in oneOffJobs.restoreArgs.<id>:
+the pod's work folder is an emptyDir, and what is restored there would go with the pod. Fails on
+restoreArgs of a task without TARGET, and on a name another CronJob of the release has. */}}
+{{- define "dc.oneOffJobs" -}}
+{{- $root := . -}}
+{{- $jobs := list -}}
+{{- $o := .Values.oneOffJobs | default dict -}}
+{{- $restoreArgs := $o.restoreArgs | default dict -}}
+{{- if and (eq .Values.mode "cronjobs") $o.enabled -}}
+{{- $names := dict -}}
+{{- range $id := include "dc.scheduledIds" $root | fromJsonArray -}}
+{{- $_ := set $names (include "dc.cronJobName" (dict "root" $root "id" $id)) (printf "the CronJob of task %s" $id) -}}
+{{- end -}}
+{{- if include "dc.hasRestore" $root -}}
+{{- $_ := set $names (printf "%s-restore" (include "dc.fullname" $root)) "the restore tasks' Job" -}}
+{{- end -}}
+{{- range $id, $args := $restoreArgs -}}
+{{- if not (hasKey $root.Values.tasks $id) -}}
+{{- fail (printf "oneOffJobs.restoreArgs.%s: there is no task %s; name a task of tasks" $id $id) -}}
+{{- end -}}
+{{- if not (include "dc.taskHas" (dict "root" $root "id" $id "task" (get $root.Values.tasks $id) "key" "TARGET")) -}}
+{{- fail (printf "oneOffJobs.restoreArgs.%s: task %s has no target to restore from; give it one, or remove its restoreArgs" $id $id) -}}
+{{- end -}}
+{{- if not (kindIs "slice" $args) -}}
+{{- fail (printf "oneOffJobs.restoreArgs.%s: expected a list of arguments, such as [--to, /restore/%s]" $id $id) -}}
+{{- end -}}
+{{- range $args -}}
+{{- if regexMatch `[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s@]*:[^/?#\s]*@` (toString .) -}}
+{{- fail (printf "oneOffJobs.restoreArgs.%s: holds a URL with a password; give the URL without it (the password goes into the Secret, as PGPASSWORD or MYSQL_PWD)" $id) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $id, $task := .Values.tasks -}}
+{{- if include "dc.taskHas" (dict "root" $root "id" $id "task" $task "key" "TARGET") -}}
+{{- $dumps := and (include "dc.taskHas" (dict "root" $root "id" $id "task" $task "key" "DATABASE_URL")) (not (include "dc.taskKey" (dict "task" $task "key" "EXTRACT"))) -}}
+{{- $extra := list -}}
+{{- range (get $restoreArgs $id | default (list)) -}}{{- $extra = append $extra (toString .) -}}{{- end -}}
+{{- $to := false -}}
+{{- range $extra -}}{{- if or (eq . "--to") (hasPrefix "--to=" .) -}}{{- $to = true -}}{{- end -}}{{- end -}}
+{{- if and $extra (not $dumps) (not $to) -}}
+{{- fail (printf "oneOffJobs.restoreArgs.%s: task %s restores files: add --to DIR, a folder of extraVolumeMounts (the pod's work folder is an emptyDir that goes with it)" $id $id) -}}
+{{- end -}}
+{{- $kinds := list "verify" -}}
+{{- if or $dumps $to -}}{{- $kinds = list "restore" "verify" -}}{{- end -}}
+{{- range $kind := $kinds -}}
+{{- $name := include "dc.cronJobName" (dict "root" $root "id" $id "kind" $kind) -}}
+{{- if hasKey $names $name -}}
+{{- fail (printf "tasks.%s: the name %s of its %s Job is taken by %s; rename one, or set oneOffJobs.enabled=false" $id $name $kind (get $names $name)) -}}
+{{- end -}}
+{{- $_ := set $names $name (printf "the %s Job of task %s" $kind $id) -}}
+{{- $args := list $kind $id -}}
+{{- if eq $kind "restore" -}}{{- $args = concat $args $extra -}}{{- end -}}
+{{- $jobs = append $jobs (dict "id" $id "kind" $kind "name" $name "args" $args) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $jobs -}}
+{{- end -}}
+
+{{/* The tasks with a TARGET whose restore writes files and have no restoreArgs (no restore Job). */}}
+{{- define "dc.restoreWithoutJob" -}}
+{{- $root := . -}}
+{{- $ids := list -}}
+{{- $made := list -}}
+{{- range include "dc.oneOffJobs" $root | fromJsonArray -}}{{- if eq .kind "restore" -}}{{- $made = append $made .id -}}{{- end -}}{{- end -}}
+{{- range include "dc.oneOffJobs" $root | fromJsonArray -}}
+{{- if and (eq .kind "verify") (not (has .id $made)) -}}{{- $ids = append $ids .id -}}{{- end -}}
+{{- end -}}
+{{- toJson $ids -}}
 {{- end -}}
