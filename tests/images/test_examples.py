@@ -5,6 +5,7 @@ compose where a Docker engine answers), makes a backup that restores."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,7 +45,10 @@ def test_compose_file_is_safe(path):
     assert env["PASSPHRASE"].startswith("${PASSPHRASE:?"), env["PASSPHRASE"]
     mounts = {volume.split(":")[1] for volume in backup["volumes"]}
     assert {"/cache", "/var/lib/duplicity-cron"} <= mounts
-    assert any(key.endswith("_RESTORE") for key in env), "each example shows its restore task"
+    # each example shows how to restore: a restore task, or `restore TASK` of a task with TARGET
+    targets = {key[len("TASK_") : -len("_TARGET")] for key in env if key.endswith("_TARGET")}
+    shown = set(re.findall(r"^#.* duplicity-cron restore ([\w.-]+)", path.read_text(), re.MULTILINE))
+    assert any(key.endswith("_RESTORE") for key in env) or shown & targets, "no restore shown"
 
 
 def _compose_cmd(engine) -> list[str]:
