@@ -3,7 +3,8 @@ here, docker compose where a Docker engine answers): the example's own file, wit
 replaces only its db service's image by a server built from Debian's packages of the same major
 (tests/images/database_servers.py; no registry answers here, so the official image cannot be pulled).
 Rows are put into the server, `exec TASK` backs them up, they are changed and dropped,
-`restore TASK --drop` brings them back row for row, and `verify TASK` (a drill) passes."""
+`restore TASK --drop` brings them back row for row, `verify TASK` (a drill) passes, and after
+`down -v` (every volume lost, the backups kept) `restore TASK` loads them into the new, empty server."""
 
 from __future__ import annotations
 
@@ -185,6 +186,17 @@ def test_database_example_backs_up_restores_and_drills(engine, example, tmp_path
 
         drill = project.duplicity_cron("verify", example.task)
         assert "every table's rows as its manifest counted" in drill, drill[-4000:]
+
+        # every volume lost (the server's, the cache, the state), the backups kept: a new server's
+        # databases hold nothing, and `restore TASK` loads into it without --drop
+        down = project.run("down", "-v", timeout=180)
+        assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
+        up = project.run("up", "-d")
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+        project.wait_ready()
+        assert project.rows() == dict.fromkeys(TABLES, "")
+        project.duplicity_cron("restore", example.task)
+        assert project.rows() == before
     except BaseException:
         print(project.logs())
         raise
