@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,9 +46,10 @@ def test_compose_file_is_safe(path):
     assert env["PASSPHRASE"].startswith("${PASSPHRASE:?"), env["PASSPHRASE"]
     mounts = {volume.split(":")[1] for volume in backup["volumes"]}
     assert {"/cache", "/var/lib/duplicity-cron"} <= mounts
-    # each example shows how to restore: `restore TASK` in its comments, or a restore task
-    shows_restore = "duplicity-cron restore " in path.read_text()
-    assert shows_restore or any(key.endswith("_RESTORE") for key in env), "show how to restore"
+    # each example shows how to restore: a restore task, or `restore TASK` of a task with TARGET
+    targets = {key[len("TASK_") : -len("_TARGET")] for key in env if key.endswith("_TARGET")}
+    shown = set(re.findall(r"^#.* duplicity-cron restore ([\w.-]+)", path.read_text(), re.MULTILINE))
+    assert any(key.endswith("_RESTORE") for key in env) or shown & targets, "no restore shown"
 
 
 def _compose_cmd(engine) -> list[str]:
