@@ -107,9 +107,12 @@ class ComposeProject:
         secret.write_text(PASSWORD)  # as `printf '%s' ... > db_password`
         secret.chmod(0o644)
         self.backups = open_dir(tmp_path / "backups")
+        passphrase = tmp_path / "passphrase"  # as `(umask 077; ... > passphrase)`
+        passphrase.write_text(PASSPHRASE + "\n")
+        passphrase.chmod(0o600)
         self.env = {
             **engine.env,
-            "PASSPHRASE": PASSPHRASE,
+            "PASSPHRASE_FILE": str(passphrase),
             "DB_PASSWORD_FILE": str(secret),
             "BACKUP_TARGET": str(self.backups),
         }
