@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import tempfile
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +46,29 @@ def engine() -> Engine:
         pytest.fail(f"setup-podman.sh named no engine:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
     _ENGINE = Engine(name=name, env=env)
     return _ENGINE
+
+
+@pytest.fixture(scope="session")
+def api_socket(engine):
+    """A Docker API socket of the engine that runs the tests' containers."""
+    if engine.name == "docker":
+        yield "/var/run/docker.sock"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dct-podman-api-"))
+    sock = folder / "podman.sock"
+    proc = subprocess.Popen(
+        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
+        env=engine.env,
+        stdout=(folder / "service.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sock.exists(), (folder / "service.log").read_text()
+    yield str(sock)
+    proc.terminate()
+    proc.wait(20)
 
 
 @pytest.fixture

@@ -5,39 +5,11 @@ and backs it up; the restore gives back the same bytes."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import tempfile
 import time
-from pathlib import Path
-
-import pytest
 
 from .util import DUP_OPTS, PASSPHRASE, open_dir
 
 DUP = " ".join(DUP_OPTS)
-
-
-@pytest.fixture(scope="module")
-def api_socket(engine):
-    """A Docker API socket of the engine that runs the tests' containers."""
-    if engine.name == "docker":
-        yield "/var/run/docker.sock"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="dct-podman-api-"))
-    sock = folder / "podman.sock"
-    proc = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
-        env=engine.env,
-        stdout=(folder / "service.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sock.exists(), (folder / "service.log").read_text()
-    yield str(sock)
-    proc.terminate()
-    proc.wait(20)
 
 
 def test_docker_image_backs_up_data_produced_by_docker_exec(engine, containers, api_socket, tmp_path):

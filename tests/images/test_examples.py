@@ -152,3 +152,49 @@ def _retry_busy(run, *command: str) -> subprocess.CompletedProcess[str]:
             return proc
         time.sleep(10)
     return proc
+
+
+def test_docker_example_backs_up_and_restores_another_containers_data(engine, api_socket, tmp_path):
+    """examples/compose-docker as its comments say: up (the engine's API socket mounted), `exec app`
+    backs up what the app container holds, and the restore task puts it back into the app."""
+    compose_file = REPO / "examples" / "compose-docker" / "compose.yaml"
+    engine.cmd("tag", engine.image("docker"), "localhost/duplicity-docker:local")
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    passphrase.chmod(0o600)
+    app = f"dct-example-app-{os.getpid()}"
+    env = {
+        **engine.env,
+        "PASSPHRASE_FILE": str(passphrase),
+        "BACKUP_TARGET": str(open_dir(tmp_path / "backups")),
+        "DOCKER_SOCKET": api_socket,
+        "APP_CONTAINER": app,
+    }
+    compose = [*_compose_cmd(engine), "-p", f"dctdocker{os.getpid()}", "-f", str(compose_file)]
+
+    def run(*args, timeout=300):
+        return subprocess.run(
+            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+
+    def app_state() -> str:
+        proc = engine.cmd("exec", app, "cat", "/srv/app/state.txt", check=False)
+        return proc.stdout if proc.returncode == 0 else ""
+
+    try:
+        up = run("up", "-d")
+        assert up.returncode == 0, up.stdout + up.stderr
+        deadline = time.monotonic() + 60
+        while not app_state():
+            assert time.monotonic() < deadline, run("logs").stdout[-3000:]
+            time.sleep(0.5)
+        before = app_state()
+        backed_up = run("exec", "-T", "backup", "duplicity-cron", "exec", "app")
+        assert backed_up.returncode == 0, backed_up.stdout[-3000:] + backed_up.stderr[-3000:]
+        engine.cmd("exec", app, "sh", "-c", "echo lost > /srv/app/state.txt")
+        assert app_state() == "lost\n"
+        restored = run("run", "--rm", "backup", "restore")
+        assert restored.returncode == 0, restored.stdout[-3000:] + restored.stderr[-3000:]
+        assert app_state() == before
+    finally:
+        run("down", "-v", timeout=180)
