@@ -36,7 +36,8 @@ PURE = ("model", "config", "targets", "views")
 PURE_BUT_EDGES = {"databases": {"clients", "compress", "dump", "manifest", "restore", "server"}}
 # Modules that start processes, threads or connections, handle signals, or touch the file system.
 SIDE_EFFECT_MODULES = {
-    "fcntl", "http", "os", "select", "selectors", "shutil", "signal", "socket", "subprocess", "threading",
+    "fcntl", "http", "os", "select", "selectors", "shutil", "signal", "socket", "sqlite3", "subprocess",
+    "threading",
     "urllib.request",
 }  # fmt: skip
 

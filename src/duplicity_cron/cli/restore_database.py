@@ -1,6 +1,7 @@
 """`restore TASK [--time T] [--database NAME]... [--to-url URL] [--drop]` of a task whose EXTRACT is the
 built-in dump: duplicity restores the dump into a private folder under `<work>/<id>/restores` (removed
-after), then `databases.restore` loads it into the task's server, or `--to-url`'s.
+after), then `databases.restore` loads it into the task's server, or `--to-url`'s; SQLite's files
+(`Engine.local_files`) go back where they were, or into `--to DIR`.
 
 `--to-url` holds no password (a command line is visible to every process): the client's own variable
 (PGPASSWORD, MYSQL_PWD) when the environment has it, else the task's password (DATABASE_PASSWORD, or
@@ -56,6 +57,11 @@ def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[D
     except ValueError as exc:
         raise UsageError(f"--to-url: {exc}") from None
     engine = task.database_url.engine
+    if local_files(task):
+        raise UsageError(
+            f"--to-url loads into another server; task {task.id}'s databases are {engine} files: "
+            "use --to DIR to restore them into a folder"
+        )
     if url.password is not None:
         variable = engine_for(url).password_variable
         raise UsageError(
@@ -67,6 +73,11 @@ def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[D
     return url, password_for(url, task.server_password, env)
 
 
+def local_files(task: Task) -> bool:
+    """Whether the task's databases are files on this machine (SQLite), not a server's."""
+    return task.database_url is not None and engine_for(task.database_url).local_files
+
+
 def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, when: str | None) -> int:
     config, log, env = loaded.config, loaded.log, loaded.environment.values
     work_dir = Path(config.work_dir)
@@ -76,8 +87,11 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
     except (UsageError, OSError) as exc:
         print(f"duplicity-cron restore: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    where = url.without_password()
-    load = RestoreDumpRequest("restore", url, password, folder, tuple(options.database), options.drop)
+    to_folder = Path(os.path.abspath(options.to)) if options.to is not None else None
+    where = str(to_folder) if to_folder is not None else url.without_password()
+    load = RestoreDumpRequest(
+        "restore", url, password, folder, tuple(options.database), options.drop, to_folder=to_folder
+    )
     log.event(
         f"restoring the {'backup at ' + when if when else 'latest backup'} from "
         f"{split_url_password(task.target or '')[0]} and loading its databases into {where}",

@@ -22,7 +22,7 @@ from ..runner.context import RunContext
 from ..runner.folders import is_empty_folder
 from ..runner.restore_backup import EXIT_REFUSED, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, defined_tasks, parse, parser
-from .restore_database import RESTORES_FOLDER, fresh_folder, restore_databases
+from .restore_database import RESTORES_FOLDER, fresh_folder, local_files, restore_databases
 
 SUMMARY = "run every restore task in order; with TASK: restore that task's backup"
 _USAGE = """\
@@ -35,7 +35,8 @@ restore: run every restore task (TASK_<id>_RESTORE) once, ordered by <RESTORE>_<
 restore TASK: restore the backup of a task with TARGET (the latest, or the one at --time) into a
   fresh folder under CONF_WORK_DIR, or DIR, and print its path on the last line.
   A task with DATABASE_URL: load its dump into the task's server (or --to-url's) instead;
-  --to or --path ask for the dump's files.
+  --to or --path ask for the dump's files (SQLite: its files go back where they were, or
+  into --to DIR, checked; --drop replaces files that exist).
   Exit 1 when the restore failed (one line says why), 2 for a usage error or a refusal."""
 
 
@@ -70,7 +71,9 @@ def command_parser() -> argparse.ArgumentParser:
         "PGPASSWORD or MYSQL_PWD)",
     )
     command_parser.add_argument(
-        "--drop", action="store_true", help="DATABASE_URL task: replace the databases that exist"
+        "--drop",
+        action="store_true",
+        help="DATABASE_URL task: replace the databases (SQLite: files) that exist",
     )
     return command_parser
 
@@ -85,6 +88,8 @@ def _loads_databases(options: argparse.Namespace, task: Task) -> bool:
                 "(or an EXTRACT of its own)"
             )
         return False
+    if options.path is None and options.to is not None and local_files(task):
+        return True  # SQLite's files: checked, and written into the folder under their own names
     if options.to is not None or options.path is not None:
         if loading:
             raise UsageError("--to and --path restore the dump's files; --database, --to-url, --drop load it")

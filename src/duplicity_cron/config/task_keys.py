@@ -280,10 +280,12 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "DATABASE_URL",
-        "a database server to dump: without an EXTRACT of the task's own, EXTRACT is the built-in dump of "
-        'its databases into `$SRC` (see "Backing up databases"); a password in it is masked and passed to '
-        "the client out of its command line",
-        "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`",
+        "a database server to dump, or SQLite files (an absolute path, or a glob: a relative path is an "
+        "error): without an EXTRACT of the task's own, EXTRACT is the built-in dump of its databases into "
+        '`$SRC` (see "Backing up databases"); a password in it is masked and passed to the client out of '
+        "its command line",
+        "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`, "
+        "`sqlite:////data/app.db`, `sqlite:////data/*.db`",
         field="database_url",
         parse=_plain(parse_database_url),
     ),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import Any
 
+from ..databases import engine_for
 from ..model import MAIN_STEPS, STEPS, Task, builtin_steps
 from .duplicity_values import same_place
 from .encryption import NO_ENCRYPTION, conflicting_options
@@ -220,6 +221,13 @@ class _TaskParser:
                 f"{self.entries['DATABASE_URL'][0]}: task {self.task_id!r} is a restore task (RESTORE); "
                 "the task that dumps the databases is the one to give DATABASE_URL"
             )
+        elif task.database_url is not None and engine_for(task.database_url).local_files:
+            for key in ("VERIFY_URL", "DATABASE_PASSWORD"):
+                if key in self.entries:
+                    self.problems.append(
+                        f"{self.entries[key][0]}: DATABASE_URL names {task.database_url.engine} files, "
+                        "which a drill checks in its own folder and no password opens; unset it"
+                    )
         elif (
             task.verify_url is not None
             and task.database_url is not None

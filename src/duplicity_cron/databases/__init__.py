@@ -1,6 +1,6 @@
 """Databases as backup sources: the registry of engines. One package per engine (`postgresql`,
-`mariadb`) holds all of it: its URL, its clients' command lines and SQL (pure), its dump and the server
-a dump is restored into (impure); each exposes one `Engine` object (`engine.py`) with the same few
+`mariadb`, `sqlite`) holds all of it: its URL, its clients' command lines and SQL (pure), its dump and
+the server a dump is restored into (impure); each exposes one `Engine` object (`engine.py`) with the same few
 functions, and nothing outside an engine's package asks which engine it is: it asks `engine_for`.
 
 Shared: the rules (`common`), the row counters (`rows/`), running clients (`clients`), compressing a
@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..model import DatabaseUrl
-from . import mariadb, postgresql
+from . import mariadb, postgresql, sqlite
 from .engine import Engine
 
 ENGINES: tuple[Engine, ...] = (
     postgresql.ENGINE,
     mariadb.ENGINE,
+    sqlite.ENGINE,
 )
 _BY_SCHEME = {scheme: engine for engine in ENGINES for scheme in engine.schemes}
 
@@ -45,10 +46,11 @@ def parse_database_url(text: str) -> DatabaseUrl:
     engine = _BY_SCHEME.get(scheme.lower())
     if not separator or engine is None:
         raise ValueError(
-            f"expected postgresql://, mariadb:// or mysql:// followed by user@host:port/, "
-            f"got a URL of scheme {scheme.lower()!r}"
+            f"expected postgresql://, mariadb:// or mysql:// followed by user@host:port/, or "
+            f"sqlite:////path/of/the.db, got a URL of scheme {scheme.lower()!r}"
             if separator
-            else "expected a URL such as postgresql://user@host:5432/ or mariadb://user@host:3306/"
+            else "expected a URL such as postgresql://user@host:5432/, mariadb://user@host:3306/ or "
+            "sqlite:////data/app.db"
         )
     return engine.parse_url(url)
 

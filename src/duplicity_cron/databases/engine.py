@@ -20,7 +20,7 @@ from .url import parse_server_url
 
 if TYPE_CHECKING:  # the dump's request and report: types only, for the impure functions' signatures
     from .manifest import ServerDump
-    from .steps import DumpRequest
+    from .steps import DumpRequest, RestoreDumpRequest
 
 Version = tuple[int, int]
 TableKey = tuple[str, str]  # (schema, table); MariaDB's schema is the database
@@ -30,6 +30,10 @@ Transform = Callable[[Iterable[str]], Iterator[str]]
 
 class DumpError(Exception):
     """A dump or a restore that cannot be made; the message is one line, for the run's log."""
+
+
+class Refused(Exception):
+    """A restore that loaded nothing: the request cannot be done as it is (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,12 @@ class Engine(Protocol):
         """The clients a step may call by name that only its `image` has (pg_dump, mariadb ...)."""
         ...
 
+    @property
+    def local_files(self) -> bool:
+        """Whether its databases are files on this machine (SQLite), not a server's: no password, no
+        other server to load into (`--to-url`, VERIFY_URL); `restore TASK --to DIR` loads them into DIR."""
+        ...
+
     def parse_url(self, text: str) -> DatabaseUrl:
         """The URL's parts; ValueError says what is wrong (never quoting a password)."""
         ...
@@ -132,8 +142,10 @@ class Engine(Protocol):
         """Every chosen database of the server dumped into `src`, with the globals (impure)."""
         ...
 
-    def server(self, url: DatabaseUrl, password: str | None) -> AbstractContextManager[Server]:
-        """The server of `url` to restore into or drill on, for as long as the context lasts (impure)."""
+    def load(self, request: RestoreDumpRequest) -> None:
+        """The restore, drill or cleanup `request.mode` names, of the dump in `request.folder` (impure);
+        DumpError when it failed, Refused when nothing was loaded. A server engine's is the same for
+        every one: `databases.restore.load_into_server`, on its `server`."""
         ...
 
 
@@ -152,5 +164,14 @@ class ServerEngine:
     dump: Callable[[DumpRequest, Path], ServerDump] = field(repr=False)
     server: Callable[[DatabaseUrl, str | None], AbstractContextManager[Server]] = field(repr=False)
 
+    @property
+    def local_files(self) -> bool:
+        return False
+
     def parse_url(self, text: str) -> DatabaseUrl:
         return parse_server_url(text, self.name)
+
+    def load(self, request: RestoreDumpRequest) -> None:
+        from .restore import load_into_server  # imported here: it runs clients, and the registry stays pure
+
+        load_into_server(self, request)

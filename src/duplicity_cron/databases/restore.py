@@ -1,9 +1,9 @@
 """Restoring a built-in dump (a folder `databases.dump` made, restored from the target) into a server:
-the database half of `restore TASK`, and of a drill, on the server the URL's engine opens
-(`Engine.server`). Run as `python -m duplicity_cron.databases.restore` as one step of them
-(`steps.restore_shell`; its output logged, its process group stopped on an interrupt or a timeout),
-told what to do in its environment (`RestoreDumpRequest.to_env`: the URL and password never in a
-command line).
+the database half of `restore TASK`, and of a drill, by the URL's engine (`Engine.load`: for a server
+engine `load_into_server` below, on the server its `server` opens; SQLite's files: `sqlite.restore`).
+Run as `python -m duplicity_cron.databases.restore` as one step of them (`steps.restore_shell`; its
+output logged, its process group stopped on an interrupt or a timeout), told what to do in its
+environment (`RestoreDumpRequest.to_env`: the URL and password never in a command line).
 
 - `restore`: the dump's client must not be newer than the one here; the databases chosen must all be
   in the dump, and none may exist on the server unless `drop` or it holds nothing (checked before
@@ -33,15 +33,11 @@ from collections.abc import Collection
 from . import engine_for
 from .clients import each_at_once, run_client, run_pipeline
 from .common import count_problem, scratch_marker, scratch_names, scratch_prefix
-from .engine import DumpedDatabase, DumpError, Server
+from .engine import DumpedDatabase, DumpError, Refused, Server, ServerEngine
 from .manifest import GLOBALS_FILE, read_manifest, say, warn
 from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest
 
 JOBS = 2  # databases loaded at once
-
-
-class Refused(Exception):
-    """Nothing was loaded: the request cannot be done as it is (exit status 2)."""
 
 
 def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[DumpedDatabase]:
@@ -172,6 +168,18 @@ def drill(request: RestoreDumpRequest, server: Server) -> None:
     )
 
 
+def load_into_server(engine: ServerEngine, request: RestoreDumpRequest) -> None:
+    """A server engine's `load`: the restore, drill or cleanup of `request` on the server of its URL."""
+    with engine.server(request.url, request.password) as server:
+        if request.mode == "restore":
+            restore(request, server)
+        elif request.mode == "drill":
+            drill(request, server)
+        else:
+            for name in drop_scratch(server, request):
+                say(f"dropped scratch database {name}")
+
+
 def main() -> int:
     try:
         request = RestoreDumpRequest.from_env(os.environ)
@@ -180,14 +188,7 @@ def main() -> int:
         print(f"error: the load was started without its settings ({exc})", file=sys.stderr)
         return EXIT_REFUSED
     try:
-        with engine.server(request.url, request.password) as server:
-            if request.mode == "restore":
-                restore(request, server)
-            elif request.mode == "drill":
-                drill(request, server)
-            else:
-                for name in drop_scratch(server, request):
-                    say(f"dropped scratch database {name}")
+        engine.load(request)
     except Refused as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return EXIT_REFUSED

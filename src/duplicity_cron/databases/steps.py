@@ -77,6 +77,8 @@ class RestoreDumpRequest:
     drop: bool = False
     task: str = ""  # for the scratch names of a drill
     deployment: str = ""  # the deployment's id (hex): a drill's scratch databases are marked with it
+    # an engine of local files (`Engine.local_files`): restore them into this folder, not where they were
+    to_folder: Path | None = None
 
     def to_env(self) -> dict[str, str]:
         data = {
@@ -84,6 +86,7 @@ class RestoreDumpRequest:
             "url": _url_data(self.url),
             "folder": str(self.folder),
             "databases": list(self.databases),
+            "to_folder": None if self.to_folder is None else str(self.to_folder),
         }
         return {RESTORE_VARIABLE: json.dumps(data)}
 
@@ -98,6 +101,7 @@ class RestoreDumpRequest:
             folder=Path(data["folder"]), databases=tuple(data.get("databases") or ()),
             drop=bool(data.get("drop")), task=data.get("task", ""),
             deployment=_hex(data.get("deployment", "")),
+            to_folder=Path(data["to_folder"]) if data.get("to_folder") else None,
         )  # fmt: skip
 
 
