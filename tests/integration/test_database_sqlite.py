@@ -263,6 +263,34 @@ def test_a_drill_passes_and_fails_on_a_damaged_backup(tmp_path, cli, transform, 
         assert "failed step databases" in drill.output
 
 
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("SELECT count(*) = 300 FROM items", None),
+        ("SELECT count(*) > 300 FROM items", "returned '0', not a true value"),
+        ("SELECT 1 WHERE 0", "returned no row"),
+        ("DELETE FROM items", "attempt to write a readonly database"),
+        ("INSERT INTO items (payload) VALUES (x'00') RETURNING 1", "attempt to write a readonly database"),
+    ],
+    ids=["true", "false", "no row", "a delete is refused", "an insert is refused"],
+)
+def test_verify_sql_runs_on_the_drills_copy_read_only(tmp_path, cli, statement, expected) -> None:
+    database = tmp_path / "app.db"
+    sqlite_writer.create(database, "wal", 300)
+    env = sqlite_env(tmp_path, f"sqlite:///{database}", VERIFY_SQL=statement)
+    backup = cli("exec", "app", env=env, timeout=180)
+    assert backup.returncode == 0, backup.output
+    before = rows_of(database)
+    drill = cli("verify", "app", env=env, timeout=180)
+    if expected is None:
+        assert drill.returncode == 0, drill.output
+        assert ": true on the restored copy of " in drill.output, drill.output
+    else:
+        assert drill.returncode == 1, drill.output
+        assert "verify failed: VERIFY_SQL line 1" in drill.output and expected in drill.output, drill.output
+    assert rows_of(database) == before
+
+
 def test_bad_inputs_say_what_is_wrong_and_back_up_nothing(tmp_path, cli) -> None:
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database, " * 300)

@@ -79,6 +79,7 @@ def test_to_dict_is_json_ready_and_complete() -> None:
         "failed_step": "load",
         "output_tail": ["line 1", "line 2"],
         "backup": None,
+        "recovery_seconds": None,
     }
 
 
@@ -131,3 +132,18 @@ def test_last_runs_reads_backup_runs_or_drills_never_both() -> None:
         newest_first[3],
     )
     assert (drills.run, drills.success) == (newest_first[0], newest_first[0])
+
+
+def test_a_drill_s_recovery_time_is_kept_in_its_record() -> None:
+    run = RunResult(
+        "db", Status.SUCCEEDED, Trigger.VERIFY, datetime(2026, 5, 13, tzinfo=UTC),
+        datetime(2026, 5, 13, 0, 1, tzinfo=UTC), recovery_seconds=12.34567,
+    )  # fmt: skip
+    data = json.loads(json.dumps(run.to_dict()))
+    assert data["recovery_seconds"] == 12.346
+    assert RunResult.from_dict(data).recovery_seconds == 12.346
+    assert RunResult.from_dict({**data, "recovery_seconds": None}).recovery_seconds is None
+    older = {key: value for key, value in data.items() if key != "recovery_seconds"}
+    assert RunResult.from_dict(older).recovery_seconds is None  # records of older versions
+    with pytest.raises(TypeError):
+        RunResult.from_dict({**data, "recovery_seconds": "12"})

@@ -77,3 +77,9 @@ def format_duration(seconds: float) -> str:
         return f"{hours}h{minutes:02d}m"
     days, hours = divmod(hours, 24)
     return f"{days}d{hours:02d}h"
+
+
+def format_precise(seconds: float) -> str:
+    """A duration that may be under a second (a recovery time, its limit): three significant digits
+    below a minute (`0.004s`, `2.35s`), else `format_duration`."""
+    return f"{seconds:.3g}s" if seconds < 60 else format_duration(seconds)

@@ -99,7 +99,7 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
 
     Other `*_FILE` variables (SSL_CERT_FILE, TF_CLI_CONFIG_FILE...) belong to other programs and are
     left alone: real environments carry them, some pointing at missing or very large files. Of the task
-    variables, only the keys that take a file (`task_keys.FILE_KEYS`) are read.
+    variables, only the keys that take a file (`task_keys.FILE_KEYS`) are read, secret or not.
     `read_file` returns the file's text or raises OSError, UnicodeDecodeError or SecretFileError.
     """
     resolved = ResolvedSecrets()
@@ -107,9 +107,12 @@ def resolve_secret_files(env: Mapping[str, str], read_file: Callable[[str], str]
         if not var.upper().endswith(_FILE_SUFFIX):
             continue
         name = var[: -len(_FILE_SUFFIX)]
-        if var.upper().startswith(TASK_PREFIX) and not name.upper().endswith(_TASK_FILE_KEYS):
+        task_key = var.upper().startswith(TASK_PREFIX)
+        if task_key and not name.upper().endswith(_TASK_FILE_KEYS):
             continue
-        if not name or not looks_secret(name):
+        # a task key that takes a file is read whether it is secret or not (VERIFY_SQL is not: it is
+        # read the same way, and not masked)
+        if not name or not (task_key or looks_secret(name)):
             continue
         if env.get(name):
             resolved.warnings.append(f"{var}: ignored because {name} is set too")

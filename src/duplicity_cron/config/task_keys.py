@@ -34,20 +34,21 @@ from .values import (
     parse_share,
     split_urls,
 )
+from .verify_sql import parse_verify_sql
 
 TASK_PREFIX = "TASK_"
 
 # The keys that only mean something with a TARGET.
 TARGET_OPTION_KEYS = (
     "SOURCE", "FULL_EVERY", "OPTIONS", "KEEP_FULL", "KEEP", "ENCRYPT_KEY", "PUBLIC_KEY", "PRIVATE_KEY",
-    "VERIFY", "SHRINK_LIMIT", "ON_SHRINK",
+    "VERIFY", "SHRINK_LIMIT", "ON_SHRINK", "VERIFY_MAX_TIME",
 )  # fmt: skip
 # The keys that only mean something with ENCRYPT_KEY.
 ENCRYPTION_KEYS = ("PUBLIC_KEY", "PRIVATE_KEY")
 # `TASK_<id>_<KEY>_FILE` names a file that holds the key's value (read like any secret `*_FILE`).
 FILE_SUFFIX = "_FILE"
 # The keys that only mean something with a DATABASE_URL.
-DATABASE_OPTION_KEYS = ("DATABASES", "DATABASE_PASSWORD", "VERIFY_URL")
+DATABASE_OPTION_KEYS = ("DATABASES", "DATABASE_PASSWORD", "VERIFY_URL", "VERIFY_SQL")
 
 # (value, the task's time zone) -> parsed value; ValueError names what is wrong with the value.
 KeyParser = Callable[[str, tzinfo], Any]
@@ -323,6 +324,25 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "`postgresql://postgres@scratch-db:5432/`",
         field="verify_url",
         parse=_plain(parse_database_url),
+    ),
+    TaskKey(
+        "VERIFY_MAX_TIME",
+        "the longest the data of a drill may take to come back (its recovery time: the restore, and the "
+        "load of a dump into scratch databases); a drill slower than that fails, and `healthcheck` says so",
+        "`15m`, `1h`",
+        field="verify_max_time",
+        parse=_plain(parse_wait),
+    ),
+    TaskKey(
+        "VERIFY_SQL",
+        "statements a drill runs on its scratch copy of the dump (never on DATABASE_URL's databases), one "
+        "a line as `database: statement` (the database left out when the dump holds one; lines "
+        "starting `#` or `--` are comments); each must return a true value (non-zero, `t`, `true`), "
+        "else the drill fails naming it; also as `TASK_<id>_VERIFY_SQL_FILE`",
+        "`shop: SELECT max(created_at) > now() - interval '1 day' FROM orders`",
+        field="verify_sql",
+        parse=_plain(parse_verify_sql),
+        from_file=True,
     ),
 )
 

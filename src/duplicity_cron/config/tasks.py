@@ -14,6 +14,7 @@ from datetime import tzinfo
 from typing import Any
 
 from ..databases import engine_for
+from ..databases.checks import checks_problem
 from ..model import MAIN_STEPS, STEPS, Task, builtin_steps
 from .duplicity_values import same_place
 from .encryption import NO_ENCRYPTION, conflicting_options
@@ -28,6 +29,7 @@ from .task_keys import (
     TASK_PREFIX,
 )
 from .task_variables import RESERVED_VARIABLES, file_variable, split_task_variable
+from .verify_sql import dumped_databases
 
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # The id names folders (`<work>/<id>/`, `<state>/runs/<id>/`): far below a file name's 255 bytes, and
@@ -229,6 +231,16 @@ class _TaskParser:
                         "which a drill checks in its own folder and no password opens; unset it"
                     )
         elif (
+            task.verify_sql
+            and task.database_url is not None
+            and (
+                problem := checks_problem(
+                    task.verify_sql, dumped_databases(task.database_url, task.databases)
+                )
+            )
+        ):
+            self.problems.append(f"{self._name('VERIFY_SQL')}: {problem}")
+        elif (
             task.verify_url is not None
             and task.database_url is not None
             and task.verify_url.engine != task.database_url.engine
@@ -237,6 +249,12 @@ class _TaskParser:
                 f"{self.entries['VERIFY_URL'][0]}: a drill loads the dump of DATABASE_URL's engine; "
                 "VERIFY_URL names a server of another engine"
             )
+
+    def _name(self, key: str) -> str:
+        """The variable that set `key`: TASK_<id>_<KEY>, or its `_FILE` form."""
+        if key in self.entries:
+            return self.entries[key][0]
+        return f"TASK_{self.task_id}_{key}{FILE_SUFFIX}"
 
     def _check_target_keys(self, task: Task) -> None:
         """The keys of the built-in backup need TARGET; a restore task restores through its steps."""

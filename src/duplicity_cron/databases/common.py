@@ -59,6 +59,12 @@ def lines_of(text: str) -> list[str]:
     return [line for line in text.splitlines() if line]
 
 
+def first_value(output: str, separator: str) -> str | None:
+    """The first field of a client's first line of rows (None: it printed none)."""
+    lines = output.splitlines()
+    return lines[0].split(separator, 1)[0] if lines else None
+
+
 def select_databases(available: Sequence[str], wanted: Iterable[str], default: str | None) -> list[str]:
     """The databases to dump, in the server's order: `wanted`'s names (all of them must exist), or
     `default` (the URL's database) when it names none, or every available one; `!name` excludes.

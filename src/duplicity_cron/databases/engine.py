@@ -88,6 +88,9 @@ class Server(Protocol):
     def scratch_databases(self, prefix: str) -> dict[str, str]: ...  # name -> its marker ("" for none)
     def count_rows(self, into: str, database: str) -> dict[TableKey, int]: ...
     def drop(self, name: str) -> None: ...
+    # one statement run on scratch database `into` in a read-only session: the first column of its first
+    # row (None: no row); DumpError when it fails
+    def query_value(self, into: str, statement: str) -> str | None: ...
 
 
 class Engine(Protocol):

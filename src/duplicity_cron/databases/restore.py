@@ -13,8 +13,11 @@ environment (`RestoreDumpRequest.to_env`: the URL and password never in a comman
   adapted to the server's version), analyzed.
 - `drill`: the scratch databases an earlier drill of the task in this deployment left (killed) are
   dropped; each database is loaded under a scratch name (no globals, no owners or privileges), marked
-  as this deployment's and task's as it is created, every table's rows counted and compared with the
-  manifest; the scratch databases are dropped after, whatever happened.
+  as this deployment's and task's as it is created (the time they all took to load said on a line of
+  its own, `steps.loaded_line`), every table's rows counted and compared with the manifest, then the
+  request's VERIFY_SQL statements run on them (`Server.query_value`, a read-only session on the scratch
+  database), each of which must return a true value (`checks.check_problem`); the scratch databases
+  are dropped after, whatever happened.
 - `cleanup`: the task's scratch databases dropped (after a drill that was stopped).
 
 Nothing is dropped by its name alone: only a database whose marker (`common.scratch_marker`) is this
@@ -28,14 +31,16 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import time
 from collections.abc import Collection
 
 from . import engine_for
+from .checks import assign_checks, check_problem
 from .clients import each_at_once, run_client, run_pipeline
 from .common import count_problem, scratch_marker, scratch_names, scratch_prefix
 from .engine import DumpedDatabase, DumpError, Refused, Server, ServerEngine
 from .manifest import GLOBALS_FILE, read_manifest, say, warn
-from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest
+from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest, loaded_line
 
 JOBS = 2  # databases loaded at once
 
@@ -133,26 +138,45 @@ def drill(request: RestoreDumpRequest, server: Server) -> None:
         raise DumpError(problem)
     for name in drop_scratch(server, request):
         say(f"dropped scratch database {name}, left by an earlier drill")
+    try:
+        checks = assign_checks(request.checks, [database.name for database in dumped])
+    except ValueError as exc:
+        raise DumpError(str(exc)) from None
     token = secrets.token_hex(4)
     names = scratch_names(request.task, token, [database.name for database in dumped], request.deployment)
     marker = scratch_marker(request.task, request.deployment)
     try:
 
-        def check(database: DumpedDatabase) -> str | None:
+        def load(database: DumpedDatabase) -> None:
             scratch = names[database.name]
             commands = server.restore_commands(database, scratch, False)
             transform = server.scratch_transform(database.name, scratch, client, marker)
             run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
+
+        def check(database: DumpedDatabase) -> str | None:
+            scratch = names[database.name]
             found = server.count_rows(scratch, database.name)
             mismatch = count_problem(database.name, database.rows, found)
-            if mismatch is None:
-                rows = sum(found.values())
-                say(
-                    f"loaded database {database.name} into {scratch}: {len(found)} tables, "
-                    f"{rows:,} rows, as the manifest says"
-                )
-            return mismatch
+            if mismatch is not None:
+                return mismatch
+            rows = sum(found.values())
+            say(
+                f"loaded database {database.name} into {scratch}: {len(found)} tables, "
+                f"{rows:,} rows, as the manifest says"
+            )
+            for sql in checks[database.name]:
+                try:
+                    value = server.query_value(scratch, sql.statement)
+                except DumpError as exc:
+                    return f"{sql.describe()} failed on the scratch copy of {database.name}: {exc}"
+                if (problem := check_problem(sql, value)) is not None:
+                    return problem
+                say(f"{sql.describe()}: true on the scratch copy of {database.name}")
+            return None
 
+        started = time.monotonic()
+        each_at_once(dumped, load, JOBS)
+        say(loaded_line(time.monotonic() - started))
         problems = [found for found in each_at_once(dumped, check, JOBS) if found]
     finally:
         try:

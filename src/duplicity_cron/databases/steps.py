@@ -22,13 +22,31 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model import DatabaseUrl, Task
+from ..model import DatabaseUrl, SqlCheck, Task
 from .postgresql.parts import SPLIT_BYTES
 
 DUMP_VARIABLE = "DUPLICITY_CRON_DUMP"  # DumpRequest as JSON
 RESTORE_VARIABLE = "DUPLICITY_CRON_LOAD"  # RestoreDumpRequest as JSON
 RESTORE_MODES = ("restore", "drill", "cleanup")
 EXIT_FAILED, EXIT_REFUSED = 1, 2  # the restore's exit status: failed; refused, nothing loaded
+# A drill's line saying how long its databases took to load (`loaded_seconds` reads it back).
+LOADED_IN = "the scratch databases loaded in "
+
+
+def loaded_line(seconds: float) -> str:
+    return f"{LOADED_IN}{seconds:.3f}s"
+
+
+def loaded_seconds(lines: list[str]) -> float | None:
+    """The load time a drill's step said (`loaded_line`), None when it said none."""
+    for line in reversed(lines):
+        where = line.find(LOADED_IN)
+        if where >= 0:
+            try:
+                return float(line[where + len(LOADED_IN) :].split("s", 1)[0])
+            except ValueError:
+                return None
+    return None
 
 
 def _url_data(url: DatabaseUrl) -> dict[str, Any]:
@@ -79,6 +97,7 @@ class RestoreDumpRequest:
     deployment: str = ""  # the deployment's id (hex): a drill's scratch databases are marked with it
     # an engine of local files (`Engine.local_files`): restore them into this folder, not where they were
     to_folder: Path | None = None
+    checks: tuple[SqlCheck, ...] = ()  # a drill's VERIFY_SQL
 
     def to_env(self) -> dict[str, str]:
         data = {
@@ -87,6 +106,7 @@ class RestoreDumpRequest:
             "folder": str(self.folder),
             "databases": list(self.databases),
             "to_folder": None if self.to_folder is None else str(self.to_folder),
+            "checks": [asdict(check) for check in self.checks],
         }
         return {RESTORE_VARIABLE: json.dumps(data)}
 
@@ -102,6 +122,7 @@ class RestoreDumpRequest:
             drop=bool(data.get("drop")), task=data.get("task", ""),
             deployment=_hex(data.get("deployment", "")),
             to_folder=Path(data["to_folder"]) if data.get("to_folder") else None,
+            checks=tuple(SqlCheck(**check) for check in data.get("checks") or ()),
         )  # fmt: skip
 
 

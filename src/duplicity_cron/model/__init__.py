@@ -27,6 +27,7 @@ from .task import (
     RETENTION_STEP,
     STEPS,
     Schedule,
+    SqlCheck,
     Task,
     builtin_steps,
     default_max_age,
@@ -38,6 +39,6 @@ from .text import UNPRINTABLE, printable, split_authority
 __all__ = [
     "CHAIN_STEPS", "EXIT_TERMINATED", "HOOK_STEPS", "MAIN_STEPS", "RETENTION_STEP", "STEPS", "UNPRINTABLE",
     "BackupChain", "BackupStats", "DatabaseUrl", "LastRuns", "PlannedTask", "RunObserver", "RunResult",
-    "Schedule", "Status", "TargetContents", "Task", "Trigger", "builtin_steps", "default_max_age",
+    "Schedule", "SqlCheck", "Status", "TargetContents", "Task", "Trigger", "builtin_steps", "default_max_age",
     "dumps_databases", "last_runs", "printable", "run_steps", "split_authority",
 ]  # fmt: skip

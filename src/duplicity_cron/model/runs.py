@@ -117,6 +117,9 @@ class RunResult:
     failed_step: str | None = None
     output_tail: tuple[str, ...] = field(default=())
     backup: BackupStats | None = None  # the built-in backup's statistics, when it ran
+    # The recovery time of a drill: seconds the data took to come back (the restore, and the load of a
+    # dump into scratch databases); None when it did not come back, or for any other run.
+    recovery_seconds: float | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -135,6 +138,7 @@ class RunResult:
         data["duration"] = round(self.duration, 3)
         data["output_tail"] = list(self.output_tail)
         data["backup"] = None if self.backup is None else self.backup.to_dict()
+        data["recovery_seconds"] = None if self.recovery_seconds is None else round(self.recovery_seconds, 3)
         return data
 
     @classmethod
@@ -150,7 +154,16 @@ class RunResult:
             failed_step=data.get("failed_step"),
             output_tail=tuple(data.get("output_tail", ())),
             backup=None if data.get("backup") is None else BackupStats.from_dict(data["backup"]),
+            recovery_seconds=_seconds(data.get("recovery_seconds")),
         )
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("recovery_seconds is not a number")
+    return float(value)
 
 
 @dataclass(frozen=True)

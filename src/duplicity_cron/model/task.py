@@ -41,6 +41,20 @@ class Schedule(Protocol):
 
 
 @dataclass(frozen=True)
+class SqlCheck:
+    """One line of VERIFY_SQL: a statement a drill runs on its scratch copy of `database` ("": the one
+    database of the dump), which must return a true value. `line` is its line number, for messages."""
+
+    database: str
+    statement: str
+    line: int = 1
+
+    def describe(self) -> str:
+        where = f"{self.database}: " if self.database else ""
+        return f"VERIFY_SQL line {self.line} ({where}{self.statement})"
+
+
+@dataclass(frozen=True)
 class Task:
     """One task as defined by its `TASK_<id>_*` variables (see `config.task_keys` for each key)."""
 
@@ -73,6 +87,8 @@ class Task:
     database_password: str | None = field(default=None, repr=False)
     verify: Schedule | None = None  # when drills (`verify TASK`) are due; needs TARGET
     verify_url: DatabaseUrl | None = field(default=None, repr=False)  # a drill's server (may hold a password)
+    verify_sql: tuple[SqlCheck, ...] = ()  # statements a drill runs on its scratch databases
+    verify_max_time: float | None = None  # seconds: a drill whose data took longer to come back fails
 
     @property
     def server_password(self) -> str | None:

@@ -60,9 +60,12 @@ def _task_reasons(planned: PlannedTask, runs: Sequence[RunResult], now: datetime
     last = last_runs(reversed(runs), drills=planned.drill)
     if last.verdict is not None and not last.verdict.succeeded:
         where = f" at step {last.verdict.failed_step}" if last.verdict.failed_step else ""
+        # a drill's last line says why it failed (a check, expected and found; the recovery time over
+        # VERIFY_MAX_TIME)
+        why = f": {last.verdict.output_tail[-1]}" if planned.drill and last.verdict.output_tail else ""
         reasons.append(
             f"{what} {last.verdict.status}{where} "
-            f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}"
+            f"(exit code {last.verdict.exit_code}) at {last.verdict.ended.isoformat(timespec='seconds')}{why}"
         )
     limit = format_duration(planned.max_age)
     success = "successful verify" if planned.drill else "success"

@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Callable, Sequence
 
-from ..config.durations import format_duration
+from ..config.durations import format_duration, format_precise
 from ..log import Log
 from ..model import RunResult, Status, Task
 
@@ -55,6 +55,8 @@ def compose(result: RunResult, host: str | None = None) -> tuple[str, str]:
     ]
     if result.failed_step:
         lines.append(f"Failed step: {result.failed_step}")
+    if result.recovery_seconds is not None:
+        lines.append(f"Recovery time (the data back): {format_precise(result.recovery_seconds)}")
     if result.output_tail:
         lines += ["", f"Last {len(result.output_tail)} lines of output:", *result.output_tail]
     return title, "\n".join(lines)

@@ -63,6 +63,10 @@ class Metrics:
             "last_verify_status", "1 for the status of the task's last drill, else 0", labels=BY_STATUS
         )
         self.verify_runs = self._counter("verify_runs", "Drills since the scheduler started, by status")
+        self.last_recovery = self._gauge(
+            "last_restore_seconds",
+            "Recovery time of the task's last drill whose data came back (restore and load), in seconds",
+        )
 
         self.backup = {field: self._gauge(name, text) for field, (name, text) in BACKUP_GAUGES.items()}
         self.target_chains = self._gauge("target_chains", "Backup chains the target held when last read")
@@ -138,6 +142,8 @@ class Metrics:
 
     def _set_last_verify(self, result: RunResult) -> None:
         ended = result.ended.timestamp()
+        if result.recovery_seconds is not None:
+            self.last_recovery.labels(result.task).set(result.recovery_seconds)
         self.last_verify.labels(result.task).set(ended)
         for status in Status:
             if status is not Status.SKIPPED:

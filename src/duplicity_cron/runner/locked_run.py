@@ -34,6 +34,7 @@ class RunWork:
     outcome: ChainResult
     tail: tuple[str, ...]
     backup: BackupStats | None = None
+    recovery_seconds: float | None = None  # a drill's: how long the data took to come back
 
 
 # The run inside its lock -> what it did
@@ -85,6 +86,7 @@ def _finish(task: Task, context: RunContext, trigger: Trigger, started: datetime
         failed_step=work.outcome.failed_step,
         output_tail=work.tail,
         backup=work.backup,
+        recovery_seconds=work.recovery_seconds,
     )
     context.log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
     if context.observer is not None:

@@ -10,7 +10,12 @@ in-progress record, the observers), with trigger `verify` and three steps:
    (`targets.verification` has the rule, and what it does when nothing was recorded);
 4. `databases`, for a task whose EXTRACT is the built-in dump: `databases.restore` loads the restored
    dump into scratch databases (on DATABASE_URL's server, or VERIFY_URL's), compares every table's row
-   count with the dump's manifest, and drops them.
+   count with the dump's manifest, runs VERIFY_SQL's statements on them (each must return a true
+   value), and drops them.
+
+The recovery time, how long the data took to come back (the restore, and the load of the dump into
+the scratch databases), is recorded in the run's result; with VERIFY_MAX_TIME, a drill slower than
+that fails (step `recovery`), after its other checks.
 
 A failure ends the drill with one line naming the check, expected and found, as the last line of its
 output (and of its history record, notification and ping body).
@@ -25,8 +30,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ..config.durations import format_precise
 from ..databases import password_for
-from ..databases.steps import EXIT_FAILED, RestoreDumpRequest, restore_shell
+from ..databases.steps import EXIT_FAILED, RestoreDumpRequest, loaded_seconds, restore_shell
 from ..model import EXIT_TERMINATED, RunResult, Status, Task, Trigger, dumps_databases
 from ..state import history
 from ..state.deployment import deployment_id
@@ -85,6 +91,15 @@ class _Drill:
         # TIMEOUT, else CONF_RESTORE_TIMEOUT: a drill is always bounded (duplicity hangs on a full disk)
         self.limit = self.task.timeout or self.context.restore_timeout
         self.deadline = time.monotonic() + self.limit
+        self.restored: float | None = None  # seconds the restore took
+        self.loaded: float | None = None  # seconds the dump took to load into the scratch databases
+
+    @property
+    def recovery(self) -> float | None:
+        """The recovery time: the restore, and the load of a dump; None when the data did not come back."""
+        if self.restored is None or (dumps_databases(self.task) and self.loaded is None):
+            return None
+        return self.restored + (self.loaded or 0.0)
 
     def work(self) -> RunWork:
         try:
@@ -95,7 +110,7 @@ class _Drill:
             if self.task.private_key is not None:
                 with contextlib.suppress(OSError):
                     empty_dir(self.gnupg)  # the private key imported into it does not stay on disk
-        return RunWork(outcome, tuple(self.tail.lines))
+        return RunWork(outcome, tuple(self.tail.lines), recovery_seconds=self.recovery)
 
     def _checks(self) -> ChainResult:
         # Under the lock: no backup of the task runs now, so its newest record is the target's latest.
@@ -111,9 +126,11 @@ class _Drill:
         as_root = os.geteuid() == 0
         restore = restore_command(self.task, destination=str(self.scratch), archive=self.archive,
                                   as_root=as_root, progress=self.context.progress_interval > 0)  # fmt: skip
+        began = time.monotonic()
         outcome = self._duplicity("restore", restore, restore_problem)
         if outcome is not SUCCEEDED:
             return outcome
+        self.restored = time.monotonic() - began
         verify = verify_command(self.task, local=str(self.scratch), archive=self.archive)
         # Any user but root restores no ownership (see `restore_command`): owners alone may differ.
         outcome = self._duplicity(
@@ -134,8 +151,24 @@ class _Drill:
             if outcome is not SUCCEEDED:
                 return outcome
             note += "; the dump loaded into scratch databases, every table's rows as its manifest counted"
-        self._said(f"verified: the latest backup was restored and checked; {note}")
+            if self.task.verify_sql:
+                note += f", every VERIFY_SQL statement ({len(self.task.verify_sql)}) true"
+        recovery = self._recovery_line()
+        limit = self.task.verify_max_time
+        if limit is not None and self.recovery is not None and self.recovery > limit:
+            return self._failed(
+                "recovery", EXIT_COMPARE, f"{recovery}, over VERIFY_MAX_TIME {format_precise(limit)}"
+            )
+        self._said(f"verified: the latest backup was restored and checked; {note}; {recovery}")
         return SUCCEEDED
+
+    def _recovery_line(self) -> str:
+        """How long the data took to come back, and its parts."""
+        assert self.recovery is not None and self.restored is not None
+        parts = f"the restore {format_precise(self.restored)}"
+        if self.loaded is not None:
+            parts += f", the load into scratch databases {format_precise(self.loaded)}"
+        return f"the data came back in {format_precise(self.recovery)} ({parts})"
 
     def _databases(self) -> ChainResult:
         """Step `databases`: `databases.restore` loads the restored dump into scratch databases, counts
@@ -151,10 +184,12 @@ class _Drill:
         except (OSError, Damaged) as exc:
             return self._failed("databases", 1, f"cannot keep the deployment's id: {exc}")
         request = RestoreDumpRequest(
-            "drill", url, password, self.scratch, task=self.task.id, deployment=deployment
-        )
+            "drill", url, password, self.scratch, task=self.task.id, deployment=deployment,
+            checks=self.task.verify_sql,
+        )  # fmt: skip
         lines: list[str] = []
         outcome = self._step("databases", restore_shell(), request.to_env(), lines)
+        self.loaded = loaded_seconds(lines)
         if outcome.timed_out or outcome.interrupted or outcome.exit_code not in (0, EXIT_FAILED):
             cleanup = RestoreDumpRequest(
                 "cleanup", url, password, self.scratch, task=self.task.id, deployment=deployment

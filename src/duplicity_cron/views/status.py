@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..config.durations import format_duration
+from ..config.durations import format_duration, format_precise
 from ..model import BackupStats, RunResult, TargetContents, Task, last_runs, printable
 from .contents import contents_json, contents_text, stats_line
 from .listing import describe_schedule
@@ -25,6 +25,7 @@ def _run_summary(run: RunResult, zone: tzinfo, with_output: bool = False) -> dic
         "duration": round(run.duration, 3),
         "exit_code": run.exit_code,
         "failed_step": run.failed_step,
+        "recovery_seconds": run.recovery_seconds,  # a drill's: how long the data took to come back
     }
     if with_output:
         summary["backup"] = _stats(run)  # duplicity's statistics
@@ -91,12 +92,19 @@ def status_table(entries: Sequence[dict[str, Any]]) -> str:
             e["task"], describe_schedule(e), _status_time(e["last_run"]), e["last_success"] or "never",
             e["next_run"] or "-",
         )  # fmt: skip
-        rows.append(row + ((_status_time(e["last_verify"]),) if drills else ()))
+        rows.append(row + ((_status_time(e["last_verify"]) + _recovery(e["last_verify"]),) if drills else ()))
     return table(rows)
 
 
 def _status_time(run: dict[str, Any] | None) -> str:
     return f"{run['status']} {run['ended']}" if run else "never"
+
+
+def _recovery(drill: dict[str, Any] | None) -> str:
+    """A drill's recovery time, when its data came back."""
+    if drill is None or drill.get("recovery_seconds") is None:
+        return ""
+    return f" (data back in {format_precise(drill['recovery_seconds'])})"
 
 
 def _recent_line(run: dict[str, Any]) -> str:
@@ -123,6 +131,8 @@ def status_details(entry: dict[str, Any]) -> str:
     if entry["last_verify"]:
         drill = entry["last_verify"]
         lines += ["", f"last verify: {drill['status']} {drill['ended']}: {drill['verdict'] or '-'}"]
+        if drill.get("recovery_seconds") is not None:
+            lines.append(f"recovery time (the data back): {format_precise(drill['recovery_seconds'])}")
         lines.append(f"last verified: {entry['last_verified'] or 'never'}")
     if entry["last_run"] and entry["last_run"]["output_tail"]:
         lines += [

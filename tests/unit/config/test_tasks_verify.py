@@ -13,8 +13,8 @@ from duplicity_cron.config.task_keys import KEYS
 TARGET = {"TASK_home_TARGET": "file:///backups/home", "PASSPHRASE": "a long secret"}
 
 
-def test_verify_and_verify_url_are_the_last_keys_of_the_table() -> None:
-    assert KEYS[-2:] == ("VERIFY", "VERIFY_URL")
+def test_the_drill_keys_are_the_last_keys_of_the_table() -> None:
+    assert KEYS[-4:] == ("VERIFY", "VERIFY_URL", "VERIFY_MAX_TIME", "VERIFY_SQL")
 
 
 @pytest.mark.parametrize(

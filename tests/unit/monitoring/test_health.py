@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -371,4 +372,19 @@ def test_a_failed_backup_is_not_reported_by_the_drill_entry() -> None:
     runs = {TASK: [run(Status.SUCCEEDED, ago(2), trigger=Trigger.VERIFY), run(Status.FAILED, ago(1))]}
     assert judge(beat(planned(), drill_plan()), runs, NOW, True) == [
         "task nightly_db: last run failed (exit code 1) at 2026-05-13T11:00:00+00:00"
+    ]
+
+
+def test_a_failed_drill_says_why_in_its_last_line() -> None:
+    failed = dataclasses.replace(
+        run(Status.FAILED, ago(1), trigger=Trigger.VERIFY, exit_code=1, failed_step="recovery"),
+        output_tail=(
+            "restored",
+            "verify failed: the data came back in 3.2s (the restore 3.2s), over VERIFY_MAX_TIME 1s",
+        ),
+    )
+    runs = {TASK: [run(Status.SUCCEEDED, ago(2)), failed]}
+    assert judge(beat(planned(), drill_plan()), runs, NOW, True) == [
+        "task nightly_db: last verify failed at step recovery (exit code 1) at 2026-05-13T11:00:00+00:00: "
+        "verify failed: the data came back in 3.2s (the restore 3.2s), over VERIFY_MAX_TIME 1s"
     ]

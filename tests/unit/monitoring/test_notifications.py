@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -155,3 +156,11 @@ def test_a_drill_is_titled_as_a_verify() -> None:
     title, body = compose(drill, host="backup-host")
     assert title == "[backup-host] verify of backup task nightly_db: failed"
     assert "Task: nightly_db (verify) on backup-host" in body
+
+
+def test_a_drill_s_notification_says_its_recovery_time() -> None:
+    drill = RunResult("nightly_db", Status.SUCCEEDED, Trigger.VERIFY, START, START, recovery_seconds=12.345)
+    _title, body = compose(drill, host="backup-host")
+    assert "Recovery time (the data back): 12.3s" in body
+    _title, body = compose(dataclasses.replace(drill, recovery_seconds=None), host="backup-host")
+    assert "Recovery time" not in body

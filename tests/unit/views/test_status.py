@@ -3,6 +3,7 @@ serve the listing tests too."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -303,3 +304,17 @@ def test_status_table_escapes_control_characters() -> None:
     entry = {**status.status_entry(scheduled(), runs, NOW, UTC), "task": "x\x1b[1m"}
     [_, row] = status.status_table([entry]).splitlines()
     assert row.startswith(r"x\x1b[1m  ")
+
+
+def test_a_drill_s_recovery_time_in_the_json_the_table_and_the_details() -> None:
+    drill = dataclasses.replace(
+        run(1, trigger=Trigger.VERIFY, tail=("verified: ...; the data came back in 2.5s",)),
+        recovery_seconds=2.5,
+    )
+    task = dataclasses.replace(scheduled(), verify=Schedule.from_crontab("0 4 * * 0", PARIS))
+    entry = status.status_entry(task, [run(2), drill], NOW, PARIS)
+    assert entry["last_verify"]["recovery_seconds"] == 2.5
+    assert entry["last_run"]["recovery_seconds"] is None  # a backup
+    assert json.loads(json.dumps(entry))["last_verify"]["recovery_seconds"] == 2.5
+    assert "(data back in 2.5s)" in status.status_table([entry])
+    assert "recovery time (the data back): 2.5s" in status.status_details(entry)

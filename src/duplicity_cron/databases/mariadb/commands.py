@@ -195,6 +195,17 @@ def scratch_databases_sql(prefix: str) -> str:
     )
 
 
+def statement_sql(statement: str) -> str:
+    """One user's statement after SET SESSION TRANSACTION READ ONLY: every transaction of the session is
+    read-only, an autocommitted statement's too (run by `statement_command`)."""
+    return f"SET SESSION TRANSACTION READ ONLY;\n{statement.strip().rstrip(';').rstrip()};\n"
+
+
+def statement_command(option_file: str, database: str) -> ClientCommand:
+    """`mariadb` running the statements of its stdin (`statement_sql`) with `database` as the default."""
+    return ClientCommand([*_mariadb(option_file), f"--database={database}"])
+
+
 def drop_database_sql(database: str) -> str:
     return f"DROP DATABASE IF EXISTS {_identifier(database)}"
 

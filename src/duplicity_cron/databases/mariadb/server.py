@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from ...model import DatabaseUrl
 from ..clients import Transform, client_version, run_client
-from ..common import dump_version_problem, lines_of
+from ..common import dump_version_problem, first_value, lines_of
 from ..engine import DumpedDatabase, RestoreCommands, Server, TableKey
 from ..manifest import warn
 from . import commands as my
@@ -86,6 +86,14 @@ class MariaDBServer:
             my.count_rows_sql([(into, table) for table in tables]), f"counting the rows of {into}"
         )
         return {(database, line.split("\t")[1]): int(line.split("\t")[2]) for line in lines_of(output)}
+
+    def query_value(self, into: str, statement: str) -> str | None:
+        output = run_client(
+            my.statement_command(self.options, into),
+            f"running a VERIFY_SQL statement on {into}",
+            my.statement_sql(statement),
+        )
+        return first_value(output, "\t")
 
     def drop(self, name: str) -> None:
         self._query(my.drop_database_sql(name), f"dropping database {name!r}")

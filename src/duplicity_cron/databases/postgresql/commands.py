@@ -221,6 +221,18 @@ def load_command(url: DatabaseUrl, password: str | None, database: str | None = 
     return ClientCommand(argv, client_env(password))
 
 
+READ_ONLY_SQL = "SET default_transaction_read_only = on"
+
+
+def statement_command(
+    url: DatabaseUrl, password: str | None, database: str, statement: str, separator: str
+) -> ClientCommand:
+    """`psql` running one user's statement in `database`, in a session whose transactions are read-only,
+    its rows one a line and their fields separated by `separator`."""
+    argv = [*_psql(url, database), "-F", separator, "-c", READ_ONLY_SQL, "-c", statement]
+    return ClientCommand(argv, client_env(password))
+
+
 def count_rows_command(url: DatabaseUrl, password: str | None, database: str) -> ClientCommand:
     """COUNT_ROWS_SQL in `database` (schema, table, rows, size; separated by `separator`)."""
     return query_command(url, password, COUNT_ROWS_SQL, database)

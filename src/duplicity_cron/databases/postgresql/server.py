@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...model import DatabaseUrl
 from ..clients import Transform, client_version, run_client
-from ..common import dump_version_problem, lines_of
+from ..common import dump_version_problem, first_value, lines_of
 from ..engine import ClientCommand, DumpedDatabase, RestoreCommands, TableKey
 from . import commands as pg
 from . import sql
@@ -88,6 +88,11 @@ class PostgresServer:
             schema, table, rows, _size = line.split(FIELD_SEPARATOR)
             found[(schema, table)] = int(rows)
         return found
+
+    def query_value(self, into: str, statement: str) -> str | None:
+        command = pg.statement_command(self.url, self.password, into, statement, FIELD_SEPARATOR)
+        output = run_client(command, f"running a VERIFY_SQL statement on {into}")
+        return first_value(output, FIELD_SEPARATOR)
 
     def drop(self, name: str) -> None:
         run_client(pg.drop_database_command(self.url, self.password, name), f"dropping database {name!r}")

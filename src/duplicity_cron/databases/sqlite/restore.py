@@ -8,7 +8,8 @@
   Stop the application that has the file open first; a restore replaces the file, not the data an open
   connection holds. (The runner may stop it around this step: the `databases` step of `restore TASK`.)
 - `drill`: each copy decompressed into the drill's folder, `PRAGMA integrity_check`, its rows counted
-  and compared with the manifest's, removed after.
+  and compared with the manifest's, VERIFY_SQL's statements run on it read-only (each must return a
+  true value, `checks.check_problem`), removed after.
 - `cleanup`: nothing: a drill leaves its files in the drill's folder, which the drill removes.
 """
 
@@ -17,13 +18,17 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
+from ...model import SqlCheck
+from ..checks import assign_checks, check_problem
 from ..common import count_problem
 from ..engine import DumpedDatabase, DumpError, Refused
 from ..manifest import read_manifest, say
-from ..steps import RestoreDumpRequest
+from ..steps import RestoreDumpRequest, loaded_line
 from . import paths
 from .dump import SCHEMA, check_database, decompress, sidecars
 
@@ -103,20 +108,30 @@ def put_in_place(database: DumpedDatabase, destination: Path) -> None:
 
 
 def drill(request: RestoreDumpRequest, dumped: list[DumpedDatabase]) -> None:
+    try:
+        checks = assign_checks(request.checks, [database.name for database in dumped])
+    except ValueError as exc:
+        raise DumpError(str(exc)) from None
     folder = Path(tempfile.mkdtemp(prefix="sqlite-drill-", dir=request.folder))
+    loading = 0.0  # the copies decompressed: SQLite's part of the recovery time (`loaded_line`)
     try:
         for index, database in enumerate(dumped, start=1):
             scratch = folder / f"{index}.db"
+            started = time.monotonic()
             decompress(database.file, scratch)
+            loading += time.monotonic() - started
             found = check(database, scratch, f"the restored copy of {database.name}")
             say(
                 f"checked database {database.name}: integrity ok, {len(found)} tables, "
                 f"{sum(found.values()):,} rows, as the manifest says"
             )
+            for sql in checks[database.name]:
+                run_check(sql, scratch, database.name)
             for leftover in (scratch, *sidecars(scratch)):
                 leftover.unlink(missing_ok=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    say(loaded_line(loading))
     tables = sum(len(database.rows) for database in dumped)
     say(
         f"checked {len(dumped)} SQLite database(s): each passes PRAGMA integrity_check, and the rows of all "
@@ -134,3 +149,18 @@ def check(database: DumpedDatabase, path: Path, what: str) -> dict[tuple[str, st
     if problem is not None:
         raise DumpError(problem)
     return found
+
+
+def run_check(sql: SqlCheck, path: Path, name: str) -> None:
+    """One VERIFY_SQL statement on the drill's copy at `path`, opened read-only (a statement that
+    writes fails); DumpError unless it returns a true value."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute(sql.statement).fetchone()
+    except sqlite3.Error as exc:
+        raise DumpError(f"{sql.describe()} failed on the restored copy of {name}: {exc}") from None
+    value = None if row is None else ("" if row[0] is None else str(row[0]))
+    problem = check_problem(sql, value)
+    if problem is not None:
+        raise DumpError(problem)
+    say(f"{sql.describe()}: true on the restored copy of {name}")
