@@ -13,6 +13,7 @@ from ..config.environment import Environment
 from ..log import Log
 from ..model import Task, Trigger, printable
 from ..monitoring.fanout import observers_for
+from ..runner.containers import recover_stopped_containers
 from ..runner.context import RunContext
 from ..runner.foreground import run_in_order
 
@@ -79,6 +80,7 @@ def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_fai
     config, log = loaded.config, loaded.log
     observers = observers_for(config, log)
     context = RunContext.of(config, loaded.environment.values, log, observers)
+    recover_stopped_containers(config.tasks.values(), context)  # what a killed runner left stopped
     succeeded = run_in_order(tasks, context, trigger, stop_at_failure)
     lost = observers.unrecorded
     if lost:

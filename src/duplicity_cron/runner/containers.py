@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,14 +116,14 @@ class RunContainers:
     def _start_again(self, stopped: list[Container], seconds: float) -> bool:
         """Start `stopped` in reverse order; the record goes once every one is running (or gone)."""
         assert self.engine is not None
-        ok = start_all(self.engine, reversed(stopped), lambda level, text: self.say(BACKUP_STEP, level, text))
-        if ok:
+        result = start_all(self.engine, reversed(stopped), lambda lvl, text: self.say(BACKUP_STEP, lvl, text))
+        if not result.refused:
             with contextlib.suppress(OSError):
                 stopped_containers.clear(self.context.state_dir, self.task.id)
-            if stopped:
-                self.say(BACKUP_STEP, "info", f"started container(s) {_names(list(reversed(stopped)))} "
-                         f"again; they were stopped for {seconds:.1f}s")  # fmt: skip
-        return ok
+        if result.started:
+            self.say(BACKUP_STEP, "info", f"started container(s) {_names(result.started)} again; they were "
+                     f"stopped for {seconds:.1f}s")  # fmt: skip
+        return result.all
 
     def _execs(self, kind: str, execs: Iterable[Exec]) -> ChainResult:
         for item in execs:
@@ -143,18 +144,33 @@ class RunContainers:
         return SUCCEEDED
 
 
-def start_all(engine: Engine, containers: Iterable[Container], say: Callable[[str, str], None]) -> bool:
-    """Start each; a gone one is told and skipped; False when the engine refused one (kept recorded)."""
-    ok = True
+@dataclass
+class Started:
+    """What starting the containers again came to."""
+
+    started: list[Container] = field(default_factory=list)
+    gone: list[Container] = field(default_factory=list)  # removed meanwhile: nothing to start
+    refused: list[Container] = field(default_factory=list)  # still stopped: kept in the record
+
+    @property
+    def all(self) -> bool:
+        return not (self.gone or self.refused)
+
+
+def start_all(engine: Engine, containers: Iterable[Container], say: Callable[[str, str], None]) -> Started:
+    """Start each, in order; each failure told in one line."""
+    result = Started()
     for container in containers:
         try:
             engine.start(container)
+            result.started.append(container)
         except ContainerGone as exc:
             say("error", f"{exc}; it cannot be started again")
+            result.gone.append(container)
         except EngineError as exc:
             say("error", f"{exc}; it stays stopped: start it by hand")
-            ok = False
-    return ok
+            result.refused.append(container)
+    return result
 
 
 def restart_left_stopped(task: str, context: RunContext, say: Say) -> bool:
@@ -171,15 +187,17 @@ def restart_left_stopped(task: str, context: RunContext, say: Say) -> bool:
     containers = [Container(cid, name, "exited") for cid, name in reversed(record.containers)]
     when = record.stopped.isoformat(timespec="seconds")
     try:
-        ok = start_all(connect(context), containers, lambda level, text: say("containers", level, text))
+        result = start_all(connect(context), containers, lambda level, text: say("containers", level, text))
     except EngineError as exc:
         say("containers", "error", f"{exc}; containers {_names(containers)} stopped at {when} stay stopped")
         return False
-    if ok:
-        say("containers", "warning", f"started container(s) {_names(containers)} again: the runner "
+    if result.started:
+        say("containers", "warning", f"started container(s) {_names(result.started)} again: the runner "
             f"(pid {record.pid}) that stopped them for the backup at {when} died first")  # fmt: skip
-        stopped_containers.clear(state_dir, task)
-    return ok
+    if result.refused:
+        return False
+    stopped_containers.clear(state_dir, task)
+    return True
 
 
 def recover_stopped_containers(tasks: Iterable[Task], context: RunContext) -> None:
