@@ -6,6 +6,7 @@ folder every 50 ms: the timestamps pause while it is stopped, which shows when i
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -327,3 +328,19 @@ def test_no_engine_and_labels_auto_is_silent(setup) -> None:
     proc = setup.run("exec", "app")
     assert proc.returncode == 0, output(proc)
     assert "engine" not in output(proc)
+
+
+def test_list_and_status_show_which_containers_each_task_touches(setup) -> None:
+    app = setup.writer({STOP_LABEL: "app,db", "duplicity-cron.db.exec-before": "true"})
+    setup.env["TASK_db_CRONTAB"] = "0 4 * * *"
+    setup.env["TASK_db_LOAD"] = "true"
+    listed = setup.run("list")
+    assert listed.returncode == 0, output(listed)
+    assert f"  app: stops {app}\n" in listed.stdout
+    assert f"  db: stops {app}; exec-before in {app}" in listed.stdout
+    status = setup.run("status", "--json")
+    assert status.returncode == 0, output(status)
+    entries = {entry["task"]: entry for entry in json.loads(status.stdout)["tasks"]}
+    assert entries["app"]["containers"] == [f"stops {app}"]
+    off = setup.run("list", CONF_DOCKER_LABELS="off")
+    assert "Containers" not in off.stdout

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..containers.engine import ContainerGone, Engine, EngineError, engine_visible, library_installed
 from ..containers.labels import EXEC_AFTER, EXEC_BEFORE, Container, Exec, LabelError, TaskPlan, plan_for
-from ..model import Status, Task
+from ..model import Status, Task, run_steps
 from ..state import stopped_containers
 from .chain import SUCCEEDED, ChainResult
 from .context import RunContext
@@ -31,15 +31,33 @@ Say = Callable[[str, str, str], None]  # (step, level, message): a line of the r
 Output = Callable[[str, str, str], object]  # (step, stream, text): a line a command printed
 
 
-def wanted(context: RunContext) -> bool:
+def wanted(mode: str, env: Mapping[str, str]) -> bool:
     """`on`, or `auto` with the docker library installed and an engine named or its socket there."""
-    if context.docker_labels != "auto":
-        return context.docker_labels == "on"
-    return engine_visible(context.env) and library_installed()
+    if mode != "auto":
+        return mode == "on"
+    return engine_visible(env) and library_installed()
 
 
-def connect(context: RunContext) -> Engine:
-    return Engine(context.env)
+def connect(env: Mapping[str, str]) -> Engine:
+    return Engine(env)
+
+
+def touched_by_tasks(tasks: Iterable[Task], mode: str, env: Mapping[str, str]) -> dict[str, list[str]] | None:
+    """For `list` and `status`: per task, what its runs do to the engine's containers (an error as a
+    phrase); None when labels are not read (off, or `auto` without an engine)."""
+    if not wanted(mode, env):
+        return None
+    try:
+        found = connect(env).containers()
+    except EngineError as exc:
+        return {task.id: [f"error: {exc}"] for task in tasks}
+    touched = {}
+    for task in tasks:
+        try:
+            touched[task.id] = plan_for(task.id, BACKUP_STEP in run_steps(task), found).touched()
+        except LabelError as exc:
+            touched[task.id] = [f"error: {exc}"]
+    return touched
 
 
 class RunContainers:
@@ -56,9 +74,9 @@ class RunContainers:
         try:
             if not restart_left_stopped(self.task.id, self.context, self.say):
                 return ChainResult(Status.FAILED, "containers", 1)
-            if not wanted(self.context):
+            if not wanted(self.context.docker_labels, self.context.env):
                 return SUCCEEDED
-            self.engine = connect(self.context)
+            self.engine = connect(self.context.env)
             self.plan = plan_for(self.task.id, self.has_backup, self.engine.containers())
         except (EngineError, LabelError) as exc:
             self.say("containers", "error", f"{exc}; nothing was stopped")
@@ -187,7 +205,7 @@ def restart_left_stopped(task: str, context: RunContext, say: Say) -> bool:
     containers = [Container(cid, name, "exited") for cid, name in reversed(record.containers)]
     when = record.stopped.isoformat(timespec="seconds")
     try:
-        result = start_all(connect(context), containers, lambda level, text: say("containers", level, text))
+        result = start_all(connect(context.env), containers, lambda lvl, text: say("containers", lvl, text))
     except EngineError as exc:
         say("containers", "error", f"{exc}; containers {_names(containers)} stopped at {when} stay stopped")
         return False
