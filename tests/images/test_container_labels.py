@@ -344,3 +344,22 @@ def test_list_and_status_show_which_containers_each_task_touches(setup) -> None:
     assert entries["app"]["containers"] == [f"stops {app}"]
     off = setup.run("list", CONF_DOCKER_LABELS="off")
     assert "Containers" not in off.stdout
+
+
+def test_the_docker_image_reads_the_labels_through_the_mounted_socket(engine, setup, api_socket) -> None:
+    """CONF_DOCKER_LABELS left at auto: the docker image has the library and the socket is there."""
+    app = setup.writer({STOP_LABEL: "app"})
+    env = {"TASK_app_CRONTAB": "0 3 * * *", "TASK_app_LOAD": "true"}
+    proc = engine.run(
+        engine.image("docker"), "exec", "app", env=env, volumes=[f"{api_socket}:/var/run/docker.sock"]
+    )
+    assert proc.returncode == 0, output(proc)
+    assert f"stopped container(s) {app} for the backup" in output(proc)
+    assert setup.state(app) == "running"
+
+
+def test_only_the_docker_image_has_the_library(engine) -> None:
+    code = "import duplicity_cron.containers.engine as e; print(e.library_installed())"
+    for target, expected in (("cron", "False"), ("docker", "True")):
+        proc = engine.run(engine.image(target), "-c", code, entrypoint="python3", check=True)
+        assert proc.stdout.strip() == expected, target
