@@ -69,6 +69,17 @@ RUN python3 -m venv /build/pip \
  && find /opt/duplicity-cron -name '*.so' -exec strip --strip-debug {} + \
  && echo /opt/duplicity-cron >/opt/duplicity-cron/duplicity-cron.pth
 
+# The docker image's extra: the `docker` library (the engine's API, for the containers' labels), pinned
+# in pyproject.toml's `docker` extra; what the venv or /opt/duplicity-cron already has is removed.
+FROM cron-builder AS docker-builder
+RUN /build/pip/bin/pip install -q --no-compile -c /build/requirements/backends.txt \
+        --target /opt/duplicity-cron-docker "/build/src[docker]" \
+ && python3 /build/dedupe_target.py /opt/duplicity-cron-docker /opt/duplicity/lib/python3*/site-packages \
+ && python3 /build/dedupe_target.py /opt/duplicity-cron-docker /opt/duplicity-cron \
+ && rm -rf /opt/duplicity-cron-docker/bin \
+ && find /opt/duplicity-cron-docker -depth \( -name __pycache__ -o -name '*.pyc' \) -exec rm -rf {} + \
+ && echo /opt/duplicity-cron-docker >/opt/duplicity-cron-docker/duplicity-cron-docker.pth
+
 # ---------------------------------------------------------------------------------------------
 # duplicity: the tool and every curated backend; entrypoint duplicity, workdir /workdir
 FROM base AS duplicity
@@ -153,8 +164,13 @@ RUN mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.so
  && test -x "/usr/lib/postgresql/${POSTGRESQL_CLIENT_MAJOR}/bin/pg_dump"
 
 # ---------------------------------------------------------------------------------------------
-# docker: adds the docker CLI only (talks to an engine through a mounted socket; no daemon)
+# docker: adds the docker CLI (talks to an engine through a mounted socket; no daemon) and the docker
+# library, through which the runner reads the containers' labels (docs/how-to/containers.md)
 FROM cron AS docker
+COPY --from=docker-builder /opt/duplicity-cron-docker /opt/duplicity-cron-docker
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-cli \
- && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
+ && ln -s /opt/duplicity-cron-docker/duplicity-cron-docker.pth \
+        "$(python3 -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/duplicity-cron-docker.pth" \
+ && python3 -c 'import docker'

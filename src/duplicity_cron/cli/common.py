@@ -7,12 +7,14 @@ import argparse
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Config
 from ..config.environment import Environment
 from ..log import Log
 from ..model import Task, Trigger, printable
 from ..monitoring.fanout import observers_for
+from ..runner.containers import recover_stopped_containers, touched_by_tasks
 from ..runner.context import RunContext
 from ..runner.foreground import run_in_order
 
@@ -79,6 +81,7 @@ def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_fai
     config, log = loaded.config, loaded.log
     observers = observers_for(config, log)
     context = RunContext.of(config, loaded.environment.values, log, observers)
+    recover_stopped_containers(config.tasks.values(), context)  # what a killed runner left stopped
     succeeded = run_in_order(tasks, context, trigger, stop_at_failure)
     lost = observers.unrecorded
     if lost:
@@ -91,3 +94,12 @@ def run_now(loaded: Loaded, tasks: Sequence[Task], trigger: Trigger, stop_at_fai
     if not succeeded:
         return EXIT_FAILED
     return EXIT_UNRECORDED if lost else EXIT_OK
+
+
+def add_containers(entries: Sequence[dict[str, Any]], tasks: Sequence[Task], loaded: Loaded) -> None:
+    """`containers` in each entry of `list`/`status`: what the task's runs do to the engine's labelled
+    containers (asked of the engine); left out when labels are not read (CONF_DOCKER_LABELS)."""
+    touched = touched_by_tasks(tasks, loaded.config.docker_labels, loaded.environment.values)
+    if touched is not None:
+        for entry, task in zip(entries, tasks, strict=True):
+            entry["containers"] = touched[task.id]

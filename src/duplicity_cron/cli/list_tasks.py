@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from ..views.listing import list_table, listing_entry
-from .common import EXIT_OK, EXIT_USAGE, Loaded, parse, parser
+from .common import EXIT_OK, EXIT_USAGE, Loaded, add_containers, parse, parser
 
 SUMMARY = "tasks, schedule, time zone and next three run times"
 
@@ -27,5 +27,6 @@ def main(args: list[str], loaded: Loaded) -> int:
     now = datetime.now(UTC)
     tasks = sorted(loaded.config.tasks.values(), key=lambda t: t.id)
     entries = [listing_entry(task, now) for task in tasks]
+    add_containers(entries, tasks, loaded)
     print(json.dumps({"tasks": entries}, indent=2) if options.json else list_table(entries))
     return EXIT_OK

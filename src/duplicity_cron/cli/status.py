@@ -10,7 +10,7 @@ from pathlib import Path
 from ..model import RunResult
 from ..state import files, history, target
 from ..views.status import status_details, status_entry, status_table
-from .common import EXIT_OK, EXIT_USAGE, Loaded, defined_tasks, error, parse, parser
+from .common import EXIT_OK, EXIT_USAGE, Loaded, add_containers, defined_tasks, error, parse, parser
 
 SUMMARY = "per task: schedule, last run, last success, next run, recent runs"
 
@@ -52,6 +52,7 @@ def main(args: list[str], loaded: Loaded) -> int:
         status_entry(config.tasks[name], histories[name], now, config.timezone, contents.get(name))
         for name in names
     ]
+    add_containers(entries, [config.tasks[name] for name in names], loaded)
     if options.json:
         print(json.dumps({"tasks": entries}, indent=2))  # ASCII: JSON escapes every control character
     else:

@@ -23,6 +23,7 @@ from .sizes import size_problems
 from .tasks import parse_tasks
 from .values import (
     parse_absolute_path,
+    parse_docker_labels,
     parse_log_format,
     parse_notify_on,
     parse_port,
@@ -58,6 +59,7 @@ class Config:
     # a 1 GB backup, measured (README, Benchmarks). Restores and drills have no such pass.
     backup_progress_interval: float = 0.0
     restore_timeout: float = DEFAULT_RESTORE_TIMEOUT  # `restore TASK`, and drills without TIMEOUT
+    docker_labels: str = "auto"  # CONF_DOCKER_LABELS: act on the engine's labelled containers
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -169,6 +171,16 @@ SETTINGS: tuple[Setting, ...] = (
         f"`{DEFAULT_RESTORE_TIMEOUT / 3600:g}h`",
         "how long `restore TASK` may take, and a drill of a task without TIMEOUT; then it is stopped "
         f"and what it made removed (at most `{MAX_WAIT // DAY}d`)",
+    ),
+    Setting(
+        "CONF_DOCKER_LABELS",
+        "docker_labels",
+        parse_docker_labels,
+        "`auto`",
+        "act on the `duplicity-cron.*` labels of a Docker-compatible engine's containers (stop them during "
+        "a backup, run commands in them): `on` (a run fails without an engine), `off`, or `auto`: on when "
+        "the `docker` library is installed (the docker image) and DOCKER_HOST is set or "
+        "`/var/run/docker.sock` exists ([Containers](../how-to/containers.md))",
     ),
 )
 

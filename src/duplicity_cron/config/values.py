@@ -121,6 +121,16 @@ def parse_port(value: str) -> int:
     return int(value)
 
 
+DOCKER_LABELS_VALUES = ("auto", "on", "off")
+
+
+def parse_docker_labels(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in DOCKER_LABELS_VALUES:
+        raise ValueError(f"{value!r} is not one of {', '.join(DOCKER_LABELS_VALUES)}")
+    return mode
+
+
 def parse_log_format(value: str) -> str:
     if value.strip().lower() not in LOG_FORMATS:
         raise ValueError(f"{value!r} is not a log format; expected text or json")

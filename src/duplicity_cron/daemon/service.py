@@ -18,6 +18,7 @@ from ..config.environment import Environment
 from ..log import Log
 from ..model import PlannedTask
 from ..monitoring.fanout import observers_for
+from ..runner.containers import recover_stopped_containers
 from ..runner.context import RunContext
 from ..runner.lock import DaemonRunning, hold_daemon_lock
 from ..runner.locked_run import recover_lost_runs
@@ -121,6 +122,7 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
         ) from None
     context = RunContext.of(config, environment.values, log, observers_for(config, log, metrics))
     recover_lost_runs(config.tasks.values(), context)
+    recover_stopped_containers(config.tasks.values(), context)
     runs = DaemonRuns(context)
     scheduler = _scheduler(config, planned, runs, metrics, writer)
     stop_signal: list[int] = []

@@ -41,6 +41,7 @@ class RunContext:
     progress_interval: float = 0.0  # the same for restores and drills
     terminal: TextIO | None = None  # a live progress bar there instead of progress lines
     restore_timeout: float = 12 * 3600.0  # CONF_RESTORE_TIMEOUT: `restore TASK`, drills without TIMEOUT
+    docker_labels: str = "auto"  # CONF_DOCKER_LABELS: on, off or auto (runner.containers)
 
     @classmethod
     def of(
@@ -62,6 +63,7 @@ class RunContext:
             progress_interval=config.progress_interval,
             terminal=terminal,
             restore_timeout=config.restore_timeout,
+            docker_labels=config.docker_labels,
         )
 
     def task_folder(self, task_id: str) -> Path:

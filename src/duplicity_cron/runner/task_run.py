@@ -12,6 +12,7 @@ from ..model import RunResult, Status, Task, Trigger
 from ..targets.duplicity_errors import Failure, explain
 from .backup_evidence import BackupEvidence
 from .chain import SUCCEEDED, ChainResult, run_hooks, run_main_steps
+from .containers import BACKUP_STEP, RunContainers
 from .context import LockedRun, RunContext
 from .damaged_cache import set_aside_to_retry
 from .folders import empty_dir
@@ -50,6 +51,9 @@ class _Run:
         self.commands = run_steps_of(self.task, self.context, self.new_chain)
         self.evidence = BackupEvidence(self.task, self.context, full_load=self.new_chain)
         self.cache_rebuilt = False  # the backup ran again once with duplicity's cache set aside
+        self.containers = RunContainers(
+            self.task, self.context, BACKUP_STEP in self.commands, self._said, self.tail.output
+        )
 
     def work(self) -> RunWork:
         """The work folders, the main chain, then the hooks (which run after a setup failure too), then
@@ -65,10 +69,13 @@ class _Run:
     def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()
         if outcome.status is Status.SUCCEEDED:
-            self.evidence.before_chain()
-            outcome = run_main_steps(
-                self.commands, self._step, self.run.deadline(), lambda: self.run.cancel.interrupted
-            )
+            outcome = self.containers.begin()  # exec-before; then exec-after whatever happens
+            if outcome.status is Status.SUCCEEDED:
+                self.evidence.before_chain()
+                outcome = run_main_steps(
+                    self.commands, self._step, self.run.deadline(), lambda: self.run.cancel.interrupted
+                )
+            outcome = self.containers.end(outcome)
         self.env.update(
             RUN_STATUS=str(outcome.status),
             RUN_FAILED_STEP=outcome.failed_step or "",
@@ -87,6 +94,9 @@ class _Run:
                 self.tail.add(self.log.mask(message))
 
         return say
+
+    def _said(self, step: str, level: str, message: str) -> None:
+        self._say(step)(level, message)
 
     def _warn(self, step: str, message: str) -> None:
         self.log.event(message, task=self.task.id, step=step, level="warning")
@@ -111,6 +121,14 @@ class _Run:
         return SUCCEEDED
 
     def _step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
+        """Run `step`; the backup step with the labelled containers stopped (`runner.containers`)."""
+
+        def run() -> StepOutcome:
+            return self._run_chain_step(step, deadline, stop_on_interrupt)
+
+        return self.containers.around_backup(run) if step == BACKUP_STEP else run()
+
+    def _run_chain_step(self, step: str, deadline: float | None, stop_on_interrupt: bool) -> StepOutcome:
         """Run `step`. A built-in duplicity step that fails says why in one line (`duplicity_errors`);
         a backup that fails on a damaged local cache runs once more with the cache set aside, which
         duplicity rebuilds from the target."""

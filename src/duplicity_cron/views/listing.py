@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..model import Task, run_steps
+from ..model import Task, printable, run_steps
 from .text import table, zone_name
 
 
@@ -38,4 +38,15 @@ def describe_schedule(entry: dict[str, Any]) -> str:
 def list_table(entries: Sequence[dict[str, Any]]) -> str:
     rows = [("TASK", "SCHEDULE", "NEXT RUNS")]
     rows += [(e["task"], describe_schedule(e), ", ".join(e["next_runs"]) or "-") for e in entries]
-    return table(rows)
+    return table(rows) + containers_lines(entries)
+
+
+def containers_lines(entries: Sequence[dict[str, Any]]) -> str:
+    """The labelled containers each task touches, under a table; nothing when labels are not read
+    (the entries have no "containers")."""
+    known = [e for e in entries if "containers" in e]
+    if not known:
+        return ""
+    lines = ["", "Containers (labels):"]
+    lines += [printable(f"  {e['task']}: {'; '.join(e['containers']) or 'none'}") for e in known]
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ from typing import Any
 from ..config.durations import format_duration, format_precise
 from ..model import BackupStats, RunResult, TargetContents, Task, last_runs, printable
 from .contents import contents_json, contents_text, stats_line
-from .listing import describe_schedule
+from .listing import containers_lines, describe_schedule
 from .text import table, zone_name
 
 RECENT_RUNS = 10
@@ -93,7 +93,7 @@ def status_table(entries: Sequence[dict[str, Any]]) -> str:
             e["next_run"] or "-",
         )  # fmt: skip
         rows.append(row + ((_status_time(e["last_verify"]) + _recovery(e["last_verify"]),) if drills else ()))
-    return table(rows)
+    return table(rows) + containers_lines(entries)
 
 
 def _status_time(run: dict[str, Any] | None) -> str:
