@@ -28,6 +28,7 @@ def test_there_is_an_example_for_each_use():
         "compose-mariadb",
         "compose-postgres",
         "compose-docker",
+        "compose-docker-exec",
     }
 
 
@@ -155,9 +156,9 @@ def _retry_busy(run, *command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_docker_example_backs_up_and_restores_another_containers_data(engine, api_socket, tmp_path):
-    """examples/compose-docker as its comments say: up (the engine's API socket mounted), `exec app`
+    """examples/compose-docker-exec as its comments say: up (the engine's API socket mounted), `exec app`
     backs up what the app container holds, and the restore task puts it back into the app."""
-    compose_file = REPO / "examples" / "compose-docker" / "compose.yaml"
+    compose_file = REPO / "examples" / "compose-docker-exec" / "compose.yaml"
     engine.cmd("tag", engine.image("docker"), "localhost/duplicity-docker:local")
     passphrase = tmp_path / "passphrase"
     passphrase.write_text(PASSPHRASE + "\n")
@@ -196,5 +197,94 @@ def test_docker_example_backs_up_and_restores_another_containers_data(engine, ap
         restored = run("run", "--rm", "backup", "restore")
         assert restored.returncode == 0, restored.stdout[-3000:] + restored.stderr[-3000:]
         assert app_state() == before
+    finally:
+        run("down", "-v", timeout=180)
+
+
+ROWS = """
+import json, sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(json.dumps(db.execute("SELECT id, at FROM events ORDER BY id").fetchall()))
+"""
+
+
+def test_sqlite_example_backs_up_under_writes_and_restores_in_place_with_the_app_stopped(
+    engine, api_socket, tmp_path
+):
+    """examples/compose-docker as its comments say, its application writing 100 rows a second: three
+    backups and drills under the writes (the app never stopped for them), `restore app --to` gives the
+    latest backup's rows, and `restore app --drop` puts exactly those back in place with the app
+    stopped meanwhile (no row written between the backup and the restore survives) and running after.
+    No registry here: the app's python image is replaced by the cron image (it has python3)."""
+    compose_file = REPO / "examples" / "compose-docker" / "compose.yaml"
+    engine.cmd("tag", engine.image("docker"), "localhost/duplicity-docker:local")
+    override = tmp_path / "override.yaml"
+    app_service = {"image": engine.image("cron"), "entrypoint": ["/usr/bin/env"]}
+    override.write_text(yaml.safe_dump({"services": {"app": app_service}}))
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    passphrase.chmod(0o600)
+    restore = open_dir(tmp_path / "restore")
+    env = {
+        **engine.env,
+        "PASSPHRASE_FILE": str(passphrase),
+        "BACKUP_TARGET": str(open_dir(tmp_path / "backups")),
+        "RESTORE_TARGET": str(restore),
+        "DOCKER_SOCKET": api_socket,
+        "WRITES_PER_SECOND": "100",
+    }
+    project = f"dctsqlite{os.getpid()}"
+    compose = [*_compose_cmd(engine), "-p", project, "-f", str(compose_file), "-f", str(override)]
+
+    def run(*args, timeout=300):
+        return subprocess.run(
+            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+
+    def in_backup(*command: str) -> str:
+        proc = run("exec", "-T", "backup", "duplicity-cron", *command)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout + proc.stderr
+
+    def app_rows() -> list[list[float]]:
+        proc = run("exec", "-T", "app", "python3", "-c", ROWS, "/data/app.db", timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(proc.stdout)
+
+    try:
+        up = run("up", "-d")
+        assert up.returncode == 0, up.stdout + up.stderr
+        deadline = time.monotonic() + 60
+        while run("exec", "-T", "app", "test", "-s", "/data/app.db", timeout=60).returncode != 0:
+            assert time.monotonic() < deadline, run("logs").stdout[-3000:]
+            time.sleep(0.5)
+        time.sleep(1)
+        listed = in_backup("list")
+        assert "stops" in listed and "during a restore" in listed, listed
+        for _ in range(3):
+            said = in_backup("exec", "app")
+            assert "stopped container" not in said, said  # the copy is online: the app keeps writing
+            said = in_backup("verify", "app")
+            assert "VERIFY_SQL line 1" in said and "true on the restored copy" in said, said
+        in_backup("restore", "app", "--to", "/restore/first")
+        backed_up = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", ROWS, str(restore / "first" / "app.db")],
+                capture_output=True, text=True, check=True,
+            ).stdout
+        )  # fmt: skip
+        assert len(backed_up) > 100
+        time.sleep(1)  # rows the restore must drop
+        assert len(app_rows()) > len(backed_up)
+        restore_began = time.time()
+        said = in_backup("restore", "app", "--drop")
+        assert "stopped container(s)" in said and "for the restore" in said, said
+        assert "started container(s)" in said, said
+        after = app_rows()
+        last = backed_up[-1][0]
+        assert [row for row in after if row[0] <= last] == backed_up
+        assert all(at >= restore_began for _, at in (row for row in after if row[0] > last))
+        time.sleep(1)
+        assert len(app_rows()) > len(after), "the app writes again"
     finally:
         run("down", "-v", timeout=180)

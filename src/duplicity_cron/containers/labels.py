@@ -1,8 +1,10 @@
 """The `duplicity-cron.*` labels of an engine's containers, read into what a run of one task does to
 them: which containers it stops during its backup step (in which order), and the commands it runs in
-them before its first step and after its last.
+them before its first step and after its last; and what `restore TASK` stops while it puts files back
+in place (SQLite's): the containers of either stop label.
 
     duplicity-cron.stop-during-backup=<task>[,<task>...]
+    duplicity-cron.stop-during-restore=<task>[,<task>...]
     duplicity-cron.<task>.exec-before=<command>
     duplicity-cron.<task>.exec-after=<command>
 
@@ -15,9 +17,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-PREFIX = "duplicity-cron."
-STOP_LABEL = PREFIX + "stop-during-backup"
-EXEC_BEFORE, EXEC_AFTER = "exec-before", "exec-after"
+from ..config.container_labels import (
+    EXEC_AFTER,
+    EXEC_BEFORE,
+    PREFIX,
+    STOP_LABEL,
+    STOP_LABELS,
+    STOP_RESTORE_LABEL,
+)
+
 _TASK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # as TASK_<id>_* (config.tasks)
 # The engine's states of a container: running ones are stopped for the backup and started again,
 # stopped ones stay stopped; any other (paused, restarting, removing, dead...) is an error.
@@ -75,17 +83,17 @@ class TaskPlan:
         return parts
 
 
-def stop_tasks(container: Container) -> list[str]:
-    """The tasks named by the container's stop-during-backup label; LabelError when malformed."""
-    value = container.labels.get(STOP_LABEL)
+def stop_tasks(container: Container, label: str = STOP_LABEL) -> list[str]:
+    """The tasks named by the container's stop label `label`; LabelError when malformed."""
+    value = container.labels.get(label)
     if value is None:
         return []
     names = [name.strip() for name in value.split(",")]
     bad = [name for name in names if not _TASK_ID.fullmatch(name)]
     if bad:
         raise LabelError(
-            f"container {container.name}: label {STOP_LABEL}={value!r} is not a comma-separated list of "
-            "task ids; write e.g. duplicity-cron.stop-during-backup=app,db"
+            f"container {container.name}: label {label}={value!r} is not a comma-separated list of "
+            f"task ids; write e.g. {label}=app,db"
         )
     return names
 
@@ -102,7 +110,7 @@ def exec_commands(container: Container, task: str) -> dict[str, str]:
         if kind not in (EXEC_BEFORE, EXEC_AFTER):
             raise LabelError(
                 f"container {container.name}: unknown label {key}; known: {prefix}{EXEC_BEFORE}, "
-                f"{prefix}{EXEC_AFTER}, {STOP_LABEL}"
+                f"{prefix}{EXEC_AFTER}, {STOP_LABEL}, {STOP_RESTORE_LABEL}"
             )
         if not value.strip():
             raise LabelError(f"container {container.name}: label {key} is empty; give it a command")
@@ -111,12 +119,12 @@ def exec_commands(container: Container, task: str) -> dict[str, str]:
 
 
 def unknown_labels(container: Container) -> list[str]:
-    """`duplicity-cron.*` labels that name no task and are not the stop label: no runner reads them
+    """`duplicity-cron.*` labels that name no task and are no stop label: no runner reads them
     (a misspelt stop label). A task's unknown label is `exec_commands`' error, for that task's runner."""
     return [
         key
         for key in container.labels
-        if key.startswith(PREFIX) and key != STOP_LABEL and "." not in key[len(PREFIX) :]
+        if key.startswith(PREFIX) and key not in STOP_LABELS and "." not in key[len(PREFIX) :]
     ]
 
 
@@ -131,7 +139,7 @@ def plan_for(task: str, has_backup: bool, containers: Iterable[Container]) -> Ta
         for key in unknown_labels(container):
             raise LabelError(
                 f"container {container.name}: unknown label {key}; known: {STOP_LABEL}, "
-                f"{PREFIX}<task>.{EXEC_BEFORE}, {PREFIX}<task>.{EXEC_AFTER}"
+                f"{STOP_RESTORE_LABEL}, {PREFIX}<task>.{EXEC_BEFORE}, {PREFIX}<task>.{EXEC_AFTER}"
             )
         commands = exec_commands(container, task)
         stops = task in stop_tasks(container)
@@ -150,6 +158,21 @@ def plan_for(task: str, has_backup: bool, containers: Iterable[Container]) -> Ta
         if EXEC_AFTER in commands:
             after.append(Exec(container, commands[EXEC_AFTER]))
     return TaskPlan(tuple(stop_order(stop)), tuple(stays), tuple(before), tuple(after))
+
+
+def restore_plan_for(task: str, containers: Iterable[Container]) -> TaskPlan:
+    """What `restore TASK` putting files back in place stops: the running containers whose
+    stop-during-backup or stop-during-restore label names `task` (no exec); LabelError as `plan_for`."""
+    stop: list[Container] = []
+    stays: list[Container] = []
+    for container in sorted(containers, key=lambda c: c.name):
+        for key in unknown_labels(container):
+            raise LabelError(f"container {container.name}: unknown label {key}")
+        if not any(task in stop_tasks(container, label) for label in STOP_LABELS):
+            continue
+        _check_state(container, True, {})
+        (stop if container.state in RUNNING else stays).append(container)
+    return TaskPlan(tuple(stop_order(stop)), tuple(stays))
 
 
 def _check_state(container: Container, stops: bool, commands: Mapping[str, str]) -> None:

@@ -17,8 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..config.container_labels import EXEC_AFTER, EXEC_BEFORE
 from ..containers.engine import ContainerGone, Engine, EngineError, engine_visible, library_installed
-from ..containers.labels import EXEC_AFTER, EXEC_BEFORE, Container, Exec, LabelError, TaskPlan, plan_for
+from ..containers.labels import (
+    Container,
+    Exec,
+    LabelError,
+    TaskPlan,
+    plan_for,
+    restore_plan_for,
+)
 from ..model import Status, Task, run_steps
 from ..state import stopped_containers
 from .chain import SUCCEEDED, ChainResult
@@ -54,7 +62,12 @@ def touched_by_tasks(tasks: Iterable[Task], mode: str, env: Mapping[str, str]) -
     touched = {}
     for task in tasks:
         try:
-            touched[task.id] = plan_for(task.id, BACKUP_STEP in run_steps(task), found).touched()
+            plan = plan_for(task.id, BACKUP_STEP in run_steps(task), found)
+            stops = {c.name for c in (*plan.stop, *plan.stays_stopped)}
+            for_restore = restore_plan_for(task.id, found)
+            only = [c.name for c in (*for_restore.stop, *for_restore.stays_stopped) if c.name not in stops]
+            restores = [f"stops {', '.join(only)} during a restore"] if only else []
+            touched[task.id] = plan.touched() + restores
         except LabelError as exc:
             touched[task.id] = [f"error: {exc}"]
     return touched
@@ -68,22 +81,39 @@ class RunContainers:
         self.say, self.output = say, output
         self.engine: Engine | None = None
         self.plan = TaskPlan()
+        self.step, self.purpose = BACKUP_STEP, "backup"  # the step the containers are stopped around
 
     def begin(self) -> ChainResult:
         """Containers left stopped started again, the plan read, exec-before run."""
+        read = self._read_plan()
+        return read if read is not SUCCEEDED else self._execs(EXEC_BEFORE, self.plan.before)
+
+    def begin_restore(self, step: str) -> bool:
+        """For a restore that replaces files an application has open (`restore TASK` of SQLite files in
+        place): as `begin` without exec-before; `around_backup` then stops the containers of either
+        stop label naming the task around `step`. False when that failed (said)."""
+        self.step, self.purpose = step, "restore"
+        return self._read_plan(restore=True) is SUCCEEDED
+
+    def _read_plan(self, restore: bool = False) -> ChainResult:
         try:
             if not restart_left_stopped(self.task.id, self.context, self.say):
                 return ChainResult(Status.FAILED, "containers", 1)
             if not wanted(self.context.docker_labels, self.context.env):
                 return SUCCEEDED
             self.engine = connect(self.context.env)
-            self.plan = plan_for(self.task.id, self.has_backup, self.engine.containers())
+            found = self.engine.containers()
+            self.plan = (
+                restore_plan_for(self.task.id, found)
+                if restore
+                else plan_for(self.task.id, self.has_backup, found)
+            )
         except (EngineError, LabelError) as exc:
             self.say("containers", "error", f"{exc}; nothing was stopped")
             return ChainResult(Status.FAILED, "containers", 1)
         for phrase in self.plan.touched():
             self.say("containers", "info", f"labelled containers: {phrase}")
-        return self._execs(EXEC_BEFORE, self.plan.before)
+        return SUCCEEDED
 
     def end(self, outcome: ChainResult) -> ChainResult:
         """exec-after, whatever the chain's outcome; a failing one fails a run that had succeeded."""
@@ -111,35 +141,35 @@ class RunContainers:
             stopped_containers.write(self.context.state_dir, record)
         except OSError as exc:
             where = self.context.state_dir
-            self.say(BACKUP_STEP, "error", f"cannot record the containers to stop in {where} ({exc}); "
-                     "none was stopped, the backup did not run")  # fmt: skip
+            self.say(self.step, "error", f"cannot record the containers to stop in {where} ({exc}); "
+                     f"none was stopped, the {self.purpose} did not run")  # fmt: skip
             return StepOutcome(1)
         try:
             for container in self.plan.stop:
                 if self.engine.state(container) != "running":
-                    self.say(BACKUP_STEP, "info", f"container {container.name} stopped meanwhile; left so")
+                    self.say(self.step, "info", f"container {container.name} stopped meanwhile; left so")
                     continue
                 stopped.append(container)  # before: a stop that fails half-way is started again too
                 self.engine.stop(container)
         except ContainerGone as exc:
-            self.say(BACKUP_STEP, "error", f"{exc}; the backup did not run")
+            self.say(self.step, "error", f"{exc}; the {self.purpose} did not run")
             return StepOutcome(1)
         except EngineError as exc:
-            self.say(BACKUP_STEP, "error", f"{exc}; the backup did not run")
+            self.say(self.step, "error", f"{exc}; the {self.purpose} did not run")
             return StepOutcome(1)
         if stopped:
-            self.say(BACKUP_STEP, "info", f"stopped container(s) {_names(stopped)} for the backup")
+            self.say(self.step, "info", f"stopped container(s) {_names(stopped)} for the {self.purpose}")
         return step()
 
     def _start_again(self, stopped: list[Container], seconds: float) -> bool:
         """Start `stopped` in reverse order; the record goes once every one is running (or gone)."""
         assert self.engine is not None
-        result = start_all(self.engine, reversed(stopped), lambda lvl, text: self.say(BACKUP_STEP, lvl, text))
+        result = start_all(self.engine, reversed(stopped), lambda lvl, text: self.say(self.step, lvl, text))
         if not result.refused:
             with contextlib.suppress(OSError):
                 stopped_containers.clear(self.context.state_dir, self.task.id)
         if result.started:
-            self.say(BACKUP_STEP, "info", f"started container(s) {_names(result.started)} again; they were "
+            self.say(self.step, "info", f"started container(s) {_names(result.started)} again; they were "
                      f"stopped for {seconds:.1f}s")  # fmt: skip
         return result.all
 

@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from ..databases import engine_for
 from ..databases.steps import RestoreDumpRequest, restore_shell
 from ..model import Task
 from ..targets.duplicity import restore_command
 from ..targets.duplicity_errors import explain
 from ..targets.restore_time import time_problem
+from .containers import RunContainers
 from .context import LockedRun, RunContext
 from .damaged_cache import set_aside_to_retry
 from .folders import empty_dir, is_empty_folder
@@ -28,6 +30,7 @@ from .keyring import KeyringError, end_gpg_agent, prepare_keyring
 from .lock import TaskBusy, task_lock
 from .processes import reaper
 from .processes.cancel import Cancel, on_stop_signals
+from .processes.step import StepOutcome
 from .progress import restore_lines
 from .restore_leftovers import clean_leftovers, remove_made, remove_note, write_note
 from .target_contents import read_target_contents
@@ -148,9 +151,28 @@ class _Restore:
         if self.staging is not None:
             merge_into(self.staging, request.destination)
         if request.load is not None:
-            code = self._step(LOAD_STEP, restore_shell(), {**context.env, **request.load.to_env()}, [])
-            return RestoreOutcome(code, LOAD_STEP)
+            return RestoreOutcome(self._load(request.load), LOAD_STEP)
         return outcome
+
+    def _load(self, load: RestoreDumpRequest) -> int:
+        """The dump loaded; files put back in place (SQLite's) with the task's stop-during-backup
+        containers stopped around it, as its backups are: an application must not hold them open."""
+        env = {**self.context.env, **load.to_env()}
+
+        def step() -> StepOutcome:
+            return StepOutcome(self._step(LOAD_STEP, restore_shell(), env, []))
+
+        if not (engine_for(load.url).local_files and load.mode == "restore" and load.to_folder is None):
+            return step().exit_code
+        log, task_id = self.context.log, self.task.id
+        containers = RunContainers(
+            self.task, self.context, True,
+            lambda step, level, text: log.event(text, task=task_id, step=step, level=level),
+            lambda step, stream, text: log.output(task_id, step, stream, text),
+        )  # fmt: skip
+        if not containers.begin_restore(LOAD_STEP):
+            return EXIT_FAILED
+        return containers.around_backup(step).exit_code
 
     def _time_problem(self) -> str | None:
         assert self.request.time is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..config.container_labels import LABELS
 from ..config.settings import SETTINGS
 from ..config.task_keys import TASK_KEYS
 
@@ -21,8 +22,16 @@ def settings_table() -> str:
     return "\n".join(lines)
 
 
+def labels_table() -> str:
+    lines = ["| label on the application's container | what a run of the task does |", "|---|---|"]
+    lines += [f"| `{label}` | {doc} |" for label, doc in LABELS]
+    return "\n".join(lines)
+
+
 # The page (relative to the repository) that shows each table: the reference, where users look it up.
 TABLE_PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/task-keys.md": task_keys_table,
     "docs/reference/settings.md": settings_table,
+    "docs/reference/labels.md": labels_table,
+    "docs/how-to/containers.md": labels_table,
 }

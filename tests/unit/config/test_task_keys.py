@@ -13,7 +13,7 @@ from duplicity_cron.config import parse_config
 from duplicity_cron.config.secrets import looks_secret
 from duplicity_cron.config.task_keys import KEYS, TASK_KEYS
 from duplicity_cron.model import STEPS, Task
-from duplicity_cron.views.reference import TABLE_PAGES, settings_table, task_keys_table
+from duplicity_cron.views.reference import TABLE_PAGES, labels_table, settings_table, task_keys_table
 
 ROOT = Path(__file__).resolve().parents[3]
 TASK_FIELDS = {field.name for field in dataclasses.fields(Task)}
@@ -65,7 +65,7 @@ def test_a_value_of_every_key_parses() -> None:
 
 
 def test_both_tables_have_a_page() -> None:
-    assert set(TABLE_PAGES.values()) == {task_keys_table, settings_table}
+    assert set(TABLE_PAGES.values()) == {task_keys_table, settings_table, labels_table}
 
 
 @pytest.mark.parametrize("page", sorted(TABLE_PAGES))

@@ -12,6 +12,7 @@ from duplicity_cron.containers.labels import (
     Container,
     LabelError,
     plan_for,
+    restore_plan_for,
     stop_order,
 )
 
@@ -133,3 +134,29 @@ def test_the_plan_stops_in_dependency_order() -> None:
     db = box("a-db", **compose("db"), **stop("app"))
     web = box("z-web", **compose("web", "db:service_started:false"), **stop("app"))
     assert [c.name for c in plan_for("app", True, [db, web]).stop] == ["z-web", "a-db"]
+
+
+def test_a_restore_stops_the_containers_of_either_stop_label_and_runs_no_exec() -> None:
+    containers = [
+        box("web", **stop("app")),
+        box("worker", **{"duplicity-cron.stop-during-restore": "app"}),
+        box("other", **{"duplicity-cron.stop-during-restore": "db"}),
+        box("idle", state="exited", **{"duplicity-cron.stop-during-restore": "app"}),
+        box("hooks", **{"duplicity-cron.app.exec-before": "true"}),
+    ]
+    plan = restore_plan_for("app", containers)
+    assert [c.name for c in plan.stop] == ["web", "worker"]
+    assert [c.name for c in plan.stays_stopped] == ["idle"]
+    assert not plan.before and not plan.after
+    # a backup does not stop the containers that only a restore must
+    assert [c.name for c in plan_for("app", True, containers).stop] == ["web"]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"duplicity-cron.stop-during-restore": "app,,db"}, {"duplicity-cron.stop-during-restores": "app"}],
+    ids=["malformed", "misspelt"],
+)
+def test_a_bad_restore_label_is_an_error(labels: dict[str, str]) -> None:
+    with pytest.raises(LabelError, match=r"container web: .*label duplicity-cron\.stop-during-restore"):
+        restore_plan_for("app", [box("web", **labels)])
