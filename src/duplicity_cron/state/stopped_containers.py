@@ -58,8 +58,8 @@ def read(state_dir: Path, task: str) -> StoppedContainers | None:
     """The task's record; None when there is none. A damaged one is a ValueError."""
     try:
         return StoppedContainers.from_dict(read_json(path(state_dir, task)))
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):  # no record can be there (a state folder in error
+        return None  # is said by the run's own record)
     except (OSError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path(state_dir, task)} cannot be read: {describe(exc)}") from None
 
