@@ -19,7 +19,7 @@ PASSWORD = "matrix-s3cret"
 
 @dataclass(frozen=True)
 class ServerSpec:
-    engine: str  # postgresql | mariadb
+    engine: str  # postgresql | mariadb | mysql
     version: str  # the major the release packages: 13, 18, 10.11, ...
     suite: str  # the Debian release
     packages: str
@@ -101,7 +101,8 @@ class ServerContainer:
         if self.spec.engine == "postgresql":
             return ["psql", "-h", "/tmp", "-p", str(self.port), "-U", "postgres", "-d", database,
                     "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-X"]  # fmt: skip
-        return ["mariadb", "--no-defaults", "--socket=/tmp/mysqld.sock", "-uroot", "-N", "-B",
+        client = "mysql" if self.spec.engine == "mysql" else "mariadb"  # MySQL's root: no password
+        return [client, "--no-defaults", "--socket=/tmp/mysqld.sock", "-uroot", "-N", "-B",
                 *([database] if database else [])]  # fmt: skip
 
     def sql_proc(self, statements: str, database: str = "") -> subprocess.CompletedProcess[str]:

@@ -298,9 +298,48 @@ def _call_mariadb_writer(server: MariaDB) -> None:
 
 
 def test_mariadb_wrong_password_is_one_clear_error(cli, mariadb) -> None:
-    env = {"TASK_my_DATABASE_URL": f"mysql://backup:wrong-Pa55word@127.0.0.1:{mariadb.port}/",
+    env = {"TASK_my_DATABASE_URL": f"mariadb://backup:wrong-Pa55word@127.0.0.1:{mariadb.port}/",
            "TASK_my_LOAD": "echo LOAD RAN"}  # fmt: skip
     run = cli("exec", "my", env=env, timeout=60)
     assert run.returncode != 0
     assert "Access denied for user 'backup'" in run.output
     assert "LOAD RAN" not in run.output and "wrong-Pa55word" not in run.output
+
+
+def mysql_shim(folder: Path) -> str:
+    """A PATH whose `mariadb` answers `SELECT VERSION()` as a MySQL 9.1 server does (the real client
+    otherwise): a mariadb:// URL that reaches a MySQL server."""
+    shim = folder / "bin"
+    shim.mkdir()
+    (shim / "mariadb").write_text(
+        '#!/bin/sh\nfor arg; do [ "$arg" = "SELECT VERSION()" ] && { echo 9.1.0; exit 0; }; done\n'
+        'exec /usr/bin/mariadb "$@"\n'
+    )
+    (shim / "mariadb").chmod(0o755)
+    return f"{shim}:{os.environ['PATH']}"
+
+
+def test_a_mysql_server_behind_a_mariadb_url_is_refused_before_anything_is_dumped(
+    cli, tmp_path, mariadb
+) -> None:
+    env = {"PATH": mysql_shim(tmp_path), "TASK_my_DATABASE_PASSWORD": MARIADB_PASSWORD,
+           "TASK_my_DATABASE_URL": f"mariadb://backup@127.0.0.1:{mariadb.port}/",
+           "TASK_my_LOAD": "echo LOAD RAN"}  # fmt: skip
+    run = cli("exec", "my", env=env, timeout=60)
+    assert run.returncode != 0, run.output
+    assert (
+        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0), "
+        "which is not supported yet: a mariadb-dump backup of it cannot be restored; nothing was dumped"
+    ) in run.output
+    assert "dumped database" not in run.output and "LOAD RAN" not in run.output
+
+
+def test_a_mysql_url_is_a_configuration_error(cli) -> None:
+    run = cli(
+        "check", env={"TASK_my_DATABASE_URL": "mysql://root@db:3306/", "TASK_my_TARGET": "file:///tmp/x"}
+    )
+    assert run.returncode == 2, run.output
+    assert (
+        "TASK_my_DATABASE_URL: MySQL servers are not supported yet (mariadb-dump's backup of one cannot be "
+        "restored); a MariaDB server takes mariadb://"
+    ) in run.stderr

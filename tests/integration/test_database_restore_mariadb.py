@@ -181,3 +181,30 @@ def test_mariadb_restore_database_as_backup_without_proxy_and_to_url_as_root(cli
     assert mariadb_fingerprint(mariadb) == before
     assert mariadb.sql(PROXY_STATE) == proxy
     mariadb.sql("DROP USER 'px'@'%'")
+
+
+def test_a_mysql_server_behind_a_mariadb_url_is_refused_before_anything_is_loaded(
+    cli, tmp_path, mariadb
+) -> None:
+    from .test_database_dumps import mysql_shim
+
+    my_reset(mariadb)
+    env = my_env(tmp_path, mariadb)
+    backup(cli, "my", env)
+    before = mariadb_fingerprint(mariadb)
+    mariadb_drop_everything(mariadb)
+    mysql = {**env, "PATH": mysql_shim(tmp_path)}
+    problem = (
+        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0), "
+        "which is not supported yet: a mariadb-dump backup of it cannot be restored; nothing was restored"
+    )
+    for command in ("restore", "verify"):
+        run = cli(command, "my", env=mysql, timeout=300)
+        assert run.returncode == 1, run.output
+        assert problem in run.output
+        assert "loaded" not in run.output
+    assert "shop" not in my_databases(mariadb) and not [
+        n for n in my_databases(mariadb) if n.startswith("dcv_")
+    ]
+    assert cli("restore", "my", env=env, timeout=180).returncode == 0
+    assert mariadb_fingerprint(mariadb) == before

@@ -285,7 +285,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
         "error): without an EXTRACT of the task's own, EXTRACT is the built-in dump of its databases into "
         '`$SRC` (see "Backing up databases"); a password in it is masked and passed to the client out of '
         "its command line",
-        "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, `mysql://root@db/`, "
+        "`postgresql://postgres@db:5432/`, `mariadb://backup@db:3306/`, "
         "`sqlite:////data/app.db`, `sqlite:////data/*.db`",
         field="database_url",
         parse=_plain(parse_database_url),

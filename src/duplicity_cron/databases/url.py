@@ -1,5 +1,5 @@
 """The URL of a database server, as PostgreSQL and MariaDB name one:
-`postgresql://user@host:port/db?option=value`, `mariadb://` or `mysql://` (each engine's `parse_url`).
+`postgresql://user@host:port/db?option=value`, or `mariadb://` (each engine's `parse_url`).
 
 Pure. The URL's password is kept apart, so that no command line ever holds it.
 """

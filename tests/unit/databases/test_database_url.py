@@ -13,7 +13,7 @@ from duplicity_cron.model import DatabaseUrl
         ("postgres://u:p%40ss@[::1]:6432/shop?sslmode=require",
          DatabaseUrl("postgresql", "u", "::1", 6432, "shop", (("sslmode", "require"),), "p@ss")),
         ("mariadb://backup@db/", DatabaseUrl("mariadb", "backup", "db")),
-        ("MYSQL://root:a:b@db:3306", DatabaseUrl("mysql" and "mariadb", "root", "db", 3306, password="a:b")),
+        ("MARIADB://root:a:b@db:3306", DatabaseUrl("mariadb", "root", "db", 3306, password="a:b")),
         ("postgresql://%2Fvar%2Frun%2Fpostgresql/", DatabaseUrl("postgresql", host="/var/run/postgresql")),
     ],
 )  # fmt: skip
@@ -33,6 +33,10 @@ def test_parts_are_read_and_decoded(text: str, expected: DatabaseUrl) -> None:
         ("postgresql://db/a/b", "one database"),
         ("postgresql://[::1/", "never closed"),
         ("postgresql://u:p w@db/", "white space"),
+        (
+            "mysql://root@db:3306/",
+            "^MySQL servers are not supported yet .*; a MariaDB server takes mariadb://$",
+        ),
     ],
 )
 def test_wrong_urls_say_why(text: str, message: str) -> None:

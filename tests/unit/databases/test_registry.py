@@ -25,12 +25,14 @@ PG = "postgresql://backup:Url-Secret@db:5433/shop?sslmode=require"
 def test_every_scheme_names_one_engine() -> None:
     assert [engine.name for engine in ENGINES] == ["postgresql", "mariadb", "sqlite"]
     assert engine_for("postgres") is engine_for("POSTGRESQL") is engine_for(parse_database_url(PG))
-    assert engine_for("mysql").name == "mariadb" and engine_for("mysql").password_variable == "MYSQL_PWD"
+    assert engine_for("MariaDB").name == "mariadb" and engine_for("mariadb").password_variable == "MYSQL_PWD"
     assert engine_for("postgresql").password_variable == "PGPASSWORD"
     assert engine_for("SQLite").name == "sqlite" and engine_for("sqlite").local_files
-    assert not engine_for("postgresql").local_files and not engine_for("mysql").local_files
+    assert not engine_for("postgresql").local_files and not engine_for("mariadb").local_files
     with pytest.raises(ValueError, match="no database engine 'oracle'"):
         engine_for("oracle")
+    with pytest.raises(ValueError, match="no database engine 'mysql'"):  # not supported yet
+        engine_for("mysql")
 
 
 def test_the_task_password_is_database_password_else_the_urls() -> None:

@@ -28,7 +28,6 @@ def _convert(env: dict[str, str]) -> HelmValues:
         ("postgresql://backup@db:5432/", "duplicity-postgres"),
         ("postgres://backup@db/", "duplicity-postgres"),
         ("mariadb://backup@db:3306/", "duplicity-mariadb"),
-        ("mysql://backup@db/", "duplicity-mariadb"),
     ],
 )
 def test_a_database_url_task_gets_its_engines_image(url: str, repository: str) -> None:

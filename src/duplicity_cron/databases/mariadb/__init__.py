@@ -1,5 +1,7 @@
-"""MariaDB (and MySQL): the engine object the registry lists. Pure; its command lines and SQL are
-`commands` and `sql`, its dump `dump` (with the private option file), the server restored into `server`."""
+"""MariaDB: the engine object the registry lists. Pure; its command lines and SQL are
+`commands` and `sql`, its dump `dump` (with the private option file), the server restored into `server`.
+A MySQL server is refused: its URL (`mysql://`) by the registry, a `mariadb://` URL reaching one by the
+dump's and the restore's server check (`commands.not_mariadb`)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def _server(url: DatabaseUrl, password: str | None) -> AbstractContextManager[Se
 
 ENGINE = ServerEngine(
     name=commands.NAME,
-    schemes=("mariadb", "mysql"),
+    schemes=("mariadb",),
     password_variable=commands.PASSWORD_VARIABLE,
     dump_client=commands.CLIENT,
     restore_client=commands.LOAD_CLIENT,

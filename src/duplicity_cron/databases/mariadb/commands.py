@@ -1,4 +1,4 @@
-"""MariaDB (and MySQL): the command lines of `mariadb-dump` and `mariadb` for one server.
+"""MariaDB: the command lines of `mariadb-dump` and `mariadb` for one server.
 
 Pure. Every connection setting (user, password, host, port, connect timeout, the URL's query options
 such as `ssl-ca`) goes in a private option file that the runner writes with mode 600 and names with
@@ -87,6 +87,19 @@ def server_version_command(option_file: str) -> ClientCommand:
 def parse_server_version(text: str) -> Version:
     """`10.11.6-MariaDB-0+deb12u1` -> (10, 11)."""
     return parse_version(text, r"^\s*(\d+)\.(\d+)")
+
+
+def not_mariadb(server_version: str) -> str | None:
+    """Why a server whose `SELECT VERSION()` is `server_version` is not one this engine backs up or
+    restores into, or None: MariaDB's version says so (`11.8.3-MariaDB-1 from Debian`), MySQL's does
+    not (`9.1.0`, `8.0.36-0ubuntu0.22.04.1`), and mariadb-dump's users of a MySQL server are in
+    MariaDB's syntax, which MySQL cannot load."""
+    if "mariadb" in server_version.lower():
+        return None
+    return (
+        f"the server is not MariaDB but MySQL (version {server_version.strip()[:40]}), which is not "
+        "supported yet: a mariadb-dump backup of it cannot be restored"
+    )
 
 
 def list_databases_command(option_file: str) -> ClientCommand:

@@ -1,6 +1,6 @@
-"""The built-in dump of a MariaDB (or MySQL) server: the private option file, version check, users
-and grants, a warning naming the tables outside InnoDB, then the databases dumped concurrently, their
-rows counted in the dump on its way to the compressor (see `mariadb.commands`)."""
+"""The built-in dump of a MariaDB server: the private option file, version check (a MySQL server is
+refused), users and grants, a warning naming the tables outside InnoDB, then the databases dumped
+concurrently, their rows counted in the dump on its way to the compressor (see `mariadb.commands`)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
     client_text = client_version(my.version_command())
     client = my.parse_client_version(client_text)
     server_text = run_client(my.server_version_command(options), f"cannot connect to {where}").strip()
+    not_mariadb = my.not_mariadb(server_text)
+    if not_mariadb:
+        raise DumpError(f"{where}: {not_mariadb}; nothing was dumped")
     problem = version_problem("mariadb-dump", client, my.parse_server_version(server_text), my.SAME_MAJOR)
     if problem:
         raise DumpError(f"{where}: {problem}; nothing was dumped")

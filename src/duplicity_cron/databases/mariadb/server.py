@@ -28,6 +28,10 @@ class MariaDBServer:
         return run_client(my.query_command(self.options), what, sql)
 
     def dump_version_problem(self, dump_client: str) -> str | None:
+        server = run_client(my.server_version_command(self.options), f"cannot connect to {self.where}")
+        not_mariadb = my.not_mariadb(server)
+        if not_mariadb:
+            return f"{self.where}: {not_mariadb}; nothing was restored"
         here = my.parse_client_version(client_version(my.load_client_version_command()))
         try:
             dump = my.parse_client_version(dump_client)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from duplicity_cron.databases import parse_database_url
 from duplicity_cron.databases.mariadb import commands as my
 
@@ -42,6 +44,21 @@ def test_versions_and_system_schemas() -> None:
     assert my.parse_client_version("mariadb-dump from 11.8.3-MariaDB, client 10.19 for debian") == (11, 8)
     assert my.parse_server_version("11.4.2-MariaDB-ubu2404\n") == (11, 4)
     assert my.user_databases(["shop", "mysql", "sys", "information_schema", "performance_schema"]) == ["shop"]
+
+
+@pytest.mark.parametrize(
+    "version", ["11.8.3-MariaDB-1 from Debian", "10.11.6-MariaDB-0+deb12u1", "5.5.5-10.6.18-MariaDB-log"]
+)
+def test_a_mariadb_server_is_one(version: str) -> None:
+    assert my.not_mariadb(version) is None
+
+
+@pytest.mark.parametrize("version", ["9.1.0", "8.0.36-0ubuntu0.22.04.1", "8.4.3\n"])
+def test_a_mysql_server_is_not_one_and_says_so(version: str) -> None:
+    problem = my.not_mariadb(version)
+    assert problem is not None and problem.startswith(
+        f"the server is not MariaDB but MySQL (version {version.strip()}), which is not supported yet"
+    )
 
 
 def test_row_counts_in_one_snapshot_with_names_quoted() -> None:
