@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,29 +21,6 @@ from .util import REPO
 BASE = "docker.io/library/debian:trixie-slim"
 WRITER = 'trap "exit 0" TERM; while :; do date +%s.%N >> /data/ticks; sleep 0.05; done'
 STOP_LABEL = "duplicity-cron.stop-during-backup"
-
-
-@pytest.fixture(scope="module")
-def api_socket(engine):
-    """A Docker API socket of the engine that runs the tests' containers."""
-    if engine.name == "docker":
-        yield "/var/run/docker.sock"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="dct-labels-api-"))
-    sock = folder / "podman.sock"
-    proc = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
-        env=engine.env,
-        stdout=(folder / "service.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert sock.exists(), (folder / "service.log").read_text()
-    yield str(sock)
-    proc.terminate()
-    proc.wait(20)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote
 
-from .engine import TableKey, Version
+from .engine import DumpedDatabase, Refused, TableKey, Version
 
 # Every database dump is compressed by the runner as it streams by (zstd, databases.compress), and
 # nowhere else: duplicity is told not to compress again.
@@ -191,3 +191,16 @@ def dump_version_problem(
         f"the dump was made by {dump_client} {dump_shown}, newer than {client_name} {client_shown} "
         f"here: use a client of version {dump_shown} or newer; nothing was restored"
     )
+
+
+def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[DumpedDatabase]:
+    """The databases of a dump a restore loads: `wanted` (`--database`), else all; Refused for a name
+    the dump does not hold."""
+    names = [database.name for database in dumped]
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        raise Refused(
+            f"the dump holds no database {', '.join(map(repr, unknown))}; "
+            f"it holds {', '.join(names) or 'none'}"
+        )
+    return [database for database in dumped if not wanted or database.name in wanted]

@@ -37,23 +37,12 @@ from collections.abc import Collection
 from . import engine_for
 from .checks import assign_checks, check_problem
 from .clients import each_at_once, run_client, run_pipeline
-from .common import count_problem, scratch_marker, scratch_names, scratch_prefix
+from .common import choose, count_problem, scratch_marker, scratch_names, scratch_prefix
 from .engine import DumpedDatabase, DumpError, Refused, Server, ServerEngine
 from .manifest import GLOBALS_FILE, read_manifest, say, warn
 from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest, loaded_line
 
 JOBS = 2  # databases loaded at once
-
-
-def choose(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[DumpedDatabase]:
-    names = [database.name for database in dumped]
-    unknown = [name for name in wanted if name not in names]
-    if unknown:
-        raise Refused(
-            f"the dump holds no database {', '.join(map(repr, unknown))}; "
-            f"it holds {', '.join(names) or 'none'}"
-        )
-    return [database for database in dumped if not wanted or database.name in wanted]
 
 
 def restore(request: RestoreDumpRequest, server: Server) -> None:

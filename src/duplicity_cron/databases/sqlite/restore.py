@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ...model import SqlCheck
 from ..checks import assign_checks, check_problem
-from ..common import count_problem
+from ..common import choose, count_problem
 from ..engine import DumpedDatabase, DumpError, Refused
 from ..manifest import read_manifest, say
 from ..steps import RestoreDumpRequest, loaded_line
@@ -36,22 +36,11 @@ from .dump import SCHEMA, check_database, decompress, sidecars
 def load_files(request: RestoreDumpRequest) -> None:
     _manifest, dumped = read_manifest(request.folder, paths.NAME)
     if request.mode == "restore":
-        restore(request, _chosen(dumped, request.databases))
+        restore(request, choose(dumped, request.databases))
     elif request.mode == "drill":
         drill(request, dumped)
     else:
         say("nothing to clean up: a drill of SQLite files leaves them in its own folder")
-
-
-def _chosen(dumped: list[DumpedDatabase], wanted: tuple[str, ...]) -> list[DumpedDatabase]:
-    names = [database.name for database in dumped]
-    unknown = [name for name in wanted if name not in names]
-    if unknown:
-        raise Refused(
-            f"the dump holds no database {', '.join(map(repr, unknown))}; "
-            f"it holds {', '.join(names) or 'none'}"
-        )
-    return [database for database in dumped if not wanted or database.name in wanted]
 
 
 def destinations(chosen: list[DumpedDatabase], to_folder: Path | None) -> dict[str, Path]:
