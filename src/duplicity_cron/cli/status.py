@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..model import RunResult
-from ..state import files, history, target
+from ..state import files, history, restores, target
 from ..views.status import status_details, status_entry, status_table
 from .common import EXIT_OK, EXIT_USAGE, Loaded, add_containers, defined_tasks, error, parse, parser
 
@@ -42,14 +42,23 @@ def main(args: list[str], loaded: Loaded) -> int:
     names = [options.task] if options.task else sorted(config.tasks)
     histories, warnings = _histories(Path(config.state_dir), names)
     contents = {}  # what each TARGET held when last read: never the backend itself
+    last_restores = {}
     for name in names:
         if config.tasks[name].target is not None:
             contents[name], problem = target.read(Path(config.state_dir), name)
-            warnings += [problem] if problem else []
+            last_restores[name], restore_problem = restores.read(Path(config.state_dir), name)
+            warnings += [found for found in (problem, restore_problem) if found]
     for warning in warnings:  # what can be shown still is: the table goes to stdout, exit 0
         error(f"duplicity-cron status: warning: {warning}")
     entries = [
-        status_entry(config.tasks[name], histories[name], now, config.timezone, contents.get(name))
+        status_entry(
+            config.tasks[name],
+            histories[name],
+            now,
+            config.timezone,
+            contents.get(name),
+            last_restores.get(name),
+        )
         for name in names
     ]
     add_containers(entries, [config.tasks[name] for name in names], loaded)

@@ -13,6 +13,7 @@ from .runs import (
     BackupStats,
     LastRuns,
     PlannedTask,
+    RestoreRecord,
     RunObserver,
     RunResult,
     Status,
@@ -38,7 +39,7 @@ from .text import UNPRINTABLE, printable, split_authority
 
 __all__ = [
     "CHAIN_STEPS", "EXIT_TERMINATED", "HOOK_STEPS", "MAIN_STEPS", "RETENTION_STEP", "STEPS", "UNPRINTABLE",
-    "BackupChain", "BackupStats", "DatabaseUrl", "LastRuns", "PlannedTask", "RunObserver", "RunResult",
-    "Schedule", "SqlCheck", "Status", "TargetContents", "Task", "Trigger", "builtin_steps", "default_max_age",
-    "dumps_databases", "last_runs", "printable", "run_steps", "split_authority",
+    "BackupChain", "BackupStats", "DatabaseUrl", "LastRuns", "PlannedTask", "RestoreRecord", "RunObserver",
+    "RunResult", "Schedule", "SqlCheck", "Status", "TargetContents", "Task", "Trigger", "builtin_steps",
+    "default_max_age", "dumps_databases", "last_runs", "printable", "run_steps", "split_authority",
 ]  # fmt: skip

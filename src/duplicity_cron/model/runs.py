@@ -216,3 +216,26 @@ class RunObserver(Protocol):
     def run_started(self, task: Task) -> None: ...
 
     def run_finished(self, task: Task, result: RunResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class RestoreRecord:
+    """The last `restore TASK` of a task: when it ended, whether the data came back, and how long that
+    took (the recovery time: duplicity's restore, and the load of a dump). No run of the task: a
+    restore is no backup, and freshness, history and the runs' gauges ignore it."""
+
+    ended: datetime
+    succeeded: bool
+    seconds: float | None  # the recovery time; None when the data did not come back
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ended": self.ended.isoformat(), "succeeded": self.succeeded, "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RestoreRecord:
+        if not isinstance(data["succeeded"], bool):
+            raise TypeError("succeeded")
+        ended = datetime.fromisoformat(data["ended"])
+        if ended.tzinfo is None:
+            raise ValueError("ended has no time zone")
+        return cls(ended, data["succeeded"], _seconds(data.get("seconds")))

@@ -13,7 +13,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from ..model import RunResult, Status, TargetContents, Task
-from ..state import history, target
+from ..state import history, restores, target
 
 PREFIX = "duplicity_cron_"
 BY_TASK = ("task",)
@@ -67,6 +67,10 @@ class Metrics:
             "last_restore_seconds",
             "Recovery time of the task's last drill whose data came back (restore and load), in seconds",
         )
+        self.last_restore_command = self._gauge(
+            "last_restore_task_seconds",
+            "Recovery time of the task's last successful `restore TASK` (restore and load), in seconds",
+        )
 
         self.backup = {field: self._gauge(name, text) for field, (name, text) in BACKUP_GAUGES.items()}
         self.target_chains = self._gauge("target_chains", "Backup chains the target held when last read")
@@ -109,6 +113,9 @@ class Metrics:
             contents, _problem = target.read(state_dir, task)  # a damaged file: `status` tells
             if contents is not None:
                 self._set_target(task, contents)
+            restore, _problem = restores.read(state_dir, task)
+            if restore is not None and restore.seconds is not None:
+                self.last_restore_command.labels(task).set(restore.seconds)
 
     def set_next_run(self, task: str, due: datetime) -> None:
         self.next_run.labels(task).set(due.timestamp())

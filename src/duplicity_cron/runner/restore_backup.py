@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from ..config.durations import format_precise
 from ..databases import engine_for
 from ..databases.steps import RestoreDumpRequest, restore_shell
-from ..model import Task
+from ..model import RestoreRecord, Task
+from ..state import restores
 from ..targets.duplicity import restore_command
 from ..targets.duplicity_errors import explain
 from ..targets.restore_time import time_problem
@@ -104,16 +106,33 @@ class _Restore:
                 f"removed what an interrupted restore left: {names}", task=self.task.id, level="warning"
             )
         outcome = RestoreOutcome(EXIT_FAILED, line="the restore did not finish")
+        began = time.monotonic()
         try:
             outcome = self._restore()
             return outcome
         finally:
+            self._record(outcome, time.monotonic() - began)
             end_gpg_agent(self.gnupg)
             with contextlib.suppress(OSError):
                 empty_dir(self.gnupg)  # the private key imported into it does not stay on disk
             remove_made([self.staging] if self.staging else [])
             self._undo(outcome)
             remove_note(self.folder)
+
+    def _record(self, outcome: RestoreOutcome, seconds: float) -> None:
+        """The restore's recovery time in the state folder, for `status` and the metrics; said in its
+        last line. A refusal (nothing restored, exit 2) is no restore."""
+        if outcome.code == EXIT_REFUSED:
+            return
+        succeeded = outcome.code == 0
+        record = RestoreRecord(datetime.now(UTC), succeeded, seconds if succeeded else None)
+        if succeeded:
+            self.log.event(f"the data came back in {format_precise(seconds)}", task=self.task.id)
+        try:
+            restores.write(Path(self.context.state_dir), self.task.id, record)
+        except OSError as exc:
+            self.log.event(f"cannot record the restore in the state folder: {exc}", task=self.task.id,
+                           level="warning")  # fmt: skip
 
     def _undo(self, outcome: RestoreOutcome) -> None:
         """After a failure, what the restore made goes (a load's folder is the caller's to remove)."""

@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ..config.durations import format_duration, format_precise
-from ..model import BackupStats, RunResult, TargetContents, Task, last_runs, printable
+from ..model import BackupStats, RestoreRecord, RunResult, TargetContents, Task, last_runs, printable
 from .contents import contents_json, contents_text, stats_line
 from .listing import containers_lines, describe_schedule
 from .text import table, zone_name
@@ -39,6 +39,7 @@ def status_entry(
     now: datetime,
     zone: tzinfo,
     contents: TargetContents | None = None,
+    restore: RestoreRecord | None = None,
 ) -> dict[str, Any]:
     """A task for `status`: schedule, last run (with its output tail), last success, next run, the recent
     runs that ran (skipped occurrences must not push them out), and the skips since the last of them;
@@ -65,7 +66,14 @@ def status_entry(
         "last_verified": _time(drill.success.ended, zone) if drill.success else None,
         "last_success_backup": _stats(last.success),
         "target": None if contents is None else contents_json(contents, zone),
+        "last_restore": None if restore is None else _restore_summary(restore, zone),
     }
+
+
+def _restore_summary(restore: RestoreRecord, zone: tzinfo) -> dict[str, Any]:
+    """The last `restore TASK`: when, whether the data came back, and in how long (recovery_seconds)."""
+    status = "succeeded" if restore.succeeded else "failed"
+    return {"status": status, "ended": _time(restore.ended, zone), "recovery_seconds": restore.seconds}
 
 
 def _drill_summary(run: RunResult, zone: tzinfo) -> dict[str, Any]:
@@ -134,6 +142,11 @@ def status_details(entry: dict[str, Any]) -> str:
         if drill.get("recovery_seconds") is not None:
             lines.append(f"recovery time (the data back): {format_precise(drill['recovery_seconds'])}")
         lines.append(f"last verified: {entry['last_verified'] or 'never'}")
+    if entry.get("last_restore"):
+        restore = entry["last_restore"]
+        took = restore["recovery_seconds"]
+        back = f", the data back in {format_precise(took)}" if took is not None else ""
+        lines += ["", f"last restore (restore {entry['task']}): {restore['status']} {restore['ended']}{back}"]
     if entry["last_run"] and entry["last_run"]["output_tail"]:
         lines += [
             "",

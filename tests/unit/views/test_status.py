@@ -21,6 +21,7 @@ NOW = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
 LISTING_KEYS = {"task", "schedule", "timezone", "next_runs", "restore", "timeout", "steps"}
 STATUS_KEYS = {
     "task",
+    "last_restore",
     "schedule",
     "timezone",
     "restore",
@@ -318,3 +319,18 @@ def test_a_drill_s_recovery_time_in_the_json_the_table_and_the_details() -> None
     assert json.loads(json.dumps(entry))["last_verify"]["recovery_seconds"] == 2.5
     assert "(data back in 2.5s)" in status.status_table([entry])
     assert "recovery time (the data back): 2.5s" in status.status_details(entry)
+
+
+def test_the_last_restore_and_its_recovery_time_are_shown() -> None:
+    from duplicity_cron.model import RestoreRecord
+
+    ended = datetime(2026, 5, 14, 0, 10, tzinfo=UTC)
+    entry = status.status_entry(scheduled(), [], NOW, PARIS, None, RestoreRecord(ended, True, 2.5))
+    assert entry["last_restore"] == {
+        "status": "succeeded", "ended": "2026-05-14T02:10:00+02:00", "recovery_seconds": 2.5,
+    }  # fmt: skip
+    assert ": succeeded 2026-05-14T02:10:00+02:00, the data back in 2.5s" in status.status_details(entry)
+    failed = status.status_entry(scheduled(), [], NOW, PARIS, None, RestoreRecord(ended, False, None))
+    details = status.status_details(failed)
+    assert ": failed 2026-05-14T02:10:00+02:00" in details and "the data back" not in details
+    json.dumps(entry)

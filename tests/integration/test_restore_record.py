@@ -1,0 +1,55 @@
+"""`restore TASK` records its recovery time in the state folder (real duplicity and gpg): `status`
+and `status --json` show the last restore, the metrics export it, a failed restore is recorded as
+failed with no time, and a refusal (nothing restored) records nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from duplicity_cron.monitoring.prometheus import Metrics
+
+from .backups import places
+from .test_backups import two_backups  # noqa: F401 - the module's fixture, shared
+
+pytestmark = pytest.mark.slow
+
+
+def last_restore(cli, env) -> dict | None:
+    shown = cli("status", "--json", "home", env=env)
+    assert shown.returncode == 0, shown.output
+    return json.loads(shown.stdout)["tasks"][0]["last_restore"]
+
+
+def test_a_restore_records_its_recovery_time(cli, two_backups, tmp_path, work_dir):  # noqa: F811
+    _where, env, *_ = two_backups
+    assert last_restore(cli, env) is None
+    restored = cli("restore", "home", "--to", str(tmp_path / "r"), env=env, timeout=300)
+    assert restored.returncode == 0, restored.output
+    assert "the data came back in " in restored.stdout
+    record = last_restore(cli, env)
+    assert record is not None and record["status"] == "succeeded"
+    assert record["recovery_seconds"] > 0
+    details = cli("status", "home", env=env)
+    assert "last restore (restore home): succeeded " in details.stdout, details.output
+    metrics = Metrics()
+    metrics.refresh(work_dir.parent / "state", ["home"])
+    exported = metrics.registry.get_sample_value("duplicity_cron_last_restore_task_seconds", {"task": "home"})
+    assert exported == pytest.approx(record["recovery_seconds"])
+
+    refused = cli("restore", "home", "--time", "2001-01-01", env=env, timeout=300)
+    assert refused.returncode == 2, refused.output
+    assert last_restore(cli, env) == record  # nothing restored: no restore to record
+
+
+def test_a_failed_restore_is_recorded_without_a_time(cli, tmp_path):
+    where = places(tmp_path)
+    where.target.mkdir()
+    env = {"PASSPHRASE": "x" * 20, "XDG_CACHE_HOME": str(where.cache), "TASK_home_TARGET": where.url}
+    failed = cli("restore", "home", env=env, timeout=300)
+    assert failed.returncode == 1, failed.output
+    record = last_restore(cli, env)
+    assert record is not None and record["status"] == "failed" and record["recovery_seconds"] is None
+    assert Path(tmp_path / "state" / "restores" / "home.json").stat().st_mode & 0o077 == 0
