@@ -94,7 +94,7 @@ def test_a_parallel_load_gives_what_the_serial_one_gives(postgres, tmp_path, dat
     try:
         commands = pg.restore_commands(server.url, PG_PASSWORD, str(dump), database)
         worker = pg.load_command(server.url, PG_PASSWORD, database)
-        load_in_parallel(commands, worker, None, "loading", 3, tmp_path, piece_bytes=16 << 10)
+        load_in_parallel(commands, worker, None, "loading", 3, tmp_path)
         assert _state(postgres, database) == before
         assert list(tmp_path.glob(".load-*")) == []  # the pieces are gone
         assert ("t1_body" if database == "many" else "big_at") in before[1]
@@ -121,7 +121,7 @@ def test_a_piece_that_fails_stops_the_load_with_its_error(postgres, tmp_path) ->
         commands = pg.restore_commands(server.url, PG_PASSWORD, str(broken), "one_broken")
         worker = pg.load_command(server.url, PG_PASSWORD, "one_broken")
         with pytest.raises(DumpError, match=r"^loading: .*invalid input syntax for type bigint"):
-            load_in_parallel(commands, worker, None, "loading", 2, tmp_path, piece_bytes=16 << 10)
+            load_in_parallel(commands, worker, None, "loading", 2, tmp_path)
         assert list(tmp_path.glob(".load-*")) == []
     finally:
         postgres.sql("DROP DATABASE IF EXISTS one_broken WITH (FORCE)")

@@ -101,7 +101,11 @@ class Planner:
     def prefix(self) -> bytes:
         """What a job run on a connection of its own starts with: the `\\restrict` line and the
         session's settings in effect."""
-        return self.restrict + b"".join(self.settings.values())
+        return self.restrict + self.settings_lines()
+
+    def settings_lines(self) -> bytes:
+        """The session's settings in effect, a line each."""
+        return b"".join(self.settings.values())
 
     def suffix(self) -> bytes:
         """What such a job ends with: `\\unrestrict`, when it began with `\\restrict`."""
