@@ -93,7 +93,9 @@ class _Jobs:
 
 
 def _pull_raw(stream: IO[bytes]) -> Callable[[], bytes]:
+    """The decompression's output as it comes, from a pipe of READ_BYTES (fewer, larger pieces)."""
     descriptor = stream.fileno()
+    _grow_pipe(descriptor)
     return lambda: os.read(descriptor, READ_BYTES)
 
 
