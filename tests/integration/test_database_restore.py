@@ -87,9 +87,10 @@ def test_postgres_restore_task_loads_everything_after_everything_was_dropped(cli
     before = pg_fingerprint(postgres)
     pg_wipe(postgres)
 
-    restored = cli("restore", "pg", env=env, timeout=180)
+    restored = cli("restore", "pg", env={**env, "CONF_RESTORE_JOBS": "3"}, timeout=180)
     assert restored.returncode == 0, restored.output
     assert pg_fingerprint(postgres) == before
+    assert "loaded database shop on 3 connections: the schema in" in restored.output
     assert "kept as they are (they exist): postgres" in restored.output
     assert "[pg/databases] restored database shop" in restored.output
     assert "restored the databases into postgresql://postgres@127.0.0.1:" in restored.output
@@ -105,8 +106,10 @@ def test_postgres_restore_task_loads_everything_after_everything_was_dropped(cli
 
     postgres.sql("INSERT INTO pages VALUES ('after the backup', 'x')", "wiki")
     postgres.sql("DELETE FROM sales.bulk", "shop")
-    dropped = cli("restore", "pg", "--database", "wiki", "--drop", env=env, timeout=180)
+    one = {**env, "CONF_RESTORE_JOBS": "1"}
+    dropped = cli("restore", "pg", "--database", "wiki", "--drop", env=one, timeout=180)
     assert dropped.returncode == 0, dropped.output
+    assert "loaded database wiki on" not in dropped.output  # one script into one psql, as before
     assert "restored database wiki (dropped first)" in dropped.output
     assert "restored database shop" not in dropped.output
     assert postgres.sql("SELECT count(*) FROM pages", "wiki").strip() == "2"
