@@ -125,3 +125,25 @@ def test_a_piece_that_fails_stops_the_load_with_its_error(postgres, tmp_path) ->
         assert list(tmp_path.glob(".load-*")) == []
     finally:
         postgres.sql("DROP DATABASE IF EXISTS one_broken WITH (FORCE)")
+
+
+def test_a_damaged_dump_is_told_by_the_decompression(postgres, tmp_path) -> None:
+    server = _server(postgres)
+    dump = _dump(postgres, "one", tmp_path)
+    cut = tmp_path / "cut.sql.zst"
+    data = dump.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])  # the file ends inside the big table's rows
+    commands = pg.restore_commands(server.url, PG_PASSWORD, str(cut), "one_cut")
+    worker = pg.load_command(server.url, PG_PASSWORD, "one_cut")
+    try:
+        with pytest.raises(DumpError, match=r"^loading: zstd: .*(truncated|premature|end)"):
+            load_in_parallel(commands, worker, _into("one_cut"), "loading", 2, tmp_path)
+        assert list(tmp_path.glob(".load-*")) == []
+    finally:
+        postgres.sql("DROP DATABASE IF EXISTS one_cut WITH (FORCE)")
+
+
+def _into(name: str):  # the script creating `name` instead of `one` (as a drill's scratch transform does)
+    from duplicity_cron.databases.postgresql.sql import pg_into_scratch
+
+    return lambda lines: pg_into_scratch(lines, name)

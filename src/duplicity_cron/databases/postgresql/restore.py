@@ -48,7 +48,7 @@ class _Jobs:
     def __init__(self, client: ClientCommand, jobs: int, what: str) -> None:
         self.client, self.what = client, what
         self.pool = ThreadPoolExecutor(jobs)
-        self.slots = threading.Semaphore(2 * jobs)  # pieces written and not yet loaded
+        self.slots = threading.Semaphore(2 * jobs)  # files written and not yet loaded (the rest's)
         self.futures: list[Future[None]] = []
         self.failed = threading.Event()
         self.warnings: list[str] = []
@@ -136,11 +136,17 @@ def load_in_parallel(
         load = _Load(Path(work), worker, jobs, what)
         try:
             pull = _pull_raw(source.stdout) if transform is None else _pull_through(source.stdout, transform)
+            reader = Reader(pull)
             try:
-                load.read(Reader(pull), creator, first_err)
-            except ValueError as exc:
-                raise DumpError(f"{what}: {exc}") from None
-            load.finish()
+                load.read(reader, creator, first_err)
+                load.finish()
+            except (DumpError, ValueError) as exc:
+                # a damaged file: what the decompression says comes first (it has ended: its output did)
+                if reader.ended and source.wait() != 0:
+                    raise DumpError(
+                        f"{what}: {decompress.argv[0]}: {error_line(_read_all(source_err))}"
+                    ) from None
+                raise DumpError(str(exc) if isinstance(exc, DumpError) else f"{what}: {exc}") from None
             load.say_times(commands.into, jobs)
         finally:
             load.jobs.close()

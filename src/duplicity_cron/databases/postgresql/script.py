@@ -124,10 +124,12 @@ class Reader:
 
     def __init__(self, pull: Callable[[], bytes]) -> None:
         self._pull, self._buffer, self._at = pull, b"", 0
+        self.ended = False  # whether `pull` gave its end
 
     def _fill(self) -> bool:
         more = self._pull()
         if not more:
+            self.ended = True
             return False
         self._buffer, self._at = self._buffer[self._at :] + more, 0
         return True
