@@ -17,8 +17,11 @@ installs them). For each engine (`--engine postgresql|mariadb|both`, default bot
 3. Nightly incremental after 1 % of the big table's rows changed: each task's second run into its last
    round's target (original: `duplicity incremental`), wall time and bytes added to the target.
 4. Restore into an empty server (a new one each time), interleaved: the original `psql -f all.sql` /
-   `mariadb < all.sql`; ours the globals, then every database's `zstd -dc | psql` (`| mariadb`), two at
-   once. Wall time, and the peak RSS of the largest client process (the server's memory not counted).
+   `mariadb < all.sql`; "serial", the restore as it was until the parallel load: the globals, then every
+   database's `zstd -dc | psql` (`| mariadb`), two at once; ours, the restore program itself
+   (`python -m duplicity_cron.databases.restore`: PostgreSQL's tables, indexes on CONF_RESTORE_JOBS
+   connections). Wall time, and the peak RSS of the largest process (the runner's included; the
+   server's memory not counted). `--restore-only` skips steps 2 and 3.
 Prints ratios ours / original and the machine's load; asserts nothing.
 """
 
@@ -39,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from duplicity_cron.databases import parse_database_url  # noqa: E402
-from duplicity_cron.databases.steps import DumpRequest  # noqa: E402
+from duplicity_cron.databases.steps import DumpRequest, RestoreDumpRequest  # noqa: E402
 from tests.database_servers import MARIADB_PASSWORD, PG_PASSWORD, MariaDB, Postgres  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -229,6 +232,11 @@ def _restore(kind: str, engine: type[Server], dumps: tuple[Path, Path], scratch:
         if kind == "original":
             return _timed(["bash", "-c", f"{loader} < {dumps[0]} > /dev/null"], env)[:2]
         folder = dumps[1]
+        if kind == "ours":
+            password = MARIADB_PASSWORD if isinstance(empty, MariaDB) else PG_PASSWORD
+            request = RestoreDumpRequest("restore", parse_database_url(_url(empty)), password, folder)
+            argv = [sys.executable, "-m", "duplicity_cron.databases.restore"]
+            return _timed(argv, {**env, **request.to_env(), "PYTHONPATH": str(REPO / "src")})[:2]
         first = _timed(["bash", "-c", f"{loader} < {folder / 'globals.sql'} > /dev/null 2>&1 || true"], env)
         files = sorted((folder / "databases").iterdir(), key=lambda path: -path.stat().st_size)
         clock = time.monotonic()
@@ -242,9 +250,10 @@ def _restore(kind: str, engine: type[Server], dumps: tuple[Path, Path], scratch:
 
 def _restores(engine: type[Server], server: Server, scratch: Path, rounds: int) -> dict[str, list[tuple]]:
     dumps = _dumps(server, scratch)
-    results: dict[str, list[tuple]] = {"original": [], "ours": []}
+    results: dict[str, list[tuple]] = {"original": [], "serial": [], "ours": []}
     for round_no in range(rounds):
-        for kind in ("original", "ours") if round_no % 2 == 0 else ("ours", "original"):
+        kinds = ("original", "serial", "ours")
+        for kind in kinds if round_no % 2 == 0 else kinds[::-1]:
             results[kind].append(_restore(kind, engine, dumps, scratch))
     return results
 
@@ -267,7 +276,8 @@ def _report(name: str, scale: int, rounds: int, backups: dict, restores: dict, l
         ("incremental (1 % changed), s", o_s, u_s),
         ("incremental, MB added", o_b / 1e6, u_b / 1e6),
         ("restore into an empty server, median s", restore["original"], restore["ours"]),
-        ("restore, peak RSS of a client process, MB", rss["original"], rss["ours"]),
+        ("restore as it was (serial), median s", restore["original"], restore["serial"]),
+        ("restore, peak RSS of a process, MB", rss["original"], rss["ours"]),
     ]
     cpu = backups["cpu"]
     for label, original, ours in rows:
@@ -288,12 +298,28 @@ def _report(name: str, scale: int, rounds: int, backups: dict, restores: dict, l
         print(f"| {label} | {original:.2f} | {ours:.2f} | {ours / max(original, 1e-9):.2f} |")
 
 
+def _report_restores(name: str, scale: int, restores: dict, load: tuple) -> None:
+    print(
+        f"\n{name}, scale {scale} + prose; {len(restores['ours'])} interleaved restores; {os.cpu_count()} "
+        f"CPUs; load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
+    )
+    print("| | seconds (rounds) | median | / original | peak RSS MB |\n|---|---|---|---|---|")
+    original = statistics.median(s for s, _rss in restores["original"])
+    for kind in ("original", "serial", "ours"):
+        seconds = [s for s, _rss in restores[kind]]
+        median = statistics.median(seconds)
+        rounds = " ".join(f"{value:.2f}" for value in seconds)
+        rss = max(r for _s, r in restores[kind])
+        print(f"| {kind} | {rounds} | {median:.2f} | {median / original:.2f} | {rss:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="scale 5 (~80 MB), 3 rounds")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=60)
     parser.add_argument("--engine", choices=("postgresql", "mariadb", "both"), default="both")
+    parser.add_argument("--restore-only", action="store_true", help="only the restores (step 4)")
     args = parser.parse_args()
     scale = 5 if args.quick else args.scale
     engines = {"postgresql": [Postgres], "mariadb": [MariaDB], "both": [Postgres, MariaDB]}[args.engine]
@@ -304,9 +330,12 @@ def main() -> None:
         scratch = Path(tempfile.mkdtemp(prefix="dct-bench-db-"))
         try:
             _fill(server, scale)
+            name = "MariaDB" if engine is MariaDB else "PostgreSQL"
+            if args.restore_only:
+                _report_restores(name, scale, _restores(engine, server, scratch, args.rounds), load)
+                continue
             backups = _backups(server, scratch, args.rounds)
             restores = _restores(engine, server, scratch, min(args.rounds, 2))
-            name = "MariaDB" if engine is MariaDB else "PostgreSQL"
             _report(name, scale, args.rounds, backups, restores, load)
         finally:
             server.stop()

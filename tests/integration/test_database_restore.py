@@ -87,9 +87,10 @@ def test_postgres_restore_task_loads_everything_after_everything_was_dropped(cli
     before = pg_fingerprint(postgres)
     pg_wipe(postgres)
 
-    restored = cli("restore", "pg", env=env, timeout=180)
+    restored = cli("restore", "pg", env={**env, "CONF_RESTORE_JOBS": "3"}, timeout=180)
     assert restored.returncode == 0, restored.output
     assert pg_fingerprint(postgres) == before
+    assert "loaded database shop on 3 connections: the schema in" in restored.output
     assert "kept as they are (they exist): postgres" in restored.output
     assert "[pg/databases] restored database shop" in restored.output
     assert "restored the databases into postgresql://postgres@127.0.0.1:" in restored.output
@@ -105,8 +106,10 @@ def test_postgres_restore_task_loads_everything_after_everything_was_dropped(cli
 
     postgres.sql("INSERT INTO pages VALUES ('after the backup', 'x')", "wiki")
     postgres.sql("DELETE FROM sales.bulk", "shop")
-    dropped = cli("restore", "pg", "--database", "wiki", "--drop", env=env, timeout=180)
+    one = {**env, "CONF_RESTORE_JOBS": "1"}
+    dropped = cli("restore", "pg", "--database", "wiki", "--drop", env=one, timeout=180)
     assert dropped.returncode == 0, dropped.output
+    assert "loaded database wiki on" not in dropped.output  # one script into one psql, as before
     assert "restored database wiki (dropped first)" in dropped.output
     assert "restored database shop" not in dropped.output
     assert postgres.sql("SELECT count(*) FROM pages", "wiki").strip() == "2"
@@ -306,16 +309,25 @@ PG_SLOW = """CREATE FUNCTION slow(n int) RETURNS int IMMUTABLE LANGUAGE plpgsql 
 CREATE TABLE t (id int);
 INSERT INTO t SELECT generate_series(1, 300);
 CREATE INDEX t_slow ON t (slow(id));"""
+# A table whose every row costs 20 ms to load (its CHECK): stopped while its rows are dealt to the
+# sessions of the parallel load.
+PG_SLOW_ROWS = """CREATE FUNCTION slow(n int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM pg_sleep(0.02); RETURN n; END$$;
+CREATE TABLE t (id int CHECK (slow(id) > 0));
+INSERT INTO t SELECT generate_series(1, 300);"""
 
 
+@pytest.mark.parametrize(
+    ("setup", "statement"), [(PG_SLOW, "CREATE INDEX t_slow%"), (PG_SLOW_ROWS, "COPY public.t %")]
+)
 def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
-    cli, daemon, tmp_path, postgres
+    cli, daemon, tmp_path, postgres, setup, statement
 ) -> None:
     pg_reset(postgres)
     postgres.sql("DROP DATABASE IF EXISTS slow")
     postgres.sql("CREATE DATABASE slow")
     try:
-        postgres.sql(PG_SLOW, "slow")
+        postgres.sql(setup, "slow")
         env = pg_env(tmp_path, postgres, DATABASES="slow")
         backup(cli, "pg", env)
         prefix = scratch_prefix("pg", with_deployment(tmp_path))
@@ -323,9 +335,9 @@ def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
         def scratch() -> list[str]:
             return [name for name in pg_databases(postgres) if name.startswith(prefix)]
 
-        def loading() -> bool:  # the load is at its slow index (6 s), in the scratch database
-            query = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX t_slow%'"
-            return bool(scratch()) and postgres.sql(query).strip() == "1"
+        def loading() -> bool:  # the load is at its slow index or rows (6 s), in the scratch database
+            query = f"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '{statement}'"
+            return bool(scratch()) and postgres.sql(query).strip() != "0"
 
         drill = daemon(env, ("verify", "pg"))
         wait_until(loading, timeout=180, what="the drill loading its scratch database")

@@ -90,7 +90,14 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
     to_folder = Path(os.path.abspath(options.to)) if options.to is not None else None
     where = str(to_folder) if to_folder is not None else url.without_password()
     load = RestoreDumpRequest(
-        "restore", url, password, folder, tuple(options.database), options.drop, to_folder=to_folder
+        "restore",
+        url,
+        password,
+        folder,
+        tuple(options.database),
+        options.drop,
+        to_folder=to_folder,
+        jobs=config.restore_jobs,
     )
     log.event(
         f"restoring the {'backup at ' + when if when else 'latest backup'} from "

@@ -28,6 +28,7 @@ from .values import (
     parse_notify_on,
     parse_port,
     parse_pushgateway_url,
+    parse_restore_jobs,
     split_urls,
 )
 
@@ -60,6 +61,7 @@ class Config:
     backup_progress_interval: float = 0.0
     restore_timeout: float = DEFAULT_RESTORE_TIMEOUT  # `restore TASK`, and drills without TIMEOUT
     docker_labels: str = "auto"  # CONF_DOCKER_LABELS: act on the engine's labelled containers
+    restore_jobs: int = 1  # CONF_RESTORE_JOBS: connections a database is loaded on; 0 (auto): the CPUs
 
     @property
     def scheduled_tasks(self) -> list[Task]:
@@ -171,6 +173,17 @@ SETTINGS: tuple[Setting, ...] = (
         f"`{DEFAULT_RESTORE_TIMEOUT / 3600:g}h`",
         "how long `restore TASK` may take, and a drill of a task without TIMEOUT; then it is stopped "
         f"and what it made removed (at most `{MAX_WAIT // DAY}d`)",
+    ),
+    Setting(
+        "CONF_RESTORE_JOBS",
+        "restore_jobs",
+        parse_restore_jobs,
+        "`1`",
+        "how many connections `restore TASK` and drills load a PostgreSQL database on: `1`, one script into "
+        "one client; N or `auto` (the CPUs, at most 8): its tables' rows in pieces, then its indexes, at "
+        "once, on at most half the server's free connections (measured no faster on 2 cores shared with "
+        "the server, hence not the default); two databases are loaded at once "
+        "([PostgreSQL](../how-to/postgresql.md#restore-on-several-connections))",
     ),
     Setting(
         "CONF_DOCKER_LABELS",

@@ -121,6 +121,18 @@ def parse_port(value: str) -> int:
     return int(value)
 
 
+MAX_RESTORE_JOBS = 64
+
+
+def parse_restore_jobs(value: str) -> int:
+    """CONF_RESTORE_JOBS: a number of connections, 1 to MAX_RESTORE_JOBS, or `auto` (0: the CPUs)."""
+    if value.strip().lower() == "auto":
+        return 0
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_RESTORE_JOBS:
+        raise ValueError(f"{value!r} is not a number of connections (1-{MAX_RESTORE_JOBS}) or auto")
+    return int(value)
+
+
 DOCKER_LABELS_VALUES = ("auto", "on", "off")
 
 

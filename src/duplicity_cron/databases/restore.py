@@ -36,13 +36,20 @@ from collections.abc import Collection
 
 from . import engine_for
 from .checks import assign_checks, check_problem
-from .clients import each_at_once, run_client, run_pipeline
+from .clients import each_at_once, run_client
 from .common import choose, count_problem, scratch_marker, scratch_names, scratch_prefix
 from .engine import DumpedDatabase, DumpError, Refused, Server, ServerEngine
 from .manifest import GLOBALS_FILE, read_manifest, say, warn
 from .steps import EXIT_FAILED, EXIT_REFUSED, RestoreDumpRequest, loaded_line
 
 JOBS = 2  # databases loaded at once
+MAX_LOAD_JOBS = 8  # connections a database is loaded on, at most, unless CONF_RESTORE_JOBS says more
+
+
+def load_jobs(requested: int, cpus: int | None) -> int:
+    """The connections each database is loaded on: `requested` (CONF_RESTORE_JOBS), else the machine's
+    CPUs, at most MAX_LOAD_JOBS (the engine takes fewer when its server has fewer sessions free)."""
+    return requested if requested > 0 else max(1, min(cpus or 1, MAX_LOAD_JOBS))
 
 
 def restore(request: RestoreDumpRequest, server: Server) -> None:
@@ -68,6 +75,7 @@ def restore(request: RestoreDumpRequest, server: Server) -> None:
         database.name: server.restore_transform(client, database.name not in empty) for database in chosen
     }
     say(server.load_globals((request.folder / GLOBALS_FILE).read_text(encoding="utf-8")))
+    jobs = load_jobs(request.jobs, os.cpu_count())
 
     def load(database: DumpedDatabase) -> None:
         commands = server.restore_commands(database, database.name, request.drop)
@@ -75,7 +83,7 @@ def restore(request: RestoreDumpRequest, server: Server) -> None:
             run_client(commands.drop, f"dropping database {database.name!r}")
         transform = transforms[database.name]
         what = f"loading database {database.name!r}"
-        _warnings(database.name, run_pipeline(commands.load, what, transform))
+        _warnings(database.name, server.load_database(commands, transform, what, jobs, request.folder))
         if commands.analyze is not None:
             run_client(commands.analyze, f"analyzing database {database.name!r}")
         how = " (into the empty one there)" if database.name in empty else ""
@@ -134,13 +142,15 @@ def drill(request: RestoreDumpRequest, server: Server) -> None:
     token = secrets.token_hex(4)
     names = scratch_names(request.task, token, [database.name for database in dumped], request.deployment)
     marker = scratch_marker(request.task, request.deployment)
+    jobs = load_jobs(request.jobs, os.cpu_count())
     try:
 
         def load(database: DumpedDatabase) -> None:
             scratch = names[database.name]
             commands = server.restore_commands(database, scratch, False)
             transform = server.scratch_transform(database.name, scratch, client, marker)
-            run_pipeline(commands.load, f"loading database {database.name!r} into {scratch}", transform)
+            what = f"loading database {database.name!r} into {scratch}"
+            server.load_database(commands, transform, what, jobs, request.folder)
 
         def check(database: DumpedDatabase) -> str | None:
             scratch = names[database.name]

@@ -98,6 +98,7 @@ class RestoreDumpRequest:
     # an engine of local files (`Engine.local_files`): restore them into this folder, not where they were
     to_folder: Path | None = None
     checks: tuple[SqlCheck, ...] = ()  # a drill's VERIFY_SQL
+    jobs: int = 1  # connections each database is loaded on (CONF_RESTORE_JOBS); 0: as many as CPUs
 
     def to_env(self) -> dict[str, str]:
         data = {
@@ -123,6 +124,7 @@ class RestoreDumpRequest:
             deployment=_hex(data.get("deployment", "")),
             to_folder=Path(data["to_folder"]) if data.get("to_folder") else None,
             checks=tuple(SqlCheck(**check) for check in data.get("checks") or ()),
+            jobs=int(data.get("jobs", 1)),
         )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ class RunContext:
     terminal: TextIO | None = None  # a live progress bar there instead of progress lines
     restore_timeout: float = 12 * 3600.0  # CONF_RESTORE_TIMEOUT: `restore TASK`, drills without TIMEOUT
     docker_labels: str = "auto"  # CONF_DOCKER_LABELS: on, off or auto (runner.containers)
+    restore_jobs: int = 1  # CONF_RESTORE_JOBS: connections a database is loaded on; 0 (auto): the CPUs
 
     @classmethod
     def of(
@@ -64,6 +65,7 @@ class RunContext:
             terminal=terminal,
             restore_timeout=config.restore_timeout,
             docker_labels=config.docker_labels,
+            restore_jobs=config.restore_jobs,
         )
 
     def task_folder(self, task_id: str) -> Path:

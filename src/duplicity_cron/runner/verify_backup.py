@@ -185,7 +185,7 @@ class _Drill:
             return self._failed("databases", 1, f"cannot keep the deployment's id: {exc}")
         request = RestoreDumpRequest(
             "drill", url, password, self.scratch, task=self.task.id, deployment=deployment,
-            checks=self.task.verify_sql,
+            checks=self.task.verify_sql, jobs=self.context.restore_jobs,
         )  # fmt: skip
         lines: list[str] = []
         outcome = self._step("databases", restore_shell(), request.to_env(), lines)

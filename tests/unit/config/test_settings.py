@@ -301,3 +301,11 @@ def test_restore_timeout_defaults_to_twelve_hours_and_rejects_nonsense() -> None
     assert parse_config({"CONF_RESTORE_TIMEOUT": "90m"}).restore_timeout == 5400.0
     for bad in ("soon", "0", "-1h", "400d"):
         assert "CONF_RESTORE_TIMEOUT" in single_problem({"CONF_RESTORE_TIMEOUT": bad}), bad
+
+
+def test_restore_jobs_default_to_one_and_reject_nonsense() -> None:
+    assert parse_config({}).restore_jobs == 1  # one script into one client: no faster on 2 cores
+    assert parse_config({"CONF_RESTORE_JOBS": "auto"}).restore_jobs == 0  # the CPUs (load_jobs)
+    assert parse_config({"CONF_RESTORE_JOBS": "4"}).restore_jobs == 4
+    for bad in ("many", "0", "-2", "65", "2.5"):
+        assert "CONF_RESTORE_JOBS" in single_problem({"CONF_RESTORE_JOBS": bad}), bad

@@ -3,7 +3,9 @@ restore command lines of both engines (the same shape)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from hashlib import sha256
+from pathlib import Path
 
 from duplicity_cron.databases import parse_database_url
 from duplicity_cron.databases.common import (
@@ -157,3 +159,10 @@ def test_only_databases_marked_as_this_deployments_and_tasks_are_dropped(tmp_pat
         "like this task's scratch databases but not marked as this deployment's drill's; drop them by "
         "hand if they are leftovers"
     )
+
+
+def test_a_restore_request_carries_its_connections() -> None:
+    url = parse_database_url("postgresql://postgres@db/")
+    request = RestoreDumpRequest("restore", url, "pw", Path("/w"), jobs=3)
+    assert RestoreDumpRequest.from_env(request.to_env()).jobs == 3
+    assert RestoreDumpRequest.from_env(replace(request, jobs=0).to_env()).jobs == 0

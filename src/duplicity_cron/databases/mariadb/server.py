@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 from ...model import DatabaseUrl
-from ..clients import Transform, client_version, run_client
+from ..clients import Transform, client_version, run_client, run_pipeline
 from ..common import dump_version_problem, first_value, lines_of
 from ..engine import DumpedDatabase, RestoreCommands, Server, TableKey
 from ..manifest import warn
@@ -69,6 +70,12 @@ class MariaDBServer:
     def restore_commands(self, database: DumpedDatabase, into: str, drop: bool) -> RestoreCommands:
         tables = sorted(table for _schema, table in database.rows)
         return my.restore_commands(self.options, str(database.file), database.name, into, drop, tables)
+
+    def load_database(
+        self, commands: RestoreCommands, transform: Transform | None, what: str, jobs: int, spool: Path
+    ) -> str:
+        """Load one database's script into one client (`jobs` not used yet); its warnings."""
+        return run_pipeline(commands.load, what, transform)
 
     def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
         return None  # the dump's CREATE DATABASE IF NOT EXISTS keeps a database that exists

@@ -162,6 +162,11 @@ LOAD_CLIENT = "psql"
 ROLES_SQL = "SELECT rolname FROM pg_roles ORDER BY 1"
 TABLESPACES_SQL = "SELECT spcname FROM pg_tablespace ORDER BY 1"
 ALL_DATABASES_SQL = "SELECT datname FROM pg_database ORDER BY datname"
+# The sessions the server has left for a role that is not a superuser (a parallel load takes at most half)
+FREE_CONNECTIONS_SQL = (
+    "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+    " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+)
 OTHER_MAINTENANCE_DATABASE = "template1"  # connected to while `postgres` itself is dropped and created
 # The objects of the current database that are not initdb's: relations, functions, types, schemas
 # (but `public`), extensions (but plpgsql), large objects, publications, event triggers, foreign data

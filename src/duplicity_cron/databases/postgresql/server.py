@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ...model import DatabaseUrl
-from ..clients import Transform, client_version, run_client
+from ..clients import Transform, client_version, run_client, run_pipeline
 from ..common import dump_version_problem, first_value, lines_of
 from ..engine import ClientCommand, DumpedDatabase, RestoreCommands, TableKey
 from . import commands as pg
 from . import sql
+from .restore import load_in_parallel
 
 FIELD_SEPARATOR = "\x1f"
 
@@ -21,6 +24,7 @@ class PostgresServer:
     def __init__(self, url: DatabaseUrl, password: str | None) -> None:
         self.url, self.password, self.where = url, password, url.without_password()
         self._major: int | None = None
+        self._free: int | None = None
 
     def major(self) -> int:
         """The server's major (asked once): what of a newer pg_dump's script it knows."""
@@ -61,6 +65,25 @@ class PostgresServer:
 
     def restore_commands(self, database: DumpedDatabase, into: str, drop: bool) -> RestoreCommands:
         return pg.restore_commands(self.url, self.password, str(database.file), database.name, into, drop)
+
+    def free_connections(self, into: str) -> int:
+        """How many more sessions the server takes from a user that is not a superuser (asked once,
+        on the database the load of `into` connects to: `postgres` may be dropped meanwhile)."""
+        if self._free is None:
+            what = "asking the server's free connections"
+            self._free = int(self._query(pg.FREE_CONNECTIONS_SQL, what, pg.maintenance_for(into)))
+        return self._free
+
+    def load_database(
+        self, commands: RestoreCommands, transform: Transform | None, what: str, jobs: int, spool: Path
+    ) -> str:
+        """Load one database's script, on up to `jobs` connections (`postgresql.restore`; 1: its
+        script into one psql, as it is), at most half the server's free connections; its warnings."""
+        jobs = max(1, min(jobs, self.free_connections(commands.into) // 2))
+        if jobs == 1:
+            return run_pipeline(commands.load, what, transform)
+        worker = pg.load_command(self.url, self.password, commands.into)
+        return load_in_parallel(commands, worker, transform, what, jobs, spool)
 
     def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
         """pg_dump's script adapted to this server's major when the dump's pg_dump is newer, and
