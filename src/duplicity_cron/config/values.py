@@ -24,18 +24,20 @@ def split_urls(value: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s,]+", value) if part)
 
 
+def _one_of(value: str, choices: tuple[str, ...]) -> str:
+    """`value` as one of `choices`, in any case and with spaces around; ValueError naming them."""
+    word = value.strip().lower()
+    if word not in choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+    return word
+
+
 def parse_notify_on(value: str) -> str:
-    key = value.strip().lower()
-    if key not in NOTIFY_ON_VALUES:
-        raise ValueError(f"{value!r} is not one of {', '.join(NOTIFY_ON_VALUES)}")
-    return key
+    return _one_of(value, NOTIFY_ON_VALUES)
 
 
 def parse_on_shrink(value: str) -> str:
-    action = value.strip().lower()
-    if action not in ON_SHRINK_VALUES:
-        raise ValueError(f"{value!r} is not one of {', '.join(ON_SHRINK_VALUES)}")
-    return action
+    return _one_of(value, ON_SHRINK_VALUES)
 
 
 def parse_share(value: str) -> int:
@@ -137,10 +139,7 @@ DOCKER_LABELS_VALUES = ("auto", "on", "off")
 
 
 def parse_docker_labels(value: str) -> str:
-    mode = value.strip().lower()
-    if mode not in DOCKER_LABELS_VALUES:
-        raise ValueError(f"{value!r} is not one of {', '.join(DOCKER_LABELS_VALUES)}")
-    return mode
+    return _one_of(value, DOCKER_LABELS_VALUES)
 
 
 def parse_log_format(value: str) -> str:
