@@ -118,14 +118,16 @@ def exec_commands(container: Container, task: str) -> dict[str, str]:
     return commands
 
 
-def unknown_labels(container: Container) -> list[str]:
-    """`duplicity-cron.*` labels that name no task and are no stop label: no runner reads them
-    (a misspelt stop label). A task's unknown label is `exec_commands`' error, for that task's runner."""
-    return [
-        key
-        for key in container.labels
-        if key.startswith(PREFIX) and key not in STOP_LABELS and "." not in key[len(PREFIX) :]
-    ]
+def refuse_unknown_labels(container: Container) -> None:
+    """LabelError for a `duplicity-cron.*` label that names no task and is no stop label: no runner
+    reads it (a misspelt stop label). A task's unknown label is `exec_commands`' error, for that task's
+    runner."""
+    for key in container.labels:
+        if key.startswith(PREFIX) and key not in STOP_LABELS and "." not in key[len(PREFIX) :]:
+            raise LabelError(
+                f"container {container.name}: unknown label {key}; known: {STOP_LABEL}, "
+                f"{STOP_RESTORE_LABEL}, {PREFIX}<task>.{EXEC_BEFORE}, {PREFIX}<task>.{EXEC_AFTER}"
+            )
 
 
 def plan_for(task: str, has_backup: bool, containers: Iterable[Container]) -> TaskPlan:
@@ -136,11 +138,7 @@ def plan_for(task: str, has_backup: bool, containers: Iterable[Container]) -> Ta
     before: list[Exec] = []
     after: list[Exec] = []
     for container in sorted(containers, key=lambda c: c.name):
-        for key in unknown_labels(container):
-            raise LabelError(
-                f"container {container.name}: unknown label {key}; known: {STOP_LABEL}, "
-                f"{STOP_RESTORE_LABEL}, {PREFIX}<task>.{EXEC_BEFORE}, {PREFIX}<task>.{EXEC_AFTER}"
-            )
+        refuse_unknown_labels(container)
         commands = exec_commands(container, task)
         stops = task in stop_tasks(container)
         if not (stops or commands):
@@ -166,8 +164,7 @@ def restore_plan_for(task: str, containers: Iterable[Container]) -> TaskPlan:
     stop: list[Container] = []
     stays: list[Container] = []
     for container in sorted(containers, key=lambda c: c.name):
-        for key in unknown_labels(container):
-            raise LabelError(f"container {container.name}: unknown label {key}")
+        refuse_unknown_labels(container)
         if not any(task in stop_tasks(container, label) for label in STOP_LABELS):
             continue
         _check_state(container, True, {})

@@ -99,7 +99,8 @@ class Server(Protocol):
 
 
 class Engine(Protocol):
-    """One database engine: the same few attributes and functions for each (`postgresql`, `mariadb`)."""
+    """One database engine: the same few attributes and functions for each (`postgresql`, `mariadb`,
+    `sqlite`)."""
 
     @property
     def name(self) -> str:
