@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from .database_servers import ServerSpec, server_image
-from .test_examples import _compose_cmd
-from .util import PASSPHRASE, REPO, open_dir
+from .test_examples import _compose_cmd, passphrase_file
+from .util import REPO, open_dir
 
 PASSWORD = "compose-s3cret-pw"
 
@@ -107,9 +107,7 @@ class ComposeProject:
         secret.write_text(PASSWORD)  # as `printf '%s' ... > db_password`
         secret.chmod(0o644)
         self.backups = open_dir(tmp_path / "backups")
-        passphrase = tmp_path / "passphrase"  # as `(umask 077; ... > passphrase)`
-        passphrase.write_text(PASSPHRASE + "\n")
-        passphrase.chmod(0o600)
+        passphrase = passphrase_file(tmp_path)
         self.env = {
             **engine.env,
             "PASSPHRASE_FILE": str(passphrase),

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import yaml
 from .util import PASSPHRASE, REPO, TARGETS, make_tree, open_dir, tree_digest
 
 EXAMPLES = sorted((REPO / "examples").glob("compose-*/compose.yaml"))
+Completed = subprocess.CompletedProcess[str]
 SECRET_LOOKING = re.compile(r"PASSPHRASE|PASSWORD|SECRET|TOKEN|_KEY$")
 
 
@@ -65,6 +67,25 @@ def _compose_cmd(engine) -> list[str]:
     return [exe]
 
 
+def passphrase_file(tmp_path: Path) -> Path:
+    """The passphrase file as the examples' comments make it: `(umask 077; ... > passphrase)`."""
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    passphrase.chmod(0o600)
+    return passphrase
+
+
+def compose_runner(compose: list[str], env: dict[str, str], timeout: float) -> Callable[..., Completed]:
+    """`compose ARGS` to completion with `env`, output captured, never raising on an exit code."""
+
+    def run(*args: str, timeout: float = timeout) -> Completed:
+        return subprocess.run(
+            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+
+    return run
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
 def test_compose_config_resolves_with_no_variable_set(engine, path):
     """Every command of an example works in a plain shell: nothing is required from the environment
@@ -101,9 +122,7 @@ def test_folder_quick_start_backs_up_restores_and_verifies(engine, tmp_path):
     backups = open_dir(tmp_path / "backups")
     restore = open_dir(tmp_path / "restore")
     project = f"dctexample{os.getpid()}"
-    passphrase = tmp_path / "passphrase"  # as the example says: (umask 077; ... > passphrase)
-    passphrase.write_text(PASSPHRASE + "\n")
-    passphrase.chmod(0o600)
+    passphrase = passphrase_file(tmp_path)
     env = {
         **engine.env,
         "PASSPHRASE_FILE": str(passphrase),
@@ -113,10 +132,7 @@ def test_folder_quick_start_backs_up_restores_and_verifies(engine, tmp_path):
     }
     compose = [*_compose_cmd(engine), "-p", project, "-f", str(compose_file)]
 
-    def run(*args, timeout=180):
-        return subprocess.run(
-            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-        )
+    run = compose_runner(compose, env, timeout=180)
 
     try:
         up = run("up", "-d")
@@ -160,9 +176,7 @@ def test_docker_example_backs_up_and_restores_another_containers_data(engine, ap
     backs up what the app container holds, and the restore task puts it back into the app."""
     compose_file = REPO / "examples" / "compose-docker-exec" / "compose.yaml"
     engine.cmd("tag", engine.image("docker"), "localhost/duplicity-docker:local")
-    passphrase = tmp_path / "passphrase"
-    passphrase.write_text(PASSPHRASE + "\n")
-    passphrase.chmod(0o600)
+    passphrase = passphrase_file(tmp_path)
     app = f"dct-example-app-{os.getpid()}"
     env = {
         **engine.env,
@@ -173,10 +187,7 @@ def test_docker_example_backs_up_and_restores_another_containers_data(engine, ap
     }
     compose = [*_compose_cmd(engine), "-p", f"dctdocker{os.getpid()}", "-f", str(compose_file)]
 
-    def run(*args, timeout=300):
-        return subprocess.run(
-            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-        )
+    run = compose_runner(compose, env, timeout=300)
 
     def app_state() -> str:
         proc = engine.cmd("exec", app, "cat", "/srv/app/state.txt", check=False)
@@ -223,9 +234,7 @@ def test_sqlite_example_backs_up_under_writes_and_restores_in_place_with_the_app
     override = tmp_path / "override.yaml"
     app_service = {"image": engine.image("cron"), "entrypoint": ["/usr/bin/env"]}
     override.write_text(yaml.safe_dump({"services": {"app": app_service}}))
-    passphrase = tmp_path / "passphrase"
-    passphrase.write_text(PASSPHRASE + "\n")
-    passphrase.chmod(0o600)
+    passphrase = passphrase_file(tmp_path)
     restore = open_dir(tmp_path / "restore")
     env = {
         **engine.env,
@@ -238,10 +247,7 @@ def test_sqlite_example_backs_up_under_writes_and_restores_in_place_with_the_app
     project = f"dctsqlite{os.getpid()}"
     compose = [*_compose_cmd(engine), "-p", project, "-f", str(compose_file), "-f", str(override)]
 
-    def run(*args, timeout=300):
-        return subprocess.run(
-            [*compose, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-        )
+    run = compose_runner(compose, env, timeout=300)
 
     def in_backup(*command: str) -> str:
         proc = run("exec", "-T", "backup", "duplicity-cron", *command)
