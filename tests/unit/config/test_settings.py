@@ -309,3 +309,13 @@ def test_restore_jobs_default_to_one_and_reject_nonsense() -> None:
     assert parse_config({"CONF_RESTORE_JOBS": "4"}).restore_jobs == 4
     for bad in ("many", "0", "-2", "65", "2.5"):
         assert "CONF_RESTORE_JOBS" in single_problem({"CONF_RESTORE_JOBS": bad}), bad
+
+
+def test_docker_labels_default_to_auto_and_reject_nonsense() -> None:
+    assert parse_config({}).docker_labels == "auto"
+    assert parse_config({"CONF_DOCKER_LABELS": " ON "}).docker_labels == "on"
+    assert parse_config({"CONF_DOCKER_LABELS": "off"}).docker_labels == "off"
+    for bad in ("yes", "docker"):
+        problem = single_problem({"CONF_DOCKER_LABELS": bad})
+        assert "CONF_DOCKER_LABELS" in problem and "auto, on, off" in problem, bad
+    assert "CONF_DOCKER_LABELS: is empty" in single_problem({"CONF_DOCKER_LABELS": ""})
