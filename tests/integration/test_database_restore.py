@@ -8,6 +8,7 @@ stopped while it loads."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from .databases import (
     serve,
     with_deployment,
 )
+from .http_recorder import Recorder
 
 pytestmark = pytest.mark.slow
 PG_DATABASES = "!scratch !postgres"
@@ -348,3 +350,27 @@ def test_postgres_drill_stopped_while_it_loads_leaves_no_scratch_database(
         assert "every table's rows as its manifest counted" not in drill.output
     finally:
         postgres.sql("DROP DATABASE IF EXISTS slow WITH (FORCE)")
+
+
+def test_postgres_restore_is_notified_with_its_server_and_not_its_password(cli, tmp_path, postgres) -> None:
+    pg_reset(postgres)
+    recorder = Recorder()
+    try:
+        env = {
+            **pg_env(tmp_path, postgres),
+            "CONF_NOTIFY_URLS": f"json://127.0.0.1:{recorder.port}/notify",
+            "CONF_NOTIFY_ON": "always",
+        }
+        backup(cli, "pg", env)
+        backed_up = len(recorder.requests)  # the backup's own notification
+        refused = cli("restore", "pg", env=env, timeout=180)
+        assert refused.returncode == 2, refused.output
+        assert len(recorder.requests) == backed_up  # refused: nothing was restored, nothing to tell
+        dropped = cli("restore", "pg", "--database", "wiki", "--drop", env=env, timeout=180)
+        assert dropped.returncode == 0, dropped.output
+        [told] = [json.loads(r.body) for r in recorder.requests[backed_up:]]
+        assert told["type"] == "success" and "restore of backup task pg: succeeded" in told["title"]
+        assert f"Into: postgresql://postgres@127.0.0.1:{postgres.port}/" in told["message"]
+        assert PG_PASSWORD not in json.dumps(told)
+    finally:
+        recorder.close()

@@ -1,6 +1,7 @@
 """`restore TASK` records its recovery time in the state folder (real duplicity and gpg): `status`
 and `status --json` show the last restore, the metrics export it, a failed restore is recorded as
-failed with no time, and a refusal (nothing restored) records nothing."""
+failed with no time, and a refusal (nothing restored) records nothing; NOTIFY_ON says which restores
+are notified."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from duplicity_cron.monitoring.prometheus import Metrics
 
 from .backups import places
+from .http_recorder import Recorder
 from .test_backups import two_backups  # noqa: F401 - the module's fixture, shared
 
 pytestmark = pytest.mark.slow
@@ -53,3 +55,48 @@ def test_a_failed_restore_is_recorded_without_a_time(cli, tmp_path):
     record = last_restore(cli, env)
     assert record is not None and record["status"] == "failed" and record["recovery_seconds"] is None
     assert Path(tmp_path / "state" / "restores" / "home.json").stat().st_mode & 0o077 == 0
+
+
+def test_restores_are_notified_as_notify_on_says(cli, two_backups, tmp_path):  # noqa: F811
+    _where, env, *_ = two_backups
+    recorder = Recorder()
+    try:
+        notify = {**env, "CONF_NOTIFY_URLS": f"json://127.0.0.1:{recorder.port}/notify"}
+        restored = cli("restore", "home", "--to", str(tmp_path / "quiet"), env=notify, timeout=300)
+        assert restored.returncode == 0, restored.output
+        assert recorder.paths("POST") == []  # NOTIFY_ON=failure: a restore that worked is not told
+
+        always = {**notify, "CONF_NOTIFY_ON": "always"}
+        restored = cli("restore", "home", "--to", str(tmp_path / "told"), env=always, timeout=300)
+        assert restored.returncode == 0, restored.output
+        [told] = [json.loads(r.body) for r in recorder.requests]
+        assert told["type"] == "success" and "restore of backup task home: succeeded" in told["title"]
+        assert f"Into: {tmp_path / 'told'}" in told["message"]
+        assert "Recovery time (the data back): " in told["message"]
+
+        refused = cli("restore", "home", "--time", "2001-01-01", env=always, timeout=300)
+        assert refused.returncode == 2, refused.output
+        assert len(recorder.requests) == 1  # a refusal restored nothing: nothing to tell
+    finally:
+        recorder.close()
+
+
+def test_a_failed_restore_is_notified_with_its_reason(cli, tmp_path):
+    where = places(tmp_path)
+    where.target.mkdir()
+    recorder = Recorder()
+    try:
+        env = {
+            "PASSPHRASE": "x" * 20,
+            "XDG_CACHE_HOME": str(where.cache),
+            "TASK_home_TARGET": where.url,
+            "CONF_NOTIFY_URLS": f"json://127.0.0.1:{recorder.port}/notify",
+        }
+        failed = cli("restore", "home", env=env, timeout=300)
+        assert failed.returncode == 1, failed.output
+        [told] = [json.loads(r.body) for r in recorder.requests]
+        assert told["type"] == "failure" and "restore of backup task home: failed" in told["title"]
+        assert "Why: " in told["message"] and "Recovery time" not in told["message"]
+        assert "x" * 20 not in json.dumps(told)
+    finally:
+        recorder.close()

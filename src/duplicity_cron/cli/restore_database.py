@@ -26,8 +26,9 @@ from ..config.duplicity_values import split_url_password
 from ..databases import engine_for, parse_database_url, password_for
 from ..databases.steps import EXIT_REFUSED, RestoreDumpRequest
 from ..model import DatabaseUrl, Task
+from ..monitoring.notifications import Notifier
 from ..runner.context import RunContext
-from ..runner.restore_backup import LOAD_STEP, RestoreRequest, restore_backup
+from ..runner.restore_backup import LOAD_STEP, RestoreOutcome, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError
 
 RESTORES_FOLDER = "restores"
@@ -73,6 +74,17 @@ def server_of(task: Task, to_url: str | None, env: Mapping[str, str]) -> tuple[D
     return url, password_for(url, task.server_password, env)
 
 
+def notify_restore(loaded: Loaded, task: Task, outcome: RestoreOutcome, into: str) -> None:
+    """The notification of a restore that ended, as the task's NOTIFY_ON asks (none for a refusal)."""
+    if outcome.record is None:
+        return
+    reason = outcome.line or (f"step {outcome.step} exited with code {outcome.code}" if outcome.code else "")
+    config = loaded.config
+    Notifier(config.notify_urls_for, config.notify_on_for, loaded.log).restore_finished(
+        task, outcome.record, into, reason
+    )
+
+
 def local_files(task: Task) -> bool:
     """Whether the task's databases are files on this machine (SQLite), not a server's."""
     return task.database_url is not None and engine_for(task.database_url).local_files
@@ -111,6 +123,7 @@ def restore_databases(options: argparse.Namespace, loaded: Loaded, task: Task, w
         outcome = restore_backup(task, RestoreRequest(folder, when, load=load, fresh=True), context)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    notify_restore(loaded, task, outcome, where)
     if outcome.code == 0:
         log.event(f"restored the databases into {where}", task=task.id, event="restored", path=where)
         return EXIT_OK

@@ -22,7 +22,7 @@ from ..runner.context import RunContext
 from ..runner.folders import is_empty_folder
 from ..runner.restore_backup import EXIT_REFUSED, RestoreRequest, restore_backup
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Loaded, UsageError, defined_tasks, parse, parser
-from .restore_database import RESTORES_FOLDER, fresh_folder, local_files, restore_databases
+from .restore_database import RESTORES_FOLDER, fresh_folder, local_files, notify_restore, restore_databases
 
 SUMMARY = "run every restore task in order; with TASK: restore that task's backup"
 _USAGE = """\
@@ -157,6 +157,7 @@ def main(args: list[str], loaded: Loaded) -> int:
     context = RunContext.of(config, loaded.environment.values, log, terminal=terminal)
     request = RestoreRequest(destination, when, path, options.force, fresh=fresh)
     outcome = restore_backup(task, request, context)
+    notify_restore(loaded, task, outcome, str(destination))
     if outcome.code != 0:
         refused = outcome.code == EXIT_REFUSED
         log.event(

@@ -141,7 +141,7 @@ SETTINGS: tuple[Setting, ...] = (
         "notify_on",
         parse_notify_on,
         "`failure`",
-        "`failure` (failed or timed out), `always` or `never`",
+        "`failure` (failed or timed out runs, drills and restores), `always` or `never`",
     ),
     Setting(
         "CONF_METRICS_PORT",

@@ -167,7 +167,7 @@ TASK_KEYS: tuple[TaskKey, ...] = (
     ),
     TaskKey(
         "NOTIFY_ON",
-        "`failure`, `always` or `never`; governs all of this task's notifications",
+        "`failure`, `always` or `never`; governs all of this task's notifications (runs, drills, restores)",
         "`always`",
         field="notify_on",
         parse=_plain(parse_notify_on),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from ..config.durations import format_duration, format_precise
 from ..log import Log
-from ..model import RunResult, Status, Task
+from ..model import RestoreRecord, RunResult, Status, Task
 
 SEND_BOUND = 10.0  # seconds, for all URLs of one run together
 
@@ -59,6 +59,27 @@ def compose(result: RunResult, host: str | None = None) -> tuple[str, str]:
         lines.append(f"Recovery time (the data back): {format_precise(result.recovery_seconds)}")
     if result.output_tail:
         lines += ["", f"Last {len(result.output_tail)} lines of output:", *result.output_tail]
+    return title, "\n".join(lines)
+
+
+def compose_restore(
+    task: str, record: RestoreRecord, into: str, reason: str = "", host: str | None = None
+) -> tuple[str, str]:
+    """Title and body of the notification for a `restore TASK` that ended (`into`: the folder or the
+    server without its password; `reason`: why it failed, one line)."""
+    host = host or socket.gethostname()
+    status = Status.SUCCEEDED if record.succeeded else Status.FAILED
+    title = f"[{host}] restore of backup task {task}: {status}"
+    lines = [
+        f"Task: {task} (restore) on {host}",
+        f"Status: {status}",
+        f"Ended: {record.ended.isoformat(timespec='seconds')}",
+        f"Into: {into}",
+    ]
+    if record.seconds is not None:
+        lines.append(f"Recovery time (the data back): {format_precise(record.seconds)}")
+    if reason:
+        lines.append(f"Why: {reason}")
     return title, "\n".join(lines)
 
 
@@ -139,4 +160,14 @@ class Notifier:
         if urls and should_notify(self.notify_on_for(task), result.status):
             title, body = compose(result, self.host)
             if send(urls, title, body, result.succeeded, self.log.warner(task.id)):
+                self.log.event(f"notified {len(urls)} URL(s)", task=task.id)
+
+    def restore_finished(self, task: Task, record: RestoreRecord, into: str, reason: str = "") -> None:
+        """A restore that ended (a refusal restored nothing and is not told): to the task's URLs, as
+        its NOTIFY_ON says (`failure`: failed restores; `always`: every one)."""
+        urls = self.urls_for(task)
+        status = Status.SUCCEEDED if record.succeeded else Status.FAILED
+        if urls and should_notify(self.notify_on_for(task), status):
+            title, body = compose_restore(task.id, record, into, reason, self.host)
+            if send(urls, title, body, record.succeeded, self.log.warner(task.id)):
                 self.log.event(f"notified {len(urls)} URL(s)", task=task.id)

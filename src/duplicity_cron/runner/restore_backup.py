@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -59,6 +59,7 @@ class RestoreOutcome:
     code: int  # the exit code of `step`, the last one run (0: every step succeeded)
     step: str = STEP  # STEP (duplicity, or what comes before it) or LOAD_STEP
     line: str = ""  # why it failed, one line (empty: it succeeded, or LOAD_STEP said why)
+    record: RestoreRecord | None = None  # what the state folder keeps of it; None: refused, nothing restored
 
 
 def restore_backup(task: Task, request: RestoreRequest, context: RunContext) -> RestoreOutcome:
@@ -109,21 +110,21 @@ class _Restore:
         began = time.monotonic()
         try:
             outcome = self._restore()
-            return outcome
         finally:
-            self._record(outcome, time.monotonic() - began)
+            record = self._record(outcome, time.monotonic() - began)
             end_gpg_agent(self.gnupg)
             with contextlib.suppress(OSError):
                 empty_dir(self.gnupg)  # the private key imported into it does not stay on disk
             remove_made([self.staging] if self.staging else [])
             self._undo(outcome)
             remove_note(self.folder)
+        return replace(outcome, record=record)
 
-    def _record(self, outcome: RestoreOutcome, seconds: float) -> None:
+    def _record(self, outcome: RestoreOutcome, seconds: float) -> RestoreRecord | None:
         """The restore's recovery time in the state folder, for `status` and the metrics; said in its
         last line. A refusal (nothing restored, exit 2) is no restore."""
         if outcome.code == EXIT_REFUSED:
-            return
+            return None
         succeeded = outcome.code == 0
         record = RestoreRecord(datetime.now(UTC), succeeded, seconds if succeeded else None)
         if succeeded:
@@ -133,6 +134,7 @@ class _Restore:
         except OSError as exc:
             self.log.event(f"cannot record the restore in the state folder: {exc}", task=self.task.id,
                            level="warning")  # fmt: skip
+        return record
 
     def _undo(self, outcome: RestoreOutcome) -> None:
         """After a failure, what the restore made goes (a load's folder is the caller's to remove)."""

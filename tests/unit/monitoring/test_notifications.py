@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from duplicity_cron.config.durations import format_duration
-from duplicity_cron.model import RunResult, Status, Trigger
-from duplicity_cron.monitoring.notifications import compose, should_notify, url_problems
+from duplicity_cron.model import RestoreRecord, RunResult, Status, Trigger
+from duplicity_cron.monitoring.notifications import compose, compose_restore, should_notify, url_problems
 
 START = datetime(2026, 5, 13, 10, 20, tzinfo=UTC)
 TAIL = ("dumping database nightly", "pg_dump: error: connection refused", "exit status 2")
@@ -164,3 +164,14 @@ def test_a_drill_s_notification_says_its_recovery_time() -> None:
     assert "Recovery time (the data back): 12.3s" in body
     _title, body = compose(dataclasses.replace(drill, recovery_seconds=None), host="backup-host")
     assert "Recovery time" not in body
+
+
+def test_a_restore_is_told_with_where_and_how_long_or_why_not() -> None:
+    ended = datetime(2026, 12, 7, 3, 0, 5, tzinfo=UTC)
+    title, body = compose_restore("db", RestoreRecord(ended, True, 12.25), "/restore/db", host="h")
+    assert title == "[h] restore of backup task db: succeeded"
+    assert "Into: /restore/db" in body and "Recovery time (the data back): 12.2" in body
+    assert "Ended: 2026-12-07T03:00:05+00:00" in body and "Why" not in body
+    title, body = compose_restore("db", RestoreRecord(ended, False, None), "/r", "gpg: bad passphrase", "h")
+    assert title == "[h] restore of backup task db: failed"
+    assert "Why: gpg: bad passphrase" in body and "Recovery time" not in body
