@@ -229,7 +229,9 @@ def test_daemon_mode_is_one_recreated_deployment_with_liveness_metrics_and_alert
     readme = (ROOT / "docs/how-to/monitoring.md").read_text()
     for alert, expr in rendered.items():
         assert f"- alert: {alert}" in readme and f"expr: {expr}" in readme, alert
-    assert sorted(rendered) == ["BackupLastRunFailed", "BackupOverdue", "BackupSchedulerDown", "BackupTooOld"]
+    assert sorted(rendered) == [
+        "BackupDrillFailed", "BackupLastRunFailed", "BackupOverdue", "BackupSchedulerDown", "BackupTooOld",
+    ]  # fmt: skip
     claims = {doc["metadata"]["name"] for doc in of_kind(docs, "PersistentVolumeClaim")}
     assert claims == {"backup-duplicity-cron-cache", "backup-duplicity-cron-state"}
 
