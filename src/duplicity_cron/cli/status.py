@@ -1,4 +1,5 @@
-"""`status [TASK] [--json]`: per task its schedule, last run, last success, next run and recent runs."""
+"""`status [TASK] [--json | --html FILE]`: per task its schedule, last run, last success, next run and recent
+runs; `--html` writes the status page the daemon serves."""
 
 from __future__ import annotations
 
