@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: installs what the tests need on a fresh Debian/Ubuntu machine
 # (apt: gnupg, util-linux, procps, the PostgreSQL and MariaDB servers, zstd, prometheus-pushgateway,
-# prometheus for promtool;
+# prometheus for promtool, chromium (the status page's browser test);
 # pip: this package with its test extras, and duplicity; helm through scripts/install-helm.sh), runs
 # ruff and mypy, the documentation's strict build (scripts/docs.sh), the runner's tests (tests/unit,
 # tests/integration) and the chart's (tests/chart), then
@@ -18,7 +18,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get install -y -qq --no-install-recommends gnupg util-linux procps bash ca-certificates >/dev/null
   # the tests start Debian's servers themselves: no service starts in the package scripts
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends postgresql mariadb-server zstd prometheus-pushgateway prometheus >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql mariadb-server zstd prometheus-pushgateway \
+    prometheus chromium >/dev/null
   rm -f /usr/sbin/policy-rc.d
   python3 -m venv --help >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
 fi

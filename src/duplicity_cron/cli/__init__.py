@@ -40,7 +40,7 @@ _SYNOPSES = {
     "verify": "verify TASK",
     "list": "list [--json]",
     "check": "check",
-    "status": "status [TASK] [--json]",
+    "status": "status [TASK] [--json | --html FILE]",
     "healthcheck": "healthcheck [--liveness]",
     "helm-values": "helm-values [...]",
 }

@@ -1,4 +1,5 @@
-"""`status [TASK] [--json]`: per task its schedule, last run, last success, next run and recent runs."""
+"""`status [TASK] [--json | --html FILE]`: per task its schedule, last run, last success, next run and recent
+runs; `--html` writes the status page the daemon serves."""
 
 from __future__ import annotations
 
@@ -7,25 +8,43 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..model import RunResult
-from ..state import files, history, restores, target
-from ..views.status import status_details, status_entry, status_table
-from .common import EXIT_OK, EXIT_USAGE, Loaded, add_containers, defined_tasks, error, parse, parser
+from ..monitoring import status_page
+from ..state import files
+from ..views.status import status_details, status_table
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Loaded,
+    add_containers,
+    defined_tasks,
+    error,
+    parse,
+    parser,
+)
 
 SUMMARY = "per task: schedule, last run, last success, next run, recent runs"
+PAGE_MODE = 0o644  # a page for a web server to serve (less the umask); it shows no secret
 
 
 def command_parser() -> argparse.ArgumentParser:
     command_parser = parser(
         "status",
         f"{SUMMARY}.\n\nRead from the state folder (CONF_STATE_DIR); a damaged history is a warning on "
-        "stderr.\nExit 0; 2 for an unknown TASK.",
+        "stderr.\nExit 0; 2 for an unknown TASK; 1 when --html FILE cannot be written.",
     )
     command_parser.add_argument(
         "task", nargs="?", metavar="TASK", help="this task alone, with its last run's output tail"
     )
-    command_parser.add_argument(
+    output = command_parser.add_mutually_exclusive_group()
+    output.add_argument(
         "--json", action="store_true", help='print {"tasks": [...]} instead of a table, for scripts'
+    )
+    output.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the status page (what the daemon serves at / of CONF_METRICS_PORT) to FILE, "
+        "replaced whole: for a CronJob or exec-only set-up where no daemon runs",
     )
     return command_parser
 
@@ -40,27 +59,14 @@ def main(args: list[str], loaded: Loaded) -> int:
         return EXIT_USAGE
     now = datetime.now(UTC)
     names = [options.task] if options.task else sorted(config.tasks)
-    histories, warnings = _histories(Path(config.state_dir), names)
-    contents = {}  # what each TARGET held when last read: never the backend itself
-    last_restores = {}
-    for name in names:
-        if config.tasks[name].target is not None:
-            contents[name], problem = target.read(Path(config.state_dir), name)
-            last_restores[name], restore_problem = restores.read(Path(config.state_dir), name)
-            warnings += [found for found in (problem, restore_problem) if found]
-    for warning in warnings:  # what can be shown still is: the table goes to stdout, exit 0
+    data = status_page.gather(config, names, now)
+    for warning in data.warnings:  # what can be shown still is: the table goes to stdout, exit 0
         error(f"duplicity-cron status: warning: {warning}")
-    entries = [
-        status_entry(
-            config.tasks[name],
-            histories[name],
-            now,
-            config.timezone,
-            contents.get(name),
-            last_restores.get(name),
-        )
-        for name in names
-    ]
+    if options.html is not None:
+        return _write_page(options.html, status_page.render(
+            config, loaded.environment.mask, now, version=_version(), served=False, data=data
+        ))  # fmt: skip
+    entries = data.entries
     add_containers(entries, [config.tasks[name] for name in names], loaded)
     if options.json:
         print(json.dumps({"tasks": entries}, indent=2))  # ASCII: JSON escapes every control character
@@ -70,11 +76,21 @@ def main(args: list[str], loaded: Loaded) -> int:
     return EXIT_OK
 
 
-def _histories(state_dir: Path, names: list[str]) -> tuple[dict[str, list[RunResult]], list[str]]:
-    """Each task's runs, and the warnings about a damaged state (told once for the whole folder)."""
-    problem = files.folder_problem(history.runs_root(state_dir))
-    if problem is not None:
-        return {name: [] for name in names}, [f"no run history can be read: {problem}"]
-    reads = {name: history.read_history(state_dir, name) for name in names}
-    warnings = [problem for read in reads.values() for problem in read.problems]
-    return {name: read.runs for name, read in reads.items()}, warnings
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _write_page(name: str, text: str) -> int:
+    """The page to `name`, replaced whole (a web server never serves half of it)."""
+    path = Path(name)
+    try:
+        files.write_atomically(path, text.encode("utf-8"), mode=PAGE_MODE)
+    except OSError as exc:
+        error(
+            f"duplicity-cron status: cannot write the status page to {path}: {files.describe(exc)}; "
+            "give --html a file in an existing, writable folder"
+        )
+        return EXIT_FAILED
+    return EXIT_OK

@@ -148,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
         "metrics_port",
         parse_port,
         "none",
-        "serve Prometheus `/metrics` on this port (only `run`)",
+        "serve Prometheus `/metrics` and the status page (`/`) on this port (only `run`)",
     ),
     Setting(
         "CONF_PUSHGATEWAY_URL",

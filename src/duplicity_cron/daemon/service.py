@@ -72,10 +72,21 @@ class _HeartbeatWriter:
             heartbeat.write(self.state_dir, self.beat.stop(datetime.now(UTC)))
 
 
-def _start_metrics(config: Config, planned: tuple[PlannedTask, ...]) -> Metrics | None:
+def _start_metrics(
+    config: Config, planned: tuple[PlannedTask, ...], environment: Environment
+) -> Metrics | None:
+    """/metrics and the status page at / of CONF_METRICS_PORT, when it is set."""
     if config.metrics_port is None:
         return None
-    from ..monitoring.prometheus import Metrics  # deferred: an idle daemon without metrics need not load it
+    # deferred: an idle daemon without metrics need not load them
+    from ..monitoring import status_page
+    from ..monitoring.prometheus import Metrics
+
+    def page(prefix: str) -> str:
+        """Rendered at each request from the state folder: runs of `exec` in other processes too."""
+        return status_page.render(
+            config, environment.mask, datetime.now(UTC), prefix=prefix, version=version()
+        )
 
     metrics = Metrics()
     for entry in planned:
@@ -83,7 +94,7 @@ def _start_metrics(config: Config, planned: tuple[PlannedTask, ...]) -> Metrics 
             metrics.add_task(entry.task, entry.max_age)
     metrics.refresh(Path(config.state_dir), list(dict.fromkeys(entry.task for entry in planned)))
     try:
-        metrics.serve(config.metrics_port)
+        metrics.serve(config.metrics_port, page)
     except OSError as exc:
         raise ConfigError(
             [f"CONF_METRICS_PORT: cannot listen on port {config.metrics_port}: {exc}"]
@@ -112,7 +123,7 @@ def run_daemon(config: Config, environment: Environment, log: Log) -> None:
     _refuse_a_second_daemon(state_dir)
     for problem in files.make_private(state_dir):
         log.event(f"cannot make the state folder private: {problem}", level="warning")
-    metrics = _start_metrics(config, planned)
+    metrics = _start_metrics(config, planned, environment)
     writer = _HeartbeatWriter(state_dir, planned, log)
     try:
         writer.first()
@@ -190,7 +201,10 @@ def _say_ready(config: Config, planned: tuple[PlannedTask, ...], metrics: Metric
         log.event(line, task=task_id)
     if metrics is not None:
         metrics.up.set(1)
-        log.event(f"metrics on http://0.0.0.0:{config.metrics_port}/metrics")
+        log.event(
+            f"metrics on http://0.0.0.0:{config.metrics_port}/metrics, "
+            f"status page on http://0.0.0.0:{config.metrics_port}/"
+        )
     drills = sum(entry.drill for entry in planned)
     scheduled = f"{len(planned) - drills} scheduled task(s)" + (f", {drills} with drills" if drills else "")
     log.event(f"scheduler ready: {scheduled}", event="scheduler_ready")

@@ -6,14 +6,15 @@ Gauges start from the run history, so a restarted daemon still exports when the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from ..model import RunResult, Status, TargetContents, Task
 from ..state import history, restores, target
+from . import http
 
 PREFIX = "duplicity_cron_"
 BY_TASK = ("task",)
@@ -92,9 +93,10 @@ class Metrics:
         """A count of runs: by task and status."""
         return Counter(PREFIX + name, documentation, BY_STATUS, registry=self.registry)
 
-    def serve(self, port: int) -> None:
-        """Serve /metrics on all interfaces; OSError when the port is taken."""
-        start_http_server(port, addr="0.0.0.0", registry=self.registry)  # a container publishes this port
+    def serve(self, port: int, page: Callable[[str], str]) -> None:
+        """Serve /metrics, and at / the status page `page(X-Forwarded-Prefix)`, on all interfaces (a
+        container publishes this port); OSError when the port is taken."""
+        http.serve(port, self.registry, page)
 
     def add_task(self, task: str, max_age: float) -> None:
         self.max_age.labels(task).set(max_age)

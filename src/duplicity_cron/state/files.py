@@ -38,22 +38,29 @@ def unique_suffix() -> str:
 
 
 def write_json_atomically(path: Path, data: Any, *, durable: bool = True) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a part.
+    """Write `data` to `path` so that readers see the old file or the new one, never a part; private
+    (0600), its missing folders made (0700).
 
     `durable` also survives a power loss (fsync before the rename); a record that only matters while
     its writer lives (a run in progress) skips that cost. Compact JSON: the C encoder, not the slow
     pure-Python one that indentation needs.
     """
     text = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    temporary = path.with_name(f".tmp-{unique_suffix()}-{path.name}")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        write_atomically(path, text, durable=durable)
     except FileNotFoundError:
         make_folder(path.parent)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        write_atomically(path, text, durable=durable)
+
+
+def write_atomically(path: Path, data: bytes, *, durable: bool = True, mode: int = FILE_MODE) -> None:
+    """Write `data` to `path` in an existing folder through a temporary file renamed into place, created
+    with `mode` (less the umask); OSError (FileNotFoundError: no such folder) when it cannot."""
+    temporary = path.with_name(f".tmp-{unique_suffix()}-{path.name}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         with os.fdopen(fd, "wb") as stream:
-            stream.write(text)
+            stream.write(data)
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())
