@@ -21,16 +21,27 @@ class MySQLServer(MariaDBServer):
     engine = my.NAME
     my = my
 
+    def __init__(self, url: DatabaseUrl, options: str) -> None:
+        super().__init__(url, options)
+        self.grants: dict[str, list[str]] = {}  # by database: loaded after it (`sql.object_grants`)
+
     def load_globals(self, text: str) -> str:
         existing = set()
         for line in lines_of(self._query(my.USERS_SQL, "listing the users")):
             user, _tab, host = line.partition("\t")
             existing.add((user, host.lower()))
         filtered, kept = sql.without_accounts(text, existing)
+        filtered, self.grants = sql.object_grants(filtered)
         run_client(my.load_command(self.options), "loading the users", filtered)
+        later = sum(map(len, self.grants.values()))
         return (
-            f"loaded the users and their grants; kept as they are (they exist): {', '.join(kept) or 'none'}"
+            f"loaded the users and their grants ({later} on tables or routines: after their database); "
+            f"kept as they are (they exist): {', '.join(kept) or 'none'}"
         )
+
+    def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
+        # self.grants is read as the script streams by: load_globals has set it by then
+        return lambda lines: sql.with_grants(lines, self.grants)
 
     def scratch_transform(self, database: str, scratch: str, dump_client: str, marker: str) -> Transform:
         return lambda lines: sql.into_scratch(lines, database, scratch, marker)

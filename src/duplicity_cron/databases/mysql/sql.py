@@ -7,13 +7,17 @@ the accounts that exist as they are (`without_accounts`: their blocks skipped, r
 a password reset for each). A drill loads a database under a scratch name (`mariadb.sql.my_into_scratch`:
 mysqldump's CREATE DATABASE, USE and ALTER DATABASE lines are MariaDB's) with the function that marks
 it right after its USE.
+
+MySQL refuses a GRANT on a table, column or routine that does not exist (MariaDB does not): a restore
+loads those grants at the end of their database's script (`object_grants`, `with_grants`), the rest
+of the users' file before the databases.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 
 from ..mariadb.sql import my_into_scratch
 from .commands import ACCOUNT_SEPARATOR, drill_marker_sql
@@ -74,3 +78,33 @@ def into_scratch(lines: Iterable[str], database: str, scratch: str, marker: str)
         if not marked and line.startswith("USE "):
             marked = True
             yield drill_marker_sql(marker)
+
+
+_OBJECT_GRANT = re.compile(
+    r"^GRANT .* ON (?:PROCEDURE |FUNCTION |TABLE )?`(?P<database>(?:[^`]|``)+)`\.`(?:[^`]|``)+` TO "
+)
+
+
+def object_grants(text: str) -> tuple[str, dict[str, list[str]]]:
+    """The users' file without its GRANTs on a database's tables, columns and routines; those, by
+    database (their lines, to load after it)."""
+    grants: dict[str, list[str]] = {}
+    lines = []
+    for line in text.splitlines(keepends=True):
+        match = _OBJECT_GRANT.match(line)
+        if match:
+            grants.setdefault(match["database"].replace("``", "`"), []).append(line)
+        else:
+            lines.append(line)
+    return "".join(lines), grants
+
+
+def with_grants(lines: Iterable[str], grants: Mapping[str, list[str]]) -> Iterator[str]:
+    """A `mysqldump --databases` script, then the grants on the objects of its database (the one its
+    first USE names), once it has created them."""
+    database = None
+    for line in lines:
+        if database is None and line.startswith("USE `"):
+            database = line[len("USE `") : line.rindex("`")].replace("``", "`")
+        yield line
+    yield from grants.get(database or "", [])

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from duplicity_cron.databases.mysql import commands as my
-from duplicity_cron.databases.mysql.sql import into_scratch, unescape, users_file, without_accounts
+from duplicity_cron.databases.mysql.sql import (
+    into_scratch,
+    object_grants,
+    unescape,
+    users_file,
+    with_grants,
+    without_accounts,
+)
 
 HASH = "0x244124303041241F5A43"
 # what `mysql --batch` (escaped) prints for users_script([app, readers, root]): the comment holds a
@@ -75,3 +82,24 @@ def test_a_drill_loads_the_dump_under_its_scratch_name_marked_right_after_its_us
     assert out[2:4] == ["USE `dcv_x_1_shop`;\n", my.drill_marker_sql("the marker")]
     assert out[5] == "/*!50003 ALTER DATABASE `dcv_x_1_shop` CHARACTER SET utf8mb4 */ ;\n"
     assert out[6] == "USE `dcv_x_1_shop`;\n" and len(out) == 7  # marked once
+
+
+def test_grants_on_tables_columns_and_routines_are_loaded_after_their_database() -> None:
+    text = (
+        '-- account ["app", "%"]\n'
+        "GRANT USAGE ON *.* TO `app`@`%`;\n"
+        "GRANT SELECT ON `shop`.* TO `app`@`%`;\n"
+        "GRANT INSERT, UPDATE ON `shop`.`items` TO `app`@`%`;\n"
+        "GRANT SELECT (`id`, `name`) ON `wi``ki`.`pages` TO `app`@`%`;\n"
+        "GRANT EXECUTE ON PROCEDURE `shop`.`cheap` TO `app`@`%`;\n"
+    )
+    rest, grants = object_grants(text)
+    assert rest == text.split("GRANT INSERT")[0]  # the global and database grants stay
+    assert grants == {
+        "shop": ["GRANT INSERT, UPDATE ON `shop`.`items` TO `app`@`%`;\n",
+                 "GRANT EXECUTE ON PROCEDURE `shop`.`cheap` TO `app`@`%`;\n"],
+        "wi`ki": ["GRANT SELECT (`id`, `name`) ON `wi``ki`.`pages` TO `app`@`%`;\n"],
+    }  # fmt: skip
+    script = ["CREATE DATABASE `shop`;\n", "USE `shop`;\n", "CREATE TABLE `items` (`id` int);\n"]
+    assert list(with_grants(script, grants)) == script + grants["shop"]
+    assert list(with_grants(["USE `other`;\n"], grants)) == ["USE `other`;\n"]
