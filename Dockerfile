@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# Five images from one file; each final target is built on its parent:
-#   duplicity  <- cron  <- mariadb | postgres | docker
+# Six images from one file; each final target is built on its parent:
+#   duplicity  <- cron  <- mariadb | mysql | postgres | docker
 # Build one:  docker build --target cron -t duplicity-cron .      (or: podman build --target cron ...)
 # Build all:  docker buildx bake                                  (docker-bake.hcl)
 # Python comes from Debian; duplicity (no-deps) and the curated backend libraries are pinned in
@@ -162,6 +162,31 @@ RUN mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.so
  && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
  && pg_dump --version \
  && test -x "/usr/lib/postgresql/${POSTGRESQL_CLIENT_MAJOR}/bin/pg_dump"
+
+# ---------------------------------------------------------------------------------------------
+# mysql: adds MySQL's own client (mysql, mysqldump), and zstd for the built-in dump. MariaDB's client
+# cannot back up a MySQL server that can be restored (docs/how-to/mysql.md), and trixie has no MySQL:
+# the client comes from Debian's unstable (sid), its one package mysql-client-core and nothing else from
+# there (apt's pins: every other sid package at -1), which needs trixie's libraries and nothing newer;
+# the sid source is there for this install only; mysql-client-core needs libgoogle-perftools4t64 2.18
+# (trixie: 2.16), so it and libtcmalloc-minimal4t64 come from sid too. The package's other tools
+# (mysqlslap, mysqlimport, ...: 7 MB each) are left out (dpkg's path-exclude). Sid replaces 9.x without
+# keeping the old one.
+FROM cron AS mysql
+RUN mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources) \
+ && printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: %s\n' \
+        "${mirror:-http://deb.debian.org/debian}" /usr/share/keyrings/debian-archive-keyring.gpg \
+        >/etc/apt/sources.list.d/sid-mysql-client.sources \
+ && printf 'Package: *\nPin: release n=sid\nPin-Priority: -1\n\nPackage: mysql-client-core libgoogle-perftools4t64 libtcmalloc-minimal4t64\nPin: release n=sid\nPin-Priority: 500\n' \
+        >/etc/apt/preferences.d/sid-mysql-client \
+ && printf 'path-exclude=/usr/bin/%s\n' mysql_config_editor mysqlimport mysqlshow mysqlslap mysqlcheck \
+        mysqlanalyze mysqloptimize mysqlrepair >/etc/dpkg/dpkg.cfg.d/mysql-client-tools-not-used \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mysql-client-core zstd \
+ && rm -f /etc/apt/sources.list.d/sid-mysql-client.sources /etc/apt/preferences.d/sid-mysql-client \
+ && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /var/cache/debconf/*-old \
+ && mysqldump --version \
+ && mysql --version
 
 # ---------------------------------------------------------------------------------------------
 # docker: adds the docker CLI (talks to an engine through a mounted socket; no daemon) and the docker

@@ -1,5 +1,5 @@
-# Builds the five images of ./Dockerfile for linux/amd64 and linux/arm64.
-#   docker buildx bake                                   # all five, local build
+# Builds the six images of ./Dockerfile for linux/amd64 and linux/arm64.
+#   docker buildx bake                                   # all six, local build
 #   VERSION=1.2.3 REVISION=$(git rev-parse HEAD) REGISTRY=docker.io/acme/ docker buildx bake --push
 # Tags: full version, minor, major and latest, for each published name.
 
@@ -43,7 +43,7 @@ function "labels" {
 }
 
 group "default" {
-  targets = ["duplicity", "cron", "mariadb", "postgres", "docker"]
+  targets = ["duplicity", "cron", "mariadb", "mysql", "postgres", "docker"]
 }
 
 target "_common" {
@@ -74,6 +74,13 @@ target "mariadb" {
   target   = "mariadb"
   tags     = tags("duplicity-mariadb")
   labels   = labels("duplicity-mariadb", "duplicity-cron with the MariaDB client, to back up database dumps")
+}
+
+target "mysql" {
+  inherits = ["_common"]
+  target   = "mysql"
+  tags     = tags("duplicity-mysql")
+  labels   = labels("duplicity-mysql", "duplicity-cron with the MySQL client, to back up database dumps")
 }
 
 target "postgres" {

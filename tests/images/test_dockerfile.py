@@ -47,14 +47,14 @@ def test_hadolint_with_our_config_still_fails_a_bad_dockerfile(tmp_path):
     assert "DL3006" in proc.stdout and "DL3015" in proc.stdout
 
 
-def test_dockerfile_has_the_five_targets_each_on_its_parent():
+def test_dockerfile_has_the_six_targets_each_on_its_parent():
     text = (REPO / "Dockerfile").read_text()
     parents = {
         name: parent for parent, name in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)", text, flags=re.M | re.I)
     }
     assert set(TARGETS) <= set(parents), parents
     assert parents["cron"] == "duplicity"
-    assert parents["mariadb"] == parents["postgres"] == parents["docker"] == "cron"
+    assert parents["mariadb"] == parents["mysql"] == parents["postgres"] == parents["docker"] == "cron"
     assert "PASSPHRASE" not in re.sub(r"#.*", "", text)
 
 
@@ -77,6 +77,7 @@ def test_bake_file_builds_the_five_images_for_two_platforms():
         "duplicity": "duplicity",
         "cron": "duplicity-cron",
         "mariadb": "duplicity-mariadb",
+        "mysql": "duplicity-mysql",
         "postgres": "duplicity-postgres",
         "docker": "duplicity-docker",
     }
@@ -100,7 +101,7 @@ def test_image_metadata(engine):
     dup = engine.image("duplicity")
     assert json.loads(engine.inspect(dup, "{{json .Config.Entrypoint}}")) == ["duplicity"]
     assert engine.inspect(dup, "{{.Config.WorkingDir}}") == "/workdir"
-    for target in ("cron", "mariadb", "postgres", "docker"):
+    for target in ("cron", "mariadb", "mysql", "postgres", "docker"):
         image = engine.image(target)
         assert json.loads(engine.inspect(image, "{{json .Config.Entrypoint}}")) == [
             "tini",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-TARGETS = ("duplicity", "cron", "mariadb", "postgres", "docker")
-CRON_TARGETS = ("cron", "mariadb", "postgres", "docker")
+TARGETS = ("duplicity", "cron", "mariadb", "mysql", "postgres", "docker")
+CRON_TARGETS = ("cron", "mariadb", "mysql", "postgres", "docker")
 # Another name keeps the images of a second checkout (a branch under test) apart from these.
 IMAGE_PREFIX = os.environ.get("DUPLICITY_CRON_TEST_IMAGE", "localhost/duplicity-cron-test")
 # Options that keep duplicity quick and quiet in tests (no stray DEBUG lines, no 30 s retries).

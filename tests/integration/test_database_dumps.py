@@ -328,18 +328,18 @@ def test_a_mysql_server_behind_a_mariadb_url_is_refused_before_anything_is_dumpe
     run = cli("exec", "my", env=env, timeout=60)
     assert run.returncode != 0, run.output
     assert (
-        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0), "
-        "which is not supported yet: a mariadb-dump backup of it cannot be restored; nothing was dumped"
+        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0): "
+        "a mariadb-dump backup of it cannot be restored; use a mysql:// URL (the duplicity-mysql image has "
+        "MySQL's client); nothing was dumped"
     ) in run.output
     assert "dumped database" not in run.output and "LOAD RAN" not in run.output
 
 
-def test_a_mysql_url_is_a_configuration_error(cli) -> None:
-    run = cli(
-        "check", env={"TASK_my_DATABASE_URL": "mysql://root@db:3306/", "TASK_my_TARGET": "file:///tmp/x"}
-    )
-    assert run.returncode == 2, run.output
-    assert (
-        "TASK_my_DATABASE_URL: MySQL servers are not supported yet (mariadb-dump's backup of one cannot be "
-        "restored); a MariaDB server takes mariadb://"
-    ) in run.stderr
+def test_a_mysql_url_is_the_mysql_engines(cli) -> None:
+    env = {
+        "TASK_my_DATABASE_URL": "mysql://root@db:3306/",
+        "TASK_my_TARGET": "file:///tmp/x",
+        "PASSPHRASE": "p",
+    }
+    run = cli("check", env=env)
+    assert run.returncode == 0, run.output

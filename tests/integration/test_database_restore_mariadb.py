@@ -195,8 +195,9 @@ def test_a_mysql_server_behind_a_mariadb_url_is_refused_before_anything_is_loade
     mariadb_drop_everything(mariadb)
     mysql = {**env, "PATH": mysql_shim(tmp_path)}
     problem = (
-        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0), "
-        "which is not supported yet: a mariadb-dump backup of it cannot be restored; nothing was restored"
+        f"mariadb://backup@127.0.0.1:{mariadb.port}/: the server is not MariaDB but MySQL (version 9.1.0): "
+        "a mariadb-dump backup of it cannot be restored; use a mysql:// URL (the duplicity-mysql image has "
+        "MySQL's client); nothing was restored"
     )
     for command in ("restore", "verify"):
         run = cli(command, "my", env=mysql, timeout=300)

@@ -1,7 +1,8 @@
 """Databases as backup sources: the registry of engines. One package per engine (`postgresql`,
-`mariadb`, `sqlite`) holds all of it: its URL, its clients' command lines and SQL (pure), its dump and
-the server a dump is restored into (impure); each exposes one `Engine` object (`engine.py`) with the same few
-functions, and nothing outside an engine's package asks which engine it is: it asks `engine_for`.
+`mariadb`, `mysql`, `sqlite`) holds all of it: its URL, its clients' command lines and SQL (pure), its
+dump and the server a dump is restored into (impure); each exposes one `Engine` object (`engine.py`) with
+the same few functions, and nothing outside an engine's package asks which engine it is: it asks
+`engine_for`.
 
 Shared: the rules (`common`), the row counters (`rows/`), running clients (`clients`), compressing a
 dump (`compress`), the manifest (`manifest`), the steps' requests (`steps`), and the two programs the
@@ -18,21 +19,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..model import DatabaseUrl
-from . import mariadb, postgresql, sqlite
+from . import mariadb, mysql, postgresql, sqlite
 from .engine import Engine
 
 ENGINES: tuple[Engine, ...] = (
     postgresql.ENGINE,
     mariadb.ENGINE,
+    mysql.ENGINE,
     sqlite.ENGINE,
 )
 _BY_SCHEME = {scheme: engine for engine in ENGINES for scheme in engine.schemes}
-# Schemes of servers no engine backs up and restores end to end yet: a configuration error, not a backup
-# that is reported as a success and cannot be restored (docs/how-to/mariadb.md, "MySQL").
-UNSUPPORTED = {
-    "mysql": "MySQL servers are not supported yet (mariadb-dump's backup of one cannot be restored); "
-    "a MariaDB server takes mariadb://",
-}
 
 
 def engine_for(what: str | DatabaseUrl) -> Engine:
@@ -50,15 +46,13 @@ def parse_database_url(text: str) -> DatabaseUrl:
     url = text.strip()
     scheme, separator, _rest = url.partition("://")
     engine = _BY_SCHEME.get(scheme.lower())
-    if separator and scheme.lower() in UNSUPPORTED:
-        raise ValueError(UNSUPPORTED[scheme.lower()])
     if not separator or engine is None:
         raise ValueError(
-            f"expected postgresql:// or mariadb:// followed by user@host:port/, or "
+            f"expected postgresql://, mariadb:// or mysql:// followed by user@host:port/, or "
             f"sqlite:////path/of/the.db, got a URL of scheme {scheme.lower()!r}"
             if separator
-            else "expected a URL such as postgresql://user@host:5432/, mariadb://user@host:3306/ or "
-            "sqlite:////data/app.db"
+            else "expected a URL such as postgresql://user@host:5432/, mariadb://user@host:3306/, "
+            "mysql://user@host:3306/ or sqlite:////data/app.db"
         )
     return engine.parse_url(url)
 

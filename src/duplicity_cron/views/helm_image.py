@@ -18,7 +18,12 @@ from ..model import Task
 
 CRON = "cron"  # the Dockerfile target of the image without database clients
 DOCKER = "docker"  # the target with the docker CLI
-_PROGRAMS = {DOCKER: DOCKER} | {program: engine.image for engine in ENGINES for program in engine.programs}
+# each program's images: the first engine listing it gives the image a step that calls it needs; the
+# others have it too (mysql and mysqldump: the mariadb image's and the mysql image's)
+_HAVE: dict[str, list[str]] = {DOCKER: [DOCKER]}
+for _engine in ENGINES:
+    for _program in _engine.programs:
+        _HAVE.setdefault(_program, []).append(_engine.image)
 _COMMAND = re.compile(r"(?:^|[;&|(`\n])\s*([A-Za-z0-9_.-]+)")
 
 
@@ -42,7 +47,9 @@ def image_of(task: Task) -> str:
     """The Dockerfile target a task needs; ValueError when it needs two (a PostgreSQL URL and `docker`)."""
     needed = {engine_for(url).image for url in (task.database_url, task.verify_url) if url is not None}
     for step in task.steps.values():
-        needed |= {_PROGRAMS[program] for program in called_programs(step) if program in _PROGRAMS}
+        for program in called_programs(step):
+            if program in _HAVE and not needed & set(_HAVE[program]):
+                needed.add(_HAVE[program][0])
     if len(needed) > 1:
         raise ValueError(
             f"task {task.id} needs the {' and the '.join(sorted(needed))} images, and no image has both: "

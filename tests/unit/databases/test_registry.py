@@ -23,7 +23,7 @@ PG = "postgresql://backup:Url-Secret@db:5433/shop?sslmode=require"
 
 
 def test_every_scheme_names_one_engine() -> None:
-    assert [engine.name for engine in ENGINES] == ["postgresql", "mariadb", "sqlite"]
+    assert [engine.name for engine in ENGINES] == ["postgresql", "mariadb", "mysql", "sqlite"]
     assert engine_for("postgres") is engine_for("POSTGRESQL") is engine_for(parse_database_url(PG))
     assert engine_for("MariaDB").name == "mariadb" and engine_for("mariadb").password_variable == "MYSQL_PWD"
     assert engine_for("postgresql").password_variable == "PGPASSWORD"
@@ -31,8 +31,8 @@ def test_every_scheme_names_one_engine() -> None:
     assert not engine_for("postgresql").local_files and not engine_for("mariadb").local_files
     with pytest.raises(ValueError, match="no database engine 'oracle'"):
         engine_for("oracle")
-    with pytest.raises(ValueError, match="no database engine 'mysql'"):  # not supported yet
-        engine_for("mysql")
+    assert engine_for("MySQL").name == "mysql" and engine_for("mysql").password_variable == "MYSQL_PWD"
+    assert engine_for(parse_database_url("mysql://backup@db:3306/shop")).image == "mysql"
 
 
 def test_the_task_password_is_database_password_else_the_urls() -> None:

@@ -28,6 +28,7 @@ def _convert(env: dict[str, str]) -> HelmValues:
         ("postgresql://backup@db:5432/", "duplicity-postgres"),
         ("postgres://backup@db/", "duplicity-postgres"),
         ("mariadb://backup@db:3306/", "duplicity-mariadb"),
+        ("mysql://backup@db:3306/", "duplicity-mysql"),
     ],
 )
 def test_a_database_url_task_gets_its_engines_image(url: str, repository: str) -> None:
@@ -60,6 +61,18 @@ def test_a_plain_task_gets_the_cron_image() -> None:
 def test_a_step_calling_a_program_gets_the_image_that_has_it(step: str, repository: str) -> None:
     converted = _convert({"TASK_t_CRONTAB": DAILY, "TASK_t_PREPARE": step})
     assert converted.values["image"]["repository"] == repository
+
+
+def test_a_mysql_task_calling_mysql_keeps_the_mysql_image_while_a_plain_step_gets_mariadbs() -> None:
+    # mysql and mysqldump are in both images: the task's URL chose one that has them
+    env = {
+        "TASK_db_CRONTAB": DAILY,
+        "TASK_db_DATABASE_URL": "mysql://backup@db/",
+        "TASK_db_PREPARE": "mysql -e 1",
+    }
+    assert _convert(env).values["image"]["repository"] == "duplicity-mysql"
+    plain = _convert({"TASK_t_CRONTAB": DAILY, "TASK_t_PREPARE": "mysqldump app > $SRC/app.sql"})
+    assert plain.values["image"]["repository"] == "duplicity-mariadb"
 
 
 def test_a_program_is_the_first_word_of_a_command() -> None:

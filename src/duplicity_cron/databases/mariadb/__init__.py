@@ -1,7 +1,7 @@
 """MariaDB: the engine object the registry lists. Pure; its command lines and SQL are
 `commands` and `sql`, its dump `dump` (with the private option file), the server restored into `server`.
-A MySQL server is refused: its URL (`mysql://`) by the registry, a `mariadb://` URL reaching one by the
-dump's and the restore's server check (`commands.not_mariadb`)."""
+A MySQL server is refused (the `mysql` engine backs it up): a `mariadb://` URL reaching one, by the
+dump's and the restore's server check (`commands.other_server`), which says to use `mysql://`."""
 
 from __future__ import annotations
 

@@ -89,16 +89,16 @@ def parse_server_version(text: str) -> Version:
     return parse_version(text, r"^\s*(\d+)\.(\d+)")
 
 
-def not_mariadb(server_version: str) -> str | None:
+def other_server(server_version: str) -> str | None:
     """Why a server whose `SELECT VERSION()` is `server_version` is not one this engine backs up or
     restores into, or None: MariaDB's version says so (`11.8.3-MariaDB-1 from Debian`), MySQL's does
     not (`9.1.0`, `8.0.36-0ubuntu0.22.04.1`), and mariadb-dump's users of a MySQL server are in
-    MariaDB's syntax, which MySQL cannot load."""
+    MariaDB's syntax, which MySQL cannot load: the `mysql` engine backs it up."""
     if "mariadb" in server_version.lower():
         return None
     return (
-        f"the server is not MariaDB but MySQL (version {server_version.strip()[:40]}), which is not "
-        "supported yet: a mariadb-dump backup of it cannot be restored"
+        f"the server is not MariaDB but MySQL (version {server_version.strip()[:40]}): a mariadb-dump "
+        "backup of it cannot be restored; use a mysql:// URL (the duplicity-mysql image has MySQL's client)"
     )
 
 

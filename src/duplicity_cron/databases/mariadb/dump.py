@@ -1,6 +1,7 @@
 """The built-in dump of a MariaDB server: the private option file, version check (a MySQL server is
 refused), users and grants, a warning naming the tables outside InnoDB, then the databases dumped
-concurrently, their rows counted in the dump on its way to the compressor (see `mariadb.commands`)."""
+concurrently, their rows counted in the dump on its way to the compressor (see `mariadb.commands`).
+MySQL's dump (`mysql.dump`) is this one with MySQL's commands and users: `dump_with`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 from ...model import DatabaseUrl
 from ..clients import client_version, dump_to_file, each_at_once, run_client
@@ -28,7 +30,7 @@ TRANSACTIONAL_ENGINES = ("InnoDB",)  # --single-transaction gives them one consi
 @contextlib.contextmanager
 def option_file(url: DatabaseUrl, password: str | None) -> Iterator[str]:
     """The connection settings in a file of mode 600 inside a folder of mode 700, removed after."""
-    folder = tempfile.mkdtemp(prefix="duplicity-cron-mariadb-")
+    folder = tempfile.mkdtemp(prefix="duplicity-cron-my-")
     try:
         path = os.path.join(folder, "client.cnf")
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -40,19 +42,31 @@ def option_file(url: DatabaseUrl, password: str | None) -> Iterator[str]:
 
 
 def dump_server(request: DumpRequest, src: Path) -> ServerDump:
+    return dump_with(
+        request, src, my, lambda options: run_client(my.globals_command(options), "dumping the users")
+    )
+
+
+def dump_with(
+    request: DumpRequest, src: Path, commands: ModuleType, users: Callable[[str], str]
+) -> ServerDump:
+    """The dump by the command lines of `commands` (`mariadb.commands`, `mysql.commands`: the same
+    names), the users and grants written by `users(option file)`."""
     with option_file(request.url, request.password) as options:
-        return _dump_server(request, src, options)
+        return _dump_server(request, src, options, commands, users)
 
 
-def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
+def _dump_server(
+    request: DumpRequest, src: Path, options: str, my: ModuleType, users: Callable[[str], str]
+) -> ServerDump:
     where = request.url.without_password()
     client_text = client_version(my.version_command())
     client = my.parse_client_version(client_text)
     server_text = run_client(my.server_version_command(options), f"cannot connect to {where}").strip()
-    not_mariadb = my.not_mariadb(server_text)
-    if not_mariadb:
-        raise DumpError(f"{where}: {not_mariadb}; nothing was dumped")
-    problem = version_problem("mariadb-dump", client, my.parse_server_version(server_text), my.SAME_MAJOR)
+    other = my.other_server(server_text)
+    if other:
+        raise DumpError(f"{where}: {other}; nothing was dumped")
+    problem = version_problem(my.CLIENT, client, my.parse_server_version(server_text), my.SAME_MAJOR)
     if problem:
         raise DumpError(f"{where}: {problem}; nothing was dumped")
     listed = my.user_databases(
@@ -63,19 +77,17 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
         names = select_databases(listed, request.databases, request.url.database)
     except ValueError as exc:
         raise DumpError(f"TASK DATABASES: {exc}") from exc
-    tables = _tables(options, names)
+    tables = _tables(my, options, names)
     others = [f"{t.schema}.{t.name} ({t.engine})" for t in tables if t.engine not in TRANSACTIONAL_ENGINES]
     warnings = []
     if others:
         warnings.append("not in one consistent snapshot (only InnoDB tables are): " + ", ".join(others))
         warn(warnings[-1])
-    (src / GLOBALS_FILE).write_text(
-        run_client(my.globals_command(options), "dumping the users"), encoding="utf-8"
-    )
+    (src / GLOBALS_FILE).write_text(users(options), encoding="utf-8")
     in_dump = my.counts_rows_in_dump(client)
     dumps = each_at_once(
         names,
-        lambda name: _dump_database(options, name, [t for t in tables if t.schema == name], src, in_dump),
+        lambda name: _dump_database(my, options, name, [t for t in tables if t.schema == name], src, in_dump),
         JOBS,
     )
     return ServerDump(
@@ -89,7 +101,7 @@ def _dump_server(request: DumpRequest, src: Path, options: str) -> ServerDump:
     )
 
 
-def _tables(options: str, databases: list[str]) -> list[TableInfo]:
+def _tables(my: ModuleType, options: str, databases: list[str]) -> list[TableInfo]:
     if not databases:
         return []
     output = run_client(my.query_command(options), "listing the tables", my.tables_sql(databases))
@@ -101,7 +113,7 @@ def _tables(options: str, databases: list[str]) -> list[TableInfo]:
 
 
 def _dump_database(
-    options: str, name: str, tables: list[TableInfo], src: Path, rows_in_dump: bool
+    my: ModuleType, options: str, name: str, tables: list[TableInfo], src: Path, rows_in_dump: bool
 ) -> DatabaseDump:
     """The dump, its rows counted and compressed on their way into the file; with a client too old
     for counting them so, a COUNT(*) of every table first, in a consistent snapshot of its own."""
@@ -115,10 +127,10 @@ def _dump_database(
     file = dump_file(name)
     # an older client's counts are not the dump's (a whole INSERT a line), its tables' ends still are
     counter = InsertRowCounter(name)
-    what = f"mariadb-dump of database {name!r}"
+    what = f"{my.CLIENT} of database {name!r}"
     size = dump_to_file(my.dump_command(options, name), src / file, what, counter)
     seen = counter.finish()
-    tables = _check(options, name, tables, seen, counter.tail)
+    tables = _check(my, options, name, tables, seen, counter.tail)
     if rows_in_dump:
         for table in tables:
             table.rows = seen.get((table.schema, table.name))
@@ -128,14 +140,19 @@ def _dump_database(
 
 
 def _check(
-    options: str, name: str, tables: list[TableInfo], seen: dict[TableKey, int | None], tail: bytes
+    my: ModuleType,
+    options: str,
+    name: str,
+    tables: list[TableInfo],
+    seen: dict[TableKey, int | None],
+    tail: bytes,
 ) -> list[TableInfo]:
     """DumpError when the dump does not hold the data of a table listed before it, or does not end as
     a complete one does; the tables listed, but those dropped meanwhile (the listing is not the dump's
     snapshot: they are listed again to tell, and named in a warning)."""
     with_data = [(t.schema, t.name) for t in tables if t.engine not in my.NO_DATA_ENGINES]
     if missing_data(name, my.CLIENT, with_data, seen) is not None:
-        still = {(t.schema, t.name) for t in _tables(options, [name])}
+        still = {(t.schema, t.name) for t in _tables(my, options, [name])}
         for table in tables:
             if (table.schema, table.name) not in still:
                 warn(f"database {name!r}, table {table.name}: dropped during the dump, not in it")

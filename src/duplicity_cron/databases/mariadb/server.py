@@ -19,34 +19,38 @@ from .dump import option_file
 
 
 class MariaDBServer:
+    """A MariaDB server; MySQL's (`mysql.server`) is this one with MySQL's commands (`my`) and users."""
+
     engine = my.NAME
     maintenance = ""
+    my = my
 
     def __init__(self, url: DatabaseUrl, options: str) -> None:
         self.options, self.where = options, url.without_password()
 
     def _query(self, sql: str, what: str) -> str:
-        return run_client(my.query_command(self.options), what, sql)
+        return run_client(self.my.query_command(self.options), what, sql)
 
     def dump_version_problem(self, dump_client: str) -> str | None:
+        my = self.my
         server = run_client(my.server_version_command(self.options), f"cannot connect to {self.where}")
-        not_mariadb = my.not_mariadb(server)
-        if not_mariadb:
-            return f"{self.where}: {not_mariadb}; nothing was restored"
+        other = my.other_server(server)
+        if other:
+            return f"{self.where}: {other}; nothing was restored"
         here = my.parse_client_version(client_version(my.load_client_version_command()))
         try:
             dump = my.parse_client_version(dump_client)
         except ValueError:
             return None
-        return dump_version_problem("mariadb-dump", dump, "mariadb", here, my.SAME_MAJOR)
+        return dump_version_problem(my.CLIENT, dump, my.LOAD_CLIENT, here, my.SAME_MAJOR)
 
     def databases(self) -> list[str]:
         return lines_of(
-            run_client(my.list_databases_command(self.options), f"cannot connect to {self.where}")
+            run_client(self.my.list_databases_command(self.options), f"cannot connect to {self.where}")
         )
 
     def is_empty(self, name: str) -> bool:
-        return self._query(my.user_objects_sql(name), f"looking into database {name!r}").strip() == "0"
+        return self._query(self.my.user_objects_sql(name), f"looking into database {name!r}").strip() == "0"
 
     def load_globals(self, text: str) -> str:
         users = set()
@@ -69,7 +73,7 @@ class MariaDBServer:
 
     def restore_commands(self, database: DumpedDatabase, into: str, drop: bool) -> RestoreCommands:
         tables = sorted(table for _schema, table in database.rows)
-        return my.restore_commands(self.options, str(database.file), database.name, into, drop, tables)
+        return self.my.restore_commands(self.options, str(database.file), database.name, into, drop, tables)
 
     def load_database(
         self, commands: RestoreCommands, transform: Transform | None, what: str, jobs: int, spool: Path
@@ -84,30 +88,31 @@ class MariaDBServer:
         return lambda lines: sql.my_into_scratch(lines, database, scratch, marker)
 
     def scratch_databases(self, prefix: str) -> dict[str, str]:
-        output = self._query(my.scratch_databases_sql(prefix), "listing the scratch databases")
+        output = self._query(self.my.scratch_databases_sql(prefix), "listing the scratch databases")
         return dict(line.partition("\t")[::2] for line in lines_of(output))
 
     def count_rows(self, into: str, database: str) -> dict[TableKey, int]:
         tables = [
-            line.split("\t")[1] for line in lines_of(self._query(my.tables_sql([into]), "listing the tables"))
+            line.split("\t")[1]
+            for line in lines_of(self._query(self.my.tables_sql([into]), "listing the tables"))
         ]
         if not tables:
             return {}
         output = self._query(
-            my.count_rows_sql([(into, table) for table in tables]), f"counting the rows of {into}"
+            self.my.count_rows_sql([(into, table) for table in tables]), f"counting the rows of {into}"
         )
         return {(database, line.split("\t")[1]): int(line.split("\t")[2]) for line in lines_of(output)}
 
     def query_value(self, into: str, statement: str) -> str | None:
         output = run_client(
-            my.statement_command(self.options, into),
+            self.my.statement_command(self.options, into),
             f"running a VERIFY_SQL statement on {into}",
-            my.statement_sql(statement),
+            self.my.statement_sql(statement),
         )
         return first_value(output, "\t")
 
     def drop(self, name: str) -> None:
-        self._query(my.drop_database_sql(name), f"dropping database {name!r}")
+        self._query(self.my.drop_database_sql(name), f"dropping database {name!r}")
 
 
 @contextlib.contextmanager
