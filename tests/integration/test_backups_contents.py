@@ -217,3 +217,30 @@ def test_a_drill_logs_the_progress_of_its_restore_and_still_compares(cli, tmp_pa
     assert "verified: the latest backup was restored and checked; 7 entries" in result.output
     drill = task_status(cli, env)["last_verify"]
     assert drill["status"] == "succeeded" and "progress" not in drill["verdict"]
+
+
+def test_the_targets_size_is_what_its_chains_backups_wrote_and_retention_takes_it_away(cli, tmp_path):
+    """Each run records what the target held after it: a chain's backups add up, a chain retention
+    removed counts no more; on a file:// target it is the size of its volumes, byte for byte (duplicity's
+    figure leaves out the signatures and manifests, a few KiB here)."""
+    where = places(tmp_path)
+    (where.data / "a.bin").write_bytes(random.randbytes(300_000))
+
+    def run(**keys: str) -> tuple[int, int]:
+        wait_for_the_next_second()  # a full in the second of the previous set would be ambiguous
+        result = cli("exec", "home", env=backup_env(where, **keys), timeout=300)
+        assert result.returncode == 0, result.output
+        runs = sorted((tmp_path / "state" / "runs" / "home").glob("*.json"))
+        last = json.loads(runs[-1].read_text())
+        on_disk = sum(path.stat().st_size for path in where.target.glob("*.difftar.gpg"))
+        assert last["target_bytes"] == on_disk, (last["target_bytes"], on_disk)
+        assert task_status(cli, backup_env(where))["target"]["size_bytes"] == on_disk
+        return last["target_bytes"], last["backup"]["destination_change_bytes"]
+
+    first, added_first = run()
+    assert first == added_first > 300_000
+    (where.data / "b.bin").write_bytes(random.randbytes(50_000))
+    second, added_second = run()
+    assert second == first + added_second and len(chains(where.target)) == 1
+    third, added_third = run(FULL_EVERY="1s", KEEP_FULL="1")  # a new chain; the first one removed
+    assert len(chains(where.target)) == 1 and third == added_third < second

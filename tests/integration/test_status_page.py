@@ -136,9 +136,8 @@ def test_the_daemon_serves_the_page_a_browser_renders(daemon, cli, backed_up, tm
         assert float(point["data-value"]) == pytest.approx(record["duration"], abs=0.001)
     added = [int(p["data-value"]) for p in plots["bytes added to the target"]]
     assert added == [r["backup"]["destination_change_bytes"] for r in backups] and added[1] > 300_000
-    assert [int(p["data-value"]) for p in plots["target size (sum of what the runs added)"]] == [
-        added[0], added[0] + added[1],
-    ]  # fmt: skip
+    sizes = [int(p["data-value"]) for p in plots["target size (its chains, after the run)"]]
+    assert sizes == [r["target_bytes"] for r in backups] == [added[0], added[0] + added[1]]  # one chain
     [drill_point] = plots["restore time of the drills"]
     assert float(drill_point["data-value"]) == pytest.approx(drills[0]["recovery_seconds"], abs=0.001)
     broken = plot_points(parsed, "broken")["duration of the runs"]

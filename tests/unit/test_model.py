@@ -80,6 +80,7 @@ def test_to_dict_is_json_ready_and_complete() -> None:
         "output_tail": ["line 1", "line 2"],
         "backup": None,
         "recovery_seconds": None,
+        "target_bytes": None,
     }
 
 

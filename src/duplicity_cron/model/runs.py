@@ -120,6 +120,9 @@ class RunResult:
     # The recovery time of a drill: seconds the data took to come back (the restore, and the load of a
     # dump into scratch databases); None when it did not come back, or for any other run.
     recovery_seconds: float | None = None
+    # What the target held after the run (its chains' sets, by what their backups wrote: `TargetContents`),
+    # when the size of every set is known; None otherwise, and for runs that wrote no target.
+    target_bytes: int | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -155,7 +158,16 @@ class RunResult:
             output_tail=tuple(data.get("output_tail", ())),
             backup=None if data.get("backup") is None else BackupStats.from_dict(data["backup"]),
             recovery_seconds=_seconds(data.get("recovery_seconds")),
+            target_bytes=_bytes(data.get("target_bytes")),  # none in records of older versions
         )
+
+
+def _bytes(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError("target_bytes is not a number of bytes")
+    return value
 
 
 def _seconds(value: Any) -> float | None:

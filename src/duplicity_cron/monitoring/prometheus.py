@@ -6,6 +6,7 @@ Gauges start from the run history, so a restarted daemon still exports when the 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,11 @@ class Metrics:
         )
         self.target_incrementals = self._gauge(
             "target_incrementals_since_last_full", "Incrementals on the newest full backup"
+        )
+        self.target_size = self._gauge(
+            "target_size_bytes",
+            "Bytes of the backup volumes the target's chains hold: what each of their backups wrote (set "
+            "while every set's size is known)",
         )
         self.target_oldest = self._gauge(
             "target_oldest_restorable_timestamp_seconds",
@@ -165,6 +171,11 @@ class Metrics:
         self.target_chains.labels(task).set(len(contents.chains))
         last, oldest = contents.last_chain, contents.oldest_restorable
         self.target_incrementals.labels(task).set(len(last.incrementals) if last else 0)
+        if contents.size_bytes is not None:
+            self.target_size.labels(task).set(contents.size_bytes)
+        else:  # unknown now: no stale figure
+            with contextlib.suppress(KeyError):
+                self.target_size.remove(task)
         if last is not None and oldest is not None:
             self.target_last_full.labels(task).set(last.full.timestamp())
             self.target_oldest.labels(task).set(oldest.timestamp())

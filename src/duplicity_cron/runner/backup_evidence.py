@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ..model import RETENTION_STEP, BackupStats, Task, builtin_steps
+from ..model import RETENTION_STEP, BackupStats, TargetContents, Task, builtin_steps
 from ..targets.statistics import StatisticsReader
 from ..targets.verification import TreeSize, file_bytes_if_agreeing
 from .context import LockedRun, RunContext
@@ -35,6 +36,7 @@ class BackupEvidence:
         self.after_backup: list[str] = []  # every step that started after the built-in backup
         self.cache: CacheBefore | None = None
         self.backup_succeeded = False
+        self.backup_began: datetime | None = None  # when the built-in backup step started
 
     def cache_set_aside(self) -> None:
         """The task's cache was set aside for the backup to run once more: what it held before no longer
@@ -59,6 +61,8 @@ class BackupEvidence:
             self.after_backup.append(step)
         if step in TARGET_STEPS and step in self.builtin:
             self.ran.append(step)
+        if self.reads_statistics(step):
+            self.backup_began = datetime.now(UTC)
 
     def step_ended(self, step: str, outcome: StepOutcome, warn: Callable[[str, str], None]) -> None:
         if self.reads_statistics(step) and outcome.exit_code == 0 and not outcome.timed_out:
@@ -86,10 +90,17 @@ class BackupEvidence:
         (SUCCEED, FAILED, FINALLY) may change the target in ways no cache sees."""
         return self.cache if self.backup_succeeded and not self.after_backup else None
 
-    def read_contents(self, run: LockedRun) -> None:
+    def read_contents(self, run: LockedRun) -> TargetContents | None:
         """After the chain and its hooks, before the run's summary line; only when a built-in step that
         writes TARGET (the backup, retention) ran. Listing a target nothing wrote would create a missing
         file:// folder: a run that failed at its start, a task whose own LOAD replaces the backup."""
         if not self.ran or run.cancel.interrupted:
-            return
-        read_target_contents(run, cache=self._cache_usable())
+            return None
+        return read_target_contents(run, cache=self._cache_usable(), written=self._written())
+
+    def _written(self) -> tuple[datetime, int] | None:
+        """When the successful built-in backup began and what duplicity says it wrote to the target."""
+        stats = self.statistics.stats
+        if not self.backup_succeeded or stats is None or self.backup_began is None:
+            return None
+        return self.backup_began, stats.destination_change_bytes

@@ -35,6 +35,7 @@ class RunWork:
     tail: tuple[str, ...]
     backup: BackupStats | None = None
     recovery_seconds: float | None = None  # a drill's: how long the data took to come back
+    target_bytes: int | None = None  # what the target holds after it, when every set's size is known
 
 
 # The run inside its lock -> what it did
@@ -87,6 +88,7 @@ def _finish(task: Task, context: RunContext, trigger: Trigger, started: datetime
         output_tail=work.tail,
         backup=work.backup,
         recovery_seconds=work.recovery_seconds,
+        target_bytes=work.target_bytes,
     )
     context.log.summary(result.task, summary_text(result), result.succeeded, summary_fields(result))
     if context.observer is not None:

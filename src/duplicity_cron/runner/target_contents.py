@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..log import Log
 from ..model import TargetContents, Task
+from ..model.target import with_set_bytes
 from ..state import target
 from ..targets.archive_cache import (
     UntrustedCache,
@@ -92,16 +93,19 @@ def contents_from_cache(task: Task, context: RunContext, before: CacheBefore) ->
     return contents
 
 
-def read_target_contents(run: LockedRun, cache: CacheBefore | None = None) -> TargetContents | None:
+def read_target_contents(
+    run: LockedRun, cache: CacheBefore | None = None, written: tuple[datetime, int] | None = None
+) -> TargetContents | None:
     """Read what the run's TARGET holds and keep it; None (and a warning) when that fails. Called inside
     a run, which ends the gpg-agent of the task's GNUPGHOME after it (`task_run._Run.work`). `cache`:
     the run made a successful `duplicity backup` and nothing after it wrote the target (see
-    `backup_evidence`), so the cache is tried first."""
+    `backup_evidence`), so the cache is tried first. `written`: that backup's beginning and the bytes
+    it wrote, the size of its set (`model.target.with_set_bytes`)."""
     task, context, log = run.task, run.context, run.context.log
     if cache is not None:
         found = contents_from_cache(task, context, cache)
         if isinstance(found, TargetContents):
-            return _keep(task, context, found, " (from duplicity's local cache)")
+            return _keep(task, context, found, written, " (from duplicity's local cache)")
         why = f"asking collection-status: duplicity's local cache will not do ({found})"
         log.event(why, task=task.id, step=STEP)
     command = collection_status_command(task, archive=context.archive_path(task))
@@ -129,11 +133,20 @@ def read_target_contents(run: LockedRun, cache: CacheBefore | None = None) -> Ta
     except NoCollectionStatus as exc:
         _failed(task, log, f"duplicity collection-status: {exc}")
         return None
-    return _keep(task, context, contents)
+    return _keep(task, context, contents, written)
 
 
-def _keep(task: Task, context: RunContext, contents: TargetContents, how: str = "") -> TargetContents | None:
+def _keep(
+    task: Task,
+    context: RunContext,
+    found: TargetContents,
+    written: tuple[datetime, int] | None,
+    how: str = "",
+) -> TargetContents | None:
+    """Keep what was found, with the sizes of its sets known before and the one this run wrote."""
     log = context.log
+    previous, _problem = target.read(context.state_dir, task.id)  # unreadable: the sizes start anew
+    contents = with_set_bytes(found, previous, written)
     try:
         target.write(context.state_dir, task.id, contents)
     except OSError as exc:

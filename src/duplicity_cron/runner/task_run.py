@@ -60,11 +60,12 @@ class _Run:
         what the target holds."""
         try:
             outcome = self._chain()
-            self.evidence.read_contents(self.run)
+            contents = self.evidence.read_contents(self.run)
         finally:
             if self.task.target is not None:
                 end_gpg_agent(self.context.gnupg_home(self.task.id))
-        return RunWork(outcome, tuple(self.tail.lines), self.evidence.backup_stats())
+        size = None if contents is None else contents.size_bytes
+        return RunWork(outcome, tuple(self.tail.lines), self.evidence.backup_stats(), target_bytes=size)
 
     def _chain(self) -> ChainResult:
         outcome = self._prepare_folders()

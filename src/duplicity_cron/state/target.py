@@ -4,6 +4,7 @@ of the task (`runner.target_contents`), read by `status` and the metrics (never 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def to_dict(contents: TargetContents) -> dict[str, Any]:
         ],
         "orphaned_sets": contents.orphaned_sets,
         "incomplete_sets": contents.incomplete_sets,
+        "set_bytes": {moment.isoformat(): size for moment, size in sorted(contents.set_bytes.items())},
     }
 
 
@@ -53,7 +55,14 @@ def from_dict(data: Any) -> TargetContents:
         tuple(_chain(chain) for chain in data["chains"]),
         int(data["orphaned_sets"]),
         int(data["incomplete_sets"]),
+        _set_bytes(data.get("set_bytes", {})),  # none in the files of older versions
     )
+
+
+def _set_bytes(data: Any) -> dict[datetime, int]:
+    if not isinstance(data, dict):
+        raise TypeError("set_bytes")
+    return {parse_iso_time(moment, "set_bytes"): int(size) for moment, size in data.items()}
 
 
 def write(state_dir: Path, task: str, contents: TargetContents) -> None:

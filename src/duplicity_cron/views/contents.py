@@ -35,6 +35,8 @@ def contents_json(contents: TargetContents, zone: tzinfo) -> dict[str, Any]:
         "oldest_restorable": _time(contents.oldest_restorable, zone),
         "orphaned_sets": contents.orphaned_sets,
         "incomplete_sets": contents.incomplete_sets,
+        "size_bytes": contents.size_bytes,  # None: a set's size is unknown (see TargetContents)
+        "sets_of_unknown_size": contents.unknown_sets,
         "chains": [
             {
                 "full": _time(chain.full, zone),
@@ -62,6 +64,8 @@ def contents_text(shape: dict[str, Any]) -> str:
             f"{shape['incrementals_since_last_full']} incremental(s) since, oldest restorable "
             f"{shape['oldest_restorable']}"
         )
+        if shape.get("size_bytes") is not None:
+            text += f", {format_bytes(shape['size_bytes'])} of volumes"
     kinds = ("orphaned_sets", "incomplete_sets")
     leftovers = [f"{shape[key]} {key.split('_')[0]} set(s)" for key in kinds if shape[key]]
     return text + (f" ({', '.join(leftovers)}: `cleanup` removes them)" if leftovers else "")

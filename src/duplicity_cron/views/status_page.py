@@ -167,9 +167,10 @@ def _summary(entries: Sequence[Mapping[str, Any]], text: Callable[[object], str]
 def _target_short(target: Mapping[str, Any]) -> str:
     if not target["chain_count"]:
         return "no backup chain"
+    size = "" if target.get("size_bytes") is None else f", {format_bytes(target['size_bytes'])}"
     return (
         f"{target['chain_count']} chain(s), {target['incrementals_since_last_full']} incremental(s) "
-        f"since the last full"
+        f"since the last full{size}"
     )
 
 
@@ -244,8 +245,8 @@ def _tooltip(run: RunResult, zone: tzinfo, what: str) -> str:
 def _plots(
     entry: Mapping[str, Any], runs: Sequence[RunResult], zone: tzinfo, masked: Callable[[object], str]
 ) -> list[str]:
-    """Duration of the backup runs; with a TARGET, what each added and the running total; with drills,
-    each drill's restore time (the data back)."""
+    """Duration of the backup runs; with a TARGET, what each added and what the target held after it
+    (`RunResult.target_bytes`: retention's removals count); with drills, each drill's restore time."""
     backups = [run for run in runs if run.status.is_run and not run.trigger.is_drill][-PLOT_RUNS:]
     drills = [run for run in runs if run.status.is_run and run.trigger.is_drill][-PLOT_RUNS:]
 
@@ -263,16 +264,16 @@ def _plots(
         )
     ]
     if entry.get("target") is not None or any(run.backup for run in backups):
-        added, total, sizes = [], 0, []
+        added, sizes = [], []
         for run in backups:
             value = run.backup.destination_change_bytes if run.backup and run.succeeded else None
             what = "nothing measured" if value is None else f"+{format_bytes(value)}"
             added.append(point(run, value, what))
-            if value is not None:
-                total += value
-            sizes.append(point(run, total if value is not None else None, f"{format_bytes(total)} in all"))
+            size = run.target_bytes
+            held = "size unknown" if size is None else f"the target holds {format_bytes(size)}"
+            sizes.append(point(run, size, held))
         plots.append(svg_plot("bytes added to the target", added, format_bytes))
-        plots.append(svg_plot("target size (sum of what the runs added)", sizes, format_bytes))
+        plots.append(svg_plot("target size (its chains, after the run)", sizes, format_bytes))
     if drills or entry["verify_schedule"]:
         restored = [
             point(run, run.recovery_seconds, "data not back" if run.recovery_seconds is None

@@ -10,7 +10,10 @@ from duplicity_cron.state import target
 FULL = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 INC = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 CONTENTS = TargetContents(
-    datetime(2026, 11, 2, 3, 5, tzinfo=UTC), (BackupChain(FULL, (INC,), 2, True),), orphaned_sets=1
+    datetime(2026, 11, 2, 3, 5, tzinfo=UTC),
+    (BackupChain(FULL, (INC,), 2, True),),
+    orphaned_sets=1,
+    set_bytes={FULL: 123456, INC: 789},
 )
 
 
@@ -31,3 +34,13 @@ def test_a_damaged_file_is_a_problem_not_an_exception(tmp_path):
         where.write_text(text)
         contents, problem = target.read(tmp_path, "home")
         assert contents is None and problem is not None and str(where) in problem
+
+
+def test_a_file_of_an_older_version_has_no_set_sizes(tmp_path):
+    where = target.path(tmp_path, "home")
+    where.parent.mkdir()
+    where.write_text(
+        '{"read_at": "2026-11-02T03:05:00+00:00", "chains": [], "orphaned_sets": 0, "incomplete_sets": 0}'
+    )
+    found, problem = target.read(tmp_path, "home")
+    assert problem is None and found is not None and found.set_bytes == {} and found.size_bytes == 0

@@ -71,6 +71,7 @@ def run(
     *,
     seconds: float = 12.5,
     added: int | None = None,
+    held: int | None = None,
     drill: bool = False,
     recovery: float | None = None,
     tail: tuple[str, ...] = (),
@@ -88,6 +89,7 @@ def run(
         output_tail=tail,
         backup=None if added is None else stats(added),
         recovery_seconds=recovery,
+        target_bytes=held,
     )
 
 
@@ -100,10 +102,10 @@ def render(tasks: list[Task], runs: dict[str, list[RunResult]], **options) -> st
 
 def test_the_tasks_their_states_and_the_plots_points_are_the_history_s_values() -> None:
     home = [
-        run(300, added=5000, seconds=10),
+        run(300, added=5000, held=5000, seconds=10),
         run(200, Status.FAILED, seconds=3),
         run(100, Status.LOST, seconds=0),
-        run(50, added=7000, seconds=20),
+        run(50, added=7000, held=4000, seconds=20),  # retention removed the older chain
         run(40, drill=True, recovery=4.25),
         run(30, Status.FAILED, drill=True),
     ]
@@ -122,7 +124,7 @@ def test_the_tasks_their_states_and_the_plots_points_are_the_history_s_values() 
         == {
             "duration of the runs",
             "bytes added to the target",
-            "target size (sum of what the runs added)",
+            "target size (its chains, after the run)",
             "restore time of the drills",
             # the task without runs: its duration plot only, empty
         }
@@ -140,7 +142,7 @@ def test_the_tasks_their_states_and_the_plots_points_are_the_history_s_values() 
     assert [p["data-status"] for p in durations] == ["succeeded", "failed", "lost", "succeeded"]
     assert [p["class"] for p in durations] == ["pt ok", "pt failed", "pt lost", "pt ok"]
     assert [p["data-value"] for p in added] == ["5000", "", "", "7000"]
-    assert [p["data-value"] for p in sizes] == ["5000", "", "", "12000"]
+    assert [p["data-value"] for p in sizes] == ["5000", "", "", "4000"]
     assert [(p["data-value"], p["class"]) for p in drills] == [("4.25", "pt ok"), ("", "pt failed")]
     assert "1 chain(s), last full 2026-05-13T05:20:00+00:00 with 1 incremental(s) since" in parsed.text
     assert "2026-05-14 03:00:00" in parsed.text  # the next run
