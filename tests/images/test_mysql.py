@@ -4,7 +4,8 @@ the built-in dump of DATABASE_URL `mysql://` backs up users (caching_sha2_passwo
 a routine, an event, a trigger, a view, utf8mb4 text and binary data; a drill loads it into scratch
 databases on the same server and runs VERIFY_SQL read-only; `restore --to-url` loads it into a fresh,
 empty server, where every table's checksum and every object are the source's, and the user logs in
-with its password."""
+with its password; a database written under GTIDs is backed up and restored with --drop into the same
+server."""
 
 from __future__ import annotations
 
@@ -132,6 +133,53 @@ def test_a_mysql_server_is_backed_up_drilled_and_restored_into_an_empty_server(
         assert login.stdout.split("\t") == ["app@%", "`readers`@`%`", f"{ROWS}\n"]
     finally:
         fresh.stop()
+
+
+# MySQL 9.7 runs with gtid_mode=ON by default, but the test server has no binary log (--skip-log-bin),
+# where the server's own transactions get no GTID; a transaction under an explicit GTID_NEXT (as a
+# replica applies its source's) is recorded in gtid_executed as on a server with the binary log.
+LEDGER_ROWS = 50
+LEDGER = "CREATE DATABASE ledger;\n" + "".join(
+    f"SET SESSION gtid_next = CONCAT(@@server_uuid, ':{n}');\n"
+    + (
+        "CREATE TABLE ledger.entries (id INT PRIMARY KEY, amount DECIMAL(10,2)) ENGINE=InnoDB;\n"
+        if n == 1
+        else f"INSERT INTO ledger.entries VALUES ({n}, {n} * 2.5);\n"
+    )
+    + "SET SESSION gtid_next = 'AUTOMATIC';\n"
+    for n in range(1, LEDGER_ROWS + 2)
+)
+LEDGER_STATE = "SELECT COUNT(*) FROM ledger.entries; CHECKSUM TABLE ledger.entries EXTENDED;"
+
+
+def test_a_dump_of_a_server_with_gtids_restores_into_the_same_server(engine, mysql, tmp_path):
+    """mysqldump's default would write `SET @@GLOBAL.GTID_PURGED='+<the server's GTIDs>'`, which the
+    same server (or any that has executed them) refuses: the dump has none (`--set-gtid-purged=OFF`)."""
+    image = engine.image("mysql")
+    try:
+        mysql.sql(LEDGER)
+        gtids = f"CONCAT(@@server_uuid, ':1-{LEDGER_ROWS + 1}')"  # every transaction of LEDGER has its GTID
+        executed = mysql.sql(f"SELECT @@gtid_mode, GTID_SUBSET({gtids}, @@gtid_executed);")
+        assert executed == "ON\t1\n", executed
+        before = mysql.sql(LEDGER_STATE)
+        assert before.startswith(f"{LEDGER_ROWS}\n"), before
+        backups = open_dir(tmp_path / "backups")
+        volumes = [f"{backups}:/backups"]
+        env = _env(mysql, TASK_db_DATABASES="ledger")
+        backup = engine.run(image, "exec", "db", env=env, volumes=volumes, network="host", timeout=300)
+        output = backup.stdout + backup.stderr
+        assert backup.returncode == 0, output[-4000:]
+        assert "dumped database ledger" in output, output[-4000:]
+
+        mysql.sql("DELETE FROM ledger.entries WHERE id > 10;")  # the restore must bring them back
+        restore = engine.run(
+            image, "restore", "db", "--drop", env=env, volumes=volumes, network="host", timeout=300
+        )
+        output = restore.stdout + restore.stderr
+        assert restore.returncode == 0, output[-4000:]
+        assert mysql.sql(LEDGER_STATE) == before
+    finally:
+        mysql.sql("DROP DATABASE IF EXISTS ledger;")
 
 
 def test_the_mysql_image_has_mysqls_own_client(engine):
