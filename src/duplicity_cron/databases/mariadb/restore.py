@@ -25,7 +25,7 @@ from ..engine import ClientCommand, DumpError, RestoreCommands
 from ..manifest import say
 from ..parallel import Jobs, Sessions, read_all
 from ..parallel import load_in_parallel as load_script
-from .script import KEYS, PRE, REST, ROWS, SKIP, Planner, Reader
+from .script import KEYS, PRE, REST, ROWS, SKIP, Planner, Reader, is_keys
 
 
 def load_in_parallel(
@@ -53,6 +53,8 @@ class _Load:
         self.rest: IO[bytes] | None = None
         self.keys: list[bytes] = []
         self.tables = 0
+        self.last = -1  # the session the last piece went to
+        self.used: set[int] = set()  # the sessions given rows
         self.token = secrets.token_hex(8)
         self.warning_texts: list[str] = []
         self.clock = time.monotonic()
@@ -84,8 +86,10 @@ class _Load:
     def _rows(self, reader: Reader, creator: subprocess.Popen[bytes]) -> None:
         """One table's rows dealt to the sessions, once the creator has its CREATE TABLE run."""
         assert creator.stdin is not None and creator.stdout is not None
-        if self.planner.route(reader.peek()) == PRE:  # its DISABLE KEYS (MyISAM, Aria)
-            creator.stdin.write(reader.readline())
+        if is_keys(reader.peek()):  # its DISABLE KEYS: run first for MyISAM, Aria; nothing for InnoDB
+            line = reader.readline()
+            if self.planner.route(line) == PRE:
+                creator.stdin.write(line)
         self.tables += 1
         marker = f"{self.token} {self.tables}"
         creator.stdin.write(f"SELECT '{marker}';\n".encode())
@@ -97,7 +101,10 @@ class _Load:
             self.sessions = Sessions(self.worker, self.jobs_count, self.what)
         sessions, prefix = self.sessions, self.planner.prefix()
         for statements in reader.insert_pieces():
-            session = sessions.free()
+            # the next session in turn when its pipe has room: a large table's rows on all of them
+            session = sessions.free(lambda session: session == (self.last + 1) % self.jobs_count)
+            self.last = session
+            self.used.add(session)
             head = b"" if sessions.started[session] else prefix
             sessions.started[session] = True
             sessions.pieces += 1
@@ -144,8 +151,9 @@ class _Load:
             return
         starts = [self.clock, *self.times[:-1]]
         rows, keys, rest = (end - start for start, end in zip(starts, self.times, strict=True))
+        pieces = f"{self.sessions.pieces} pieces on {len(self.used)} sessions"
         say(
             f"loaded database {into} on {self.jobs_count} connections: {self.tables} tables and their "
-            f"rows in {rows:.1f} s ({self.sessions.pieces} pieces), {len(self.keys)} tables' deferred keys "
-            f"in {keys:.1f} s, the rest (triggers, routines, events, views) in {rest:.1f} s"
+            f"rows in {rows:.1f} s ({pieces}), {len(self.keys)} tables' deferred keys in {keys:.1f} s, "
+            f"the rest (triggers, routines, events, views) in {rest:.1f} s"
         )

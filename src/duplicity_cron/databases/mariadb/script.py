@@ -50,6 +50,11 @@ _ENGINE = re.compile(rb"^\) ENGINE=(?P<engine>\w+)")
 _ROW_ENDS = (b"\n/*!40000 ALTER TABLE ", b"\n" + _UNLOCK)
 
 
+def is_keys(line: bytes) -> bool:
+    """Whether `line` is mariadb-dump's `ALTER TABLE ... DISABLE KEYS` or `ENABLE KEYS`."""
+    return bool(_KEYS.match(line))
+
+
 class Planner:
     """Where each statement line of a script goes, in the script's order (`route`)."""
 
