@@ -19,9 +19,9 @@ installs them). For each engine (`--engine postgresql|mariadb|both`, default bot
 4. Restore into an empty server (a new one each time), interleaved: the original `psql -f all.sql` /
    `mariadb < all.sql`; "serial", the restore as it was until the parallel load: the globals, then every
    database's `zstd -dc | psql` (`| mariadb`), two at once; ours, the restore program itself
-   (`python -m duplicity_cron.databases.restore`: PostgreSQL's tables, indexes on CONF_RESTORE_JOBS
-   connections). Wall time, and the peak RSS of the largest process (the runner's included; the
-   server's memory not counted). `--restore-only` skips steps 2 and 3.
+   (`python -m duplicity_cron.databases.restore`, each database's rows and keys on `--jobs N`
+   connections, CONF_RESTORE_JOBS; default 1). Wall time, and the peak RSS of the largest process
+   (the runner's included; the server's memory not counted). `--restore-only` skips steps 2 and 3.
 Prints ratios ours / original and the machine's load; asserts nothing.
 """
 
@@ -47,6 +47,7 @@ from tests.database_servers import MARIADB_PASSWORD, PG_PASSWORD, MariaDB, Postg
 
 BIN = Path(sys.executable).parent
 PASSPHRASE = "benchmark passphrase"
+RESTORE_JOBS = [1]  # CONF_RESTORE_JOBS of "ours" (--jobs)
 Server = Postgres | MariaDB
 PROSE = "repeat('the quick brown fox jumps over the lazy dog ' || (g % 977) || ' ', 5) || md5(g::text)"
 
@@ -234,7 +235,9 @@ def _restore(kind: str, engine: type[Server], dumps: tuple[Path, Path], scratch:
         folder = dumps[1]
         if kind == "ours":
             password = MARIADB_PASSWORD if isinstance(empty, MariaDB) else PG_PASSWORD
-            request = RestoreDumpRequest("restore", parse_database_url(_url(empty)), password, folder)
+            request = RestoreDumpRequest(
+                "restore", parse_database_url(_url(empty)), password, folder, jobs=RESTORE_JOBS[0]
+            )
             argv = [sys.executable, "-m", "duplicity_cron.databases.restore"]
             return _timed(argv, {**env, **request.to_env(), "PYTHONPATH": str(REPO / "src")})[:2]
         first = _timed(["bash", "-c", f"{loader} < {folder / 'globals.sql'} > /dev/null 2>&1 || true"], env)
@@ -300,7 +303,8 @@ def _report(name: str, scale: int, rounds: int, backups: dict, restores: dict, l
 
 def _report_restores(name: str, scale: int, restores: dict, load: tuple) -> None:
     print(
-        f"\n{name}, scale {scale} + prose; {len(restores['ours'])} interleaved restores; {os.cpu_count()} "
+        f"\n{name}, scale {scale} + prose; {len(restores['ours'])} interleaved restores, ours on "
+        f"{RESTORE_JOBS[0]} connections; {os.cpu_count()} "
         f"CPUs; load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
     )
     print("| | seconds (rounds) | median | / original | peak RSS MB |\n|---|---|---|---|---|")
@@ -320,7 +324,9 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=60)
     parser.add_argument("--engine", choices=("postgresql", "mariadb", "both"), default="both")
     parser.add_argument("--restore-only", action="store_true", help="only the restores (step 4)")
+    parser.add_argument("--jobs", type=int, default=1, help="CONF_RESTORE_JOBS of ours (0: auto)")
     args = parser.parse_args()
+    RESTORE_JOBS[:] = [args.jobs]
     scale = 5 if args.quick else args.scale
     engines = {"postgresql": [Postgres], "mariadb": [MariaDB], "both": [Postgres, MariaDB]}[args.engine]
     for engine in engines:

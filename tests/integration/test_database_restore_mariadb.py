@@ -7,6 +7,7 @@ the scratch databases its marker (the database's COMMENT) proves are this deploy
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from duplicity_cron.databases.common import scratch_marker, scratch_prefix
 
 from ..database_servers import MARIADB_PASSWORD, MariaDB
 from .backups import PASSPHRASE, places
-from .conftest import require
+from .conftest import require, wait_until
 from .databases import (
     ANOTHER_DEPLOYMENT,
     DEPLOYMENT,
@@ -63,9 +64,12 @@ def my_databases(server: MariaDB) -> list[str]:
     return server.sql("SHOW DATABASES").split()
 
 
-def test_mariadb_restore_task_loads_everything_after_everything_was_dropped(cli, tmp_path, mariadb) -> None:
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_mariadb_restore_task_loads_everything_after_everything_was_dropped(
+    cli, tmp_path, mariadb, jobs
+) -> None:
     my_reset(mariadb)
-    env = my_env(tmp_path, mariadb)
+    env = {**my_env(tmp_path, mariadb), "CONF_RESTORE_JOBS": jobs}
     backup(cli, "my", env)
     before = mariadb_fingerprint(mariadb)
     mariadb_drop_everything(mariadb)
@@ -73,6 +77,8 @@ def test_mariadb_restore_task_loads_everything_after_everything_was_dropped(cli,
     restored = cli("restore", "my", env=env, timeout=180)
     assert restored.returncode == 0, restored.output
     assert mariadb_fingerprint(mariadb) == before
+    # 3: each database's rows on 3 sessions; 1: its script into one client, as before
+    assert ("loaded database shop on 3 connections: 3 tables" in restored.output) == (jobs == "3")
     assert "kept as they are (they exist): 'mariadb.sys'@'localhost', 'root'@'localhost'" in restored.output
     assert MARIADB_PASSWORD not in restored.output
 
@@ -85,19 +91,21 @@ def test_mariadb_restore_task_loads_everything_after_everything_was_dropped(cli,
     assert mariadb_fingerprint(mariadb) == before
 
 
-def test_mariadb_drill_passes_and_fails_when_the_manifest_disagrees(cli, tmp_path, mariadb) -> None:
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_mariadb_drill_passes_and_fails_when_the_manifest_disagrees(cli, tmp_path, mariadb, jobs) -> None:
     my_reset(mariadb)
-    env = my_env(tmp_path, mariadb)
+    env = {**my_env(tmp_path, mariadb), "CONF_RESTORE_JOBS": jobs}
     backup(cli, "my", env)
     before = my_databases(mariadb)
     drill = cli("verify", "my", env=env, timeout=300)
     assert drill.returncode == 0, drill.output
+    assert ("on 3 connections: 3 tables" in drill.output) == (jobs == "3")  # the scratch database's
     assert "loaded database shop into dcv_my_" in drill.output and "4,003 rows" in drill.output
     assert my_databases(mariadb) == before
 
     (tmp_path / "bad").mkdir()
     edit = 'sed -i \'s/"rows": 1,/"rows": 7,/\' "$SRC/manifest.json"'
-    bad = my_env(tmp_path / "bad", mariadb, TRANSFORM=edit)
+    bad = {**my_env(tmp_path / "bad", mariadb, TRANSFORM=edit), "CONF_RESTORE_JOBS": jobs}
     backup(cli, "my", bad)
     failed = cli("verify", "my", env=bad, timeout=300)
     assert failed.returncode == 1, failed.output
@@ -209,3 +217,40 @@ def test_a_mysql_server_behind_a_mariadb_url_is_refused_before_anything_is_loade
     ]
     assert cli("restore", "my", env=env, timeout=180).returncode == 0
     assert mariadb_fingerprint(mariadb) == before
+
+
+# Every row of `slow.t` made to cost 20 ms to load (SLEEP in its VALUES, written into the dump by the
+# task's TRANSFORM): the drill is stopped while its rows are dealt to the sessions of the parallel load.
+SLOW_ROWS = (
+    'zstd -dc "$SRC/databases/slow.sql.zst" | sed "s/^(/(SLEEP(0.02)+/" '
+    '| zstd -q -o "$SRC/slow.tmp" && mv "$SRC/slow.tmp" "$SRC/databases/slow.sql.zst"'
+)
+
+
+def test_mariadb_drill_stopped_while_it_loads_rows_leaves_no_scratch_database(
+    cli, daemon, tmp_path, mariadb
+) -> None:
+    mariadb.sql(
+        "DROP DATABASE IF EXISTS slow; CREATE DATABASE slow; CREATE TABLE slow.t (id INT PRIMARY KEY);"
+        "USE slow; INSERT INTO t SELECT seq FROM seq_1_to_300;"
+    )
+    try:
+        env = {**my_env(tmp_path, mariadb, DATABASES="slow", TRANSFORM=SLOW_ROWS), "CONF_RESTORE_JOBS": "2"}
+        backup(cli, "my", env)
+        prefix = scratch_prefix("my", with_deployment(tmp_path))
+
+        def loading() -> bool:  # a session of the load is in the scratch database's slow rows (6 s)
+            query = (
+                "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'INSERT INTO `t`%' "
+                f"AND db LIKE '{prefix}%'"
+            )
+            return mariadb.sql(query).strip() != "0"
+
+        drill = daemon(env, ("verify", "my"))
+        wait_until(loading, timeout=180, what="the drill loading its scratch database's rows")
+        assert drill.stop(signal.SIGTERM, timeout=60) == 1
+        assert [name for name in my_databases(mariadb) if name.startswith(prefix)] == [], drill.output
+        assert "verify interrupted in" in drill.output and "failed step databases" in drill.output
+        assert f"dropped scratch database {prefix}" in drill.output, drill.output
+    finally:
+        mariadb.sql("DROP DATABASE IF EXISTS slow")

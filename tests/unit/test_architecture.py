@@ -35,7 +35,7 @@ PURE = ("model", "config", "targets", "views")
 # run clients, compress, write and print. The registry and each engine's `__init__` are pure, so that
 # `config`, which parses the URLs through them, starts nothing.
 PURE_BUT_EDGES = {
-    "databases": {"clients", "compress", "dump", "manifest", "restore", "server"},
+    "databases": {"clients", "compress", "dump", "manifest", "parallel", "restore", "server"},
     "containers": {"engine"},  # the engine's API; `labels` is pure
 }
 # Modules that start processes, threads or connections, handle signals, or touch the file system.

@@ -179,11 +179,12 @@ SETTINGS: tuple[Setting, ...] = (
         "restore_jobs",
         parse_restore_jobs,
         "`1`",
-        "how many connections `restore TASK` and drills load a PostgreSQL database on: `1`, one script into "
-        "one client; N or `auto` (the CPUs, at most 8): its tables' rows in pieces, then its indexes, at "
-        "once, on at most half the server's free connections (measured no faster on 2 cores shared with "
-        "the server, hence not the default); two databases are loaded at once "
-        "([PostgreSQL](../how-to/postgresql.md#restore-on-several-connections))",
+        "how many connections `restore TASK` and drills load a PostgreSQL or MariaDB database on: `1`, one "
+        "script into one client; N or `auto` (the CPUs, at most 8): its tables' rows in pieces, then its "
+        "indexes (MariaDB: the keys MyISAM and Aria defer), at once, on at most half the server's free "
+        "connections (measured no faster on 2 cores shared with the server, hence not the default); two "
+        "databases are loaded at once ([PostgreSQL](../how-to/postgresql.md#restore-on-several-connections), "
+        "[MariaDB](../how-to/mariadb.md#restore-on-several-connections))",
     ),
     Setting(
         "CONF_DOCKER_LABELS",

@@ -27,6 +27,7 @@ from .rows.dump_rows import SectionRowCounter
 Item = TypeVar("Item")
 R = TypeVar("R")
 MAX_MESSAGE = 600  # characters of a client's error quoted in the one-line error
+ECHO_LINE = "-" * 14  # what `mariadb` writes around a statement it echoes with its error
 # A dump (`dump_to_file`) is read in pieces of up to COPY_PIECE from a pipe of that size. The clients
 # write 4 KB at a time: read as it comes, each write woke this process (measured at 1 GB: 10-20 KB a
 # read, the copy 3 CPU-s, pg_dump 2.2). Waiting BATCH_WAIT after a short read lets the pipe fill:
@@ -61,6 +62,11 @@ def error_line(stderr: str) -> str:
     """A client's error output as one line: its non-empty lines joined, the `NOTICE`s left out."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith(("NOTICE:", "DETAIL:  "))] or lines
+    if ECHO_LINE in lines:  # the `mariadb` client's copy of the failing statement, before its ERROR line
+        echoed = [index for index, line in enumerate(lines) if line == ECHO_LINE]
+        pairs = zip(echoed[::2], echoed[1::2], strict=False)  # an odd one out: the rest of the output
+        inside = {index for start, end in pairs for index in range(start, end + 1)}
+        lines = [line for index, line in enumerate(lines) if index not in inside] or lines
     text = "; ".join(lines) or "no error message"
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
 

@@ -56,3 +56,12 @@ def test_a_dump_s_output_is_buffered_by_stdbuf_and_a_missing_client_is_named(tmp
         assert proc.args[:2] == [shutil.which("stdbuf"), f"--output={clients.COPY_PIECE}"]
     with pytest.raises(clients.DumpError, match="no-such-client is not installed"):
         clients.start(ClientCommand(["no-such-client"]), buffered=True)
+
+
+def test_error_line_leaves_out_the_statement_mariadb_echoes_before_its_error() -> None:
+    stderr = (
+        "--------------\nINSERT INTO `big` VALUES\n(1,'" + "y" * 900 + "'),\n(x2,'z')\n--------------\n\n"
+        "ERROR 1054 (42S22) at line 3: Unknown column 'x2' in 'VALUES'\n"
+    )
+    assert clients.error_line(stderr) == "ERROR 1054 (42S22) at line 3: Unknown column 'x2' in 'VALUES'"
+    assert clients.error_line("psql:<stdin>:5: ERROR:  boom\n") == "psql:<stdin>:5: ERROR:  boom"

@@ -177,6 +177,11 @@ def dump_command(option_file: str, database: str) -> ClientCommand:
 
 LOAD_CLIENT = "mariadb"
 USERS_SQL = "SELECT user, host FROM mysql.user"
+# the sessions the server takes more of (Threads_connected is every user's, whatever one's privileges)
+FREE_CONNECTIONS_SQL = (
+    "SELECT @@max_connections - variable_value FROM information_schema.global_status "
+    "WHERE variable_name = 'THREADS_CONNECTED'"
+)
 
 
 def load_client_version_command() -> ClientCommand:
@@ -186,6 +191,11 @@ def load_client_version_command() -> ClientCommand:
 def load_command(option_file: str) -> ClientCommand:
     """`mariadb` running the script of its stdin, stopping at the first error."""
     return ClientCommand(_mariadb(option_file))
+
+
+def unbuffered(command: ClientCommand) -> ClientCommand:
+    """`command` (a `mariadb` client) writing each statement's output when it has run it."""
+    return ClientCommand([*command.argv, "--unbuffered"], command.env)
 
 
 def user_objects_sql(database: str) -> str:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..manifest import warn
 from . import commands as my
 from . import sql
 from .dump import option_file
+from .restore import load_in_parallel
 
 
 class MariaDBServer:
@@ -27,6 +29,7 @@ class MariaDBServer:
 
     def __init__(self, url: DatabaseUrl, options: str) -> None:
         self.options, self.where = options, url.without_password()
+        self._free: int | None = None
 
     def _query(self, sql: str, what: str) -> str:
         return run_client(self.my.query_command(self.options), what, sql)
@@ -78,8 +81,21 @@ class MariaDBServer:
     def load_database(
         self, commands: RestoreCommands, transform: Transform | None, what: str, jobs: int, spool: Path
     ) -> str:
-        """Load one database's script into one client (`jobs` not used yet); its warnings."""
-        return run_pipeline(commands.load, what, transform)
+        """Load one database's script, on up to `jobs` connections (`mariadb.restore`; 1: its script
+        into one client, as it is), at most half the server's free connections; its warnings."""
+        jobs = max(1, min(jobs, self.free_connections() // 2)) if jobs > 1 else 1
+        if jobs == 1:
+            return run_pipeline(commands.load, what, transform)
+        # the client that creates the database says when it has run a table's CREATE TABLE, at once
+        decompress, creator = commands.load
+        commands = dataclasses.replace(commands, load=[decompress, my.unbuffered(creator)])
+        return load_in_parallel(commands, my.load_command(self.options), transform, what, jobs, spool)
+
+    def free_connections(self) -> int:
+        """How many more sessions the server takes (max_connections less those connected; asked once)."""
+        if self._free is None:
+            self._free = int(self._query(my.FREE_CONNECTIONS_SQL, "asking the server's free connections"))
+        return self._free
 
     def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
         return None  # the dump's CREATE DATABASE IF NOT EXISTS keeps a database that exists

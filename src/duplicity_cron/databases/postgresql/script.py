@@ -24,7 +24,9 @@ table data is all `PRE`: loaded as one script, as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
+from ..lines import LineReader
 
 PRE, DATA, INDEX, REST = "pre", "data", "index", "rest"
 DATA_TYPE = "TABLE DATA"
@@ -117,31 +119,10 @@ class Planner:
 END_OF_COPY = b"\\.\n"
 
 
-class Reader:
+class Reader(LineReader):
     """A script's bytes as `pull` gives them (b"" at its end): statement lines one at a time
     (`readline`), a COPY block's rows in large pieces of whole lines (`copy_rows`: in COPY's text
     format a row is one line, a newline in a value is written `\\n`, and only the end is `\\.`)."""
-
-    def __init__(self, pull: Callable[[], bytes]) -> None:
-        self._pull, self._buffer, self._at = pull, b"", 0
-        self.ended = False  # whether `pull` gave its end
-
-    def _fill(self) -> bool:
-        more = self._pull()
-        if not more:
-            self.ended = True
-            return False
-        self._buffer, self._at = self._buffer[self._at :] + more, 0
-        return True
-
-    def readline(self) -> bytes:
-        """The next line with its newline (the last one may have none); b"" at the end."""
-        while (end := self._buffer.find(b"\n", self._at)) < 0:
-            if not self._fill():
-                line, self._buffer, self._at = self._buffer[self._at :], b"", 0
-                return line
-        line, self._at = self._buffer[self._at : end + 1], end + 1
-        return line
 
     def copy_rows(self) -> Iterator[bytes]:
         """The rows of the COPY block whose COPY line was just read, in pieces of whole lines, up to
