@@ -116,11 +116,13 @@ def test_a_mysql_server_is_backed_up_drilled_and_restored_into_an_empty_server(
     fresh = ServerContainer(engine, MYSQL, containers("dct-mysql-empty"))
     try:
         to_url = f"mysql://backup@127.0.0.1:{fresh.port}/"
+        jobs = {**env, "CONF_RESTORE_JOBS": "3"}  # MySQL's load: one client whatever it says
         restore = engine.run(
-            image, "restore", "db", "--to-url", to_url, env=env, volumes=volumes, network="host", timeout=300
+            image, "restore", "db", "--to-url", to_url, env=jobs, volumes=volumes, network="host", timeout=300
         )
         output = restore.stdout + restore.stderr
         assert restore.returncode == 0, output[-4000:]
+        assert "on 3 connections" not in output, output[-4000:]
         assert "kept as they are (they exist): 'backup'@'%', 'root'@'localhost'" in output, output[-4000:]
         assert PASSWORD not in output
         assert fresh.sql(STATE) == before

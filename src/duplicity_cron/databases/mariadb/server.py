@@ -88,8 +88,8 @@ class MariaDBServer:
             return run_pipeline(commands.load, what, transform)
         # the client that creates the database says when it has run a table's CREATE TABLE, at once
         decompress, creator = commands.load
-        commands = dataclasses.replace(commands, load=[decompress, my.unbuffered(creator)])
-        return load_in_parallel(commands, my.load_command(self.options), transform, what, jobs, spool)
+        commands = dataclasses.replace(commands, load=[decompress, self.my.unbuffered(creator)])
+        return load_in_parallel(commands, self.my.load_command(self.options), transform, what, jobs, spool)
 
     def free_connections(self) -> int:
         """How many more sessions the server takes (max_connections less those connected; asked once)."""

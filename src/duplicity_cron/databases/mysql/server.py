@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 from ...model import DatabaseUrl
 from ..clients import Transform, run_client
 from ..common import lines_of
-from ..engine import Server
+from ..engine import RestoreCommands, Server
 from ..mariadb.dump import option_file
 from ..mariadb.server import MariaDBServer
 from . import commands as my
@@ -38,6 +39,13 @@ class MySQLServer(MariaDBServer):
             f"loaded the users and their grants ({later} on tables or routines: after their database); "
             f"kept as they are (they exist): {', '.join(kept) or 'none'}"
         )
+
+    def load_database(
+        self, commands: RestoreCommands, transform: Transform | None, what: str, jobs: int, spool: Path
+    ) -> str:
+        """One client, whatever CONF_RESTORE_JOBS says: the parallel load reads mariadb-dump's script
+        (`mariadb.script`), and mysqldump's has not been measured through it."""
+        return super().load_database(commands, transform, what, 1, spool)
 
     def restore_transform(self, dump_client: str, create: bool) -> Transform | None:
         # self.grants is read as the script streams by: load_globals has set it by then
