@@ -18,6 +18,7 @@ import select
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -199,6 +200,39 @@ def pull_through(stream: IO[bytes], transform: Transform) -> Pull:
         return b"".join(taken)
 
     return pull
+
+
+class LoadParts:
+    """What both engines' loads keep: the jobs, the sessions rows are dealt to, the file of what runs
+    last, the clients' warnings, when each phase ended (`times`, from `clock`)."""
+
+    def __init__(self, work: Path, worker: ClientCommand, jobs: int, what: str) -> None:
+        self.what, self.worker, self.jobs_count = what, worker, jobs
+        self.jobs = Jobs(worker, jobs, what)
+        self.sessions: Sessions | None = None
+        self.rest_path = work / "rest.sql"
+        self.rest: IO[bytes] | None = None
+        self.warning_texts: list[str] = []
+        self.clock = time.monotonic()
+        self.times: list[float] = []
+
+    def load_rest(self) -> None:
+        """What comes after every row, in order on one client (its file written as the script was read)."""
+        if self.rest is not None:
+            self.rest.close()
+            self.jobs.slots.acquire()
+            self.jobs.submit(self.rest_path)
+            self.jobs.wait()
+
+    def close(self) -> None:
+        self.jobs.close()
+        if self.sessions is not None:
+            self.sessions.kill()
+        if self.rest is not None:
+            self.rest.close()
+
+    def warnings(self) -> list[str]:
+        return [*self.warning_texts, *self.jobs.warnings]
 
 
 class Load(Protocol[ScriptIn]):

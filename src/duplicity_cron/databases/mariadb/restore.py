@@ -23,7 +23,7 @@ from typing import IO
 from ..clients import Transform, error_line
 from ..engine import ClientCommand, DumpError, RestoreCommands
 from ..manifest import say
-from ..parallel import Jobs, Sessions, read_all
+from ..parallel import LoadParts, Sessions, read_all
 from ..parallel import load_in_parallel as load_script
 from .script import KEYS, PRE, REST, ROWS, SKIP, Planner, Reader, is_keys
 
@@ -41,24 +41,18 @@ def load_in_parallel(
     return load_script(commands, transform, what, spool, lambda work: _Load(work, worker, jobs, what), Reader)
 
 
-class _Load:
+class _Load(LoadParts):
     creator_output = True  # it says when it has run a table's CREATE TABLE (`_sync`)
 
     def __init__(self, work: Path, worker: ClientCommand, jobs: int, what: str) -> None:
-        self.what, self.worker, self.jobs_count = what, worker, jobs
-        self.jobs = Jobs(worker, jobs, what)
-        self.sessions: Sessions | None = None
+        super().__init__(work, worker, jobs, what)
         self.planner = Planner()
-        self.rest_path = work / "rest.sql"
-        self.rest: IO[bytes] | None = None
         self.keys: list[bytes] = []
         self.tables = 0
         self.last = -1  # the session the last piece went to
         self.used: set[int] = set()  # the sessions given rows
         self.token = secrets.token_hex(8)
-        self.warning_texts: list[str] = []
-        self.clock = time.monotonic()
-        self.times: list[float] = []  # when the tables and their rows, the keys, the rest were in
+        # self.times: when the tables and their rows, the keys, the rest were in
 
     def read(self, reader: Reader, creator: subprocess.Popen[bytes], creator_err: IO[bytes]) -> None:
         planner = self.planner
@@ -128,22 +122,8 @@ class _Load:
             self.jobs.submit(text=self.planner.prefix() + b"".join(group))
         self.jobs.wait()
         self.times.append(time.monotonic())
-        if self.rest is not None:
-            self.rest.close()
-            self.jobs.slots.acquire()
-            self.jobs.submit(self.rest_path)
-            self.jobs.wait()
+        self.load_rest()
         self.times.append(time.monotonic())
-
-    def close(self) -> None:
-        self.jobs.close()
-        if self.sessions is not None:
-            self.sessions.kill()
-        if self.rest is not None:
-            self.rest.close()
-
-    def warnings(self) -> list[str]:
-        return [*self.warning_texts, *self.jobs.warnings]
 
     def say_times(self, into: str) -> None:
         """Where the load's time went, on a line of its own."""

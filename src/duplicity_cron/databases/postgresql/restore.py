@@ -23,7 +23,7 @@ from typing import IO
 from ..clients import Transform, error_line
 from ..engine import ClientCommand, DumpError, RestoreCommands
 from ..manifest import say
-from ..parallel import Jobs, Sessions, read_all
+from ..parallel import LoadParts, Sessions, read_all
 from ..parallel import load_in_parallel as load_script
 from . import script
 from .script import DATA, END_OF_COPY, INDEX, PRE, REST, Planner, Reader
@@ -73,22 +73,16 @@ class _Sessions(Sessions):
                 self.copying[session] = None
 
 
-class _Load:
+class _Load(LoadParts):
     creator_output = False
 
     def __init__(self, work: Path, worker: ClientCommand, jobs: int, what: str) -> None:
-        self.work, self.what = work, what
-        self.jobs = Jobs(worker, jobs, what)
-        self.worker, self.jobs_count = worker, jobs
+        super().__init__(work, worker, jobs, what)
         self.sessions: _Sessions | None = None
-        self.warning_texts: list[str] = []
         self.planner = Planner()
-        self.rest_path = work / "rest.sql"
-        self.rest: IO[bytes] | None = None
         self.indexes: list[bytes] = []
         self.pieces = 0
-        self.clock = time.monotonic()
-        self.times: list[float] = []  # when the schema, the rows, the indexes, the rest were in
+        # self.times: when the schema, the rows, the indexes, the rest were in
 
     def read(self, reader: Reader, creator: subprocess.Popen[bytes], creator_err: IO[bytes]) -> None:
         planner, index = self.planner, bytearray()
@@ -154,19 +148,8 @@ class _Load:
             self.jobs.submit(text=text + self.planner.suffix())
         self.jobs.wait()
         self.times.append(time.monotonic())
-        self.rest.close()
-        self.jobs.slots.acquire()
-        self.jobs.submit(self.rest_path)
-        self.jobs.wait()
+        self.load_rest()
         self.times.append(time.monotonic())
-
-    def close(self) -> None:
-        self.jobs.close()
-        if self.sessions is not None:
-            self.sessions.kill()
-
-    def warnings(self) -> list[str]:
-        return [*self.warning_texts, *self.jobs.warnings]
 
     def say_times(self, into: str) -> None:
         """Where the load's time went, on a line of its own."""
