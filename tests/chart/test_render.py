@@ -406,3 +406,13 @@ def test_the_database_examples_are_valid_configurations(example, tmp_path):
     checked = subprocess.run([COMMAND, "check"], env=env, capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "configuration OK: 1 task(s), 1 scheduled" in checked.stdout
+
+
+def test_the_notes_of_a_scheduler_show_how_to_reach_its_status_page():
+    notes = install_notes(sets=["mode=daemon", "daemon.metrics.port=9200"])
+    services = of_kind(documents(render_text([], release="backup", sets=["mode=daemon"])), "Service")
+    assert [doc["metadata"]["name"] for doc in services] == ["backup-duplicity-cron-metrics"]
+    assert "kubectl port-forward svc/backup-duplicity-cron-metrics 9200" in notes
+    assert "open http://127.0.0.1:9200/" in notes
+    quiet = install_notes(sets=["mode=daemon", "daemon.metrics.enabled=false"])
+    assert "port-forward" not in quiet

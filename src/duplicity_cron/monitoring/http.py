@@ -8,8 +8,11 @@ Content-Security-Policy (no script, nothing from elsewhere) and never cached.
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -66,11 +69,26 @@ def application(registry: CollectorRegistry, page: Callable[[str], str]) -> Call
             )  # fmt: skip
         if path == "/metrics":
             return metrics(environ, start_response)  # type: ignore[no-any-return]
-        body = page(environ.get("HTTP_X_FORWARDED_PREFIX", "")).encode()
+        try:
+            body = page(environ.get("HTTP_X_FORWARDED_PREFIX", "")).encode()
+        except Exception as exc:  # a bug must not cost the daemon its thread, nor print state or secrets
+            where = _last_frame(exc)
+            print(f"status page: cannot draw it: {type(exc).__name__} at {where}", file=sys.stderr)
+            return _plain(
+                start_response, "500 Internal Server Error",
+                f"the status page cannot be drawn ({type(exc).__name__}; the daemon's log says where); "
+                "`duplicity-cron status` and /metrics still work",
+            )  # fmt: skip
         start_response("200 OK", [*PAGE_HEADERS, ("Content-Length", str(len(body)))])
         return [b"" if method == "HEAD" else body]
 
     return app
+
+
+def _last_frame(exc: BaseException) -> str:
+    """`file:line` of the frame that raised: where to look, without the message (it may quote state)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
 
 
 def serve(port: int, registry: CollectorRegistry, page: Callable[[str], str]) -> WSGIServer:

@@ -67,3 +67,17 @@ def test_only_get_and_head_are_allowed(path: str, method: str) -> None:
     status, headers, body, prefixes = request(path, method)
     assert status == "405 Method Not Allowed" and headers["Allow"] == "GET, HEAD" and not prefixes
     assert body == f"{method} is not allowed: GET or HEAD\n".encode()
+
+
+def test_a_page_that_cannot_be_drawn_is_a_500_that_quotes_nothing(capsys) -> None:
+    def broken(prefix: str) -> str:
+        raise ValueError("state says s3cr3t")
+
+    environ: dict = {"PATH_INFO": "/", "REQUEST_METHOD": "GET"}
+    setup_testing_defaults(environ)
+    started: list = []
+    body = b"".join(http.application(CollectorRegistry(), broken)(environ, lambda s, h: started.append(s)))
+    assert started == ["500 Internal Server Error"]
+    assert b"cannot be drawn (ValueError" in body and b"s3cr3t" not in body
+    err = capsys.readouterr().err
+    assert "status page: cannot draw it: ValueError at test_http.py:" in err and "s3cr3t" not in err
