@@ -119,7 +119,8 @@ def globals_command(option_file: str) -> ClientCommand:
     )
 
 
-def _string(value: str) -> str:
+def sql_string(value: str) -> str:
+    """A string literal of MariaDB's and MySQL's SQL."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -129,7 +130,7 @@ def _identifier(name: str) -> str:
 
 def tables_sql(databases: list[str]) -> str:
     """Schema, table, engine and size of every base table of `databases`."""
-    names = ", ".join(map(_string, databases))
+    names = ", ".join(map(sql_string, databases))
     return (
         "SELECT table_schema, table_name, engine, data_length + index_length FROM information_schema.tables "
         f"WHERE table_type = 'BASE TABLE' AND table_schema IN ({names}) ORDER BY 1, 2"
@@ -141,7 +142,7 @@ def count_rows_sql(tables: list[tuple[str, str]]) -> str:
     statements = ["START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;"]
     for schema, table in tables:
         statements.append(
-            f"SELECT {_string(schema)}, {_string(table)}, COUNT(*) "
+            f"SELECT {sql_string(schema)}, {sql_string(table)}, COUNT(*) "
             f"FROM {_identifier(schema)}.{_identifier(table)};"
         )
     statements.append("COMMIT;")
@@ -201,7 +202,7 @@ def unbuffered(command: ClientCommand) -> ClientCommand:
 def user_objects_sql(database: str) -> str:
     """The tables, views, routines and events of `database` (0: it holds nothing, and a restore loads
     into it as it is: the dump's `CREATE DATABASE IF NOT EXISTS` keeps it)."""
-    name = _string(database)
+    name = sql_string(database)
     return (
         f"SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {name}) + "
         f"(SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = {name}) + "
@@ -214,7 +215,7 @@ def scratch_databases_sql(prefix: str) -> str:
     10.5+ keeps a database's COMMENT)."""
     return (
         "SELECT schema_name, schema_comment FROM information_schema.schemata "
-        f"WHERE LEFT(schema_name, {len(prefix)}) = {_string(prefix)} ORDER BY 1"
+        f"WHERE LEFT(schema_name, {len(prefix)}) = {sql_string(prefix)} ORDER BY 1"
     )
 
 
@@ -248,11 +249,19 @@ def restore_commands(
 ) -> RestoreCommands:
     """The restore of one database from its `mariadb-dump --databases` file `dump`: DROP (with
     `drop`), the file decompressed into `mariadb`, then ANALYZE TABLE of `tables`."""
+    return database_restore(_mariadb(option_file), dump, database, into, drop, tables)
+
+
+def database_restore(
+    client: list[str], dump: str, database: str, into: str | None, drop: bool, tables: list[str] | None
+) -> RestoreCommands:
+    """The restore of one database's dump `dump` by `client` (the engine's client with its option
+    file; MySQL's too): DROP (with `drop`), the file decompressed into it, then ANALYZE TABLE."""
     into = into or database
     return RestoreCommands(
         database=database,
         into=into,
-        load=[ClientCommand([*DECOMPRESS, dump]), load_command(option_file)],
-        drop=ClientCommand([*_mariadb(option_file), "-e", drop_database_sql(into)]) if drop else None,
-        analyze=ClientCommand([*_mariadb(option_file), "-e", analyze_sql(into, tables)]) if tables else None,
+        load=[ClientCommand([*DECOMPRESS, dump]), ClientCommand(client)],
+        drop=ClientCommand([*client, "-e", drop_database_sql(into)]) if drop else None,
+        analyze=ClientCommand([*client, "-e", analyze_sql(into, tables)]) if tables else None,
     )

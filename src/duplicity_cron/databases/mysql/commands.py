@@ -20,7 +20,7 @@ objects, VERIFY_SQL's read-only session, DROP and ANALYZE). What differs:
 
 from __future__ import annotations
 
-from ..common import DECOMPRESS, parse_version
+from ..common import parse_version
 from ..engine import ClientCommand, RestoreCommands, Version
 from ..mariadb.commands import (
     CONNECT_TIMEOUT,
@@ -28,11 +28,12 @@ from ..mariadb.commands import (
     PASSWORD_VARIABLE,
     SYSTEM_DATABASES,
     TRAILER,
-    analyze_sql,
     count_rows_sql,
+    database_restore,
     drop_database_sql,
     option_file_text,
     parse_server_version,
+    sql_string,
     statement_sql,
     tables_sql,
     user_databases,
@@ -54,10 +55,6 @@ SYSTEM_ACCOUNTS = (
 DRILL_FUNCTION = "duplicity_cron_drill"  # a drill's scratch database's marker: this function's COMMENT
 
 _BATCH = ["--batch", "--skip-column-names"]
-
-
-def _string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _mysql(option_file: str, *, raw: bool = True) -> list[str]:
@@ -128,7 +125,7 @@ def users_script(accounts: list[tuple[str, str]]) -> str:
     control bytes are not written raw) and its GRANTs, one row each (`escaped_query_command`)."""
     lines = ["SET SESSION print_identified_with_as_hex = ON;"]
     for user, host in accounts:
-        account = f"{_string(user)}@{_string(host)}"
+        account = f"{sql_string(user)}@{sql_string(host)}"
         lines += [
             f"SELECT '{ACCOUNT_SEPARATOR}';",
             f"SHOW CREATE USER {account};",
@@ -169,8 +166,8 @@ def scratch_databases_sql(prefix: str) -> str:
     return (
         "SELECT s.schema_name, IFNULL(r.routine_comment, '') FROM information_schema.schemata s "
         "LEFT JOIN information_schema.routines r ON r.routine_schema = s.schema_name "
-        f"AND r.routine_name = {_string(DRILL_FUNCTION)} AND r.routine_type = 'FUNCTION' "
-        f"WHERE LEFT(s.schema_name, {len(prefix)}) = {_string(prefix)} ORDER BY 1"
+        f"AND r.routine_name = {sql_string(DRILL_FUNCTION)} AND r.routine_type = 'FUNCTION' "
+        f"WHERE LEFT(s.schema_name, {len(prefix)}) = {sql_string(prefix)} ORDER BY 1"
     )
 
 
@@ -178,7 +175,7 @@ def drill_marker_sql(marker: str) -> str:
     """The statement that marks the database in use as a drill's (one line, after its USE)."""
     return (
         f"CREATE FUNCTION {my_identifier(DRILL_FUNCTION)}() RETURNS INT DETERMINISTIC NO SQL "
-        f"COMMENT {_string(marker)} RETURN 1;\n"
+        f"COMMENT {sql_string(marker)} RETURN 1;\n"
     )
 
 
@@ -197,18 +194,11 @@ def restore_commands(
 ) -> RestoreCommands:
     """The restore of one database from its `mysqldump --databases` file `dump`: DROP (with `drop`),
     the file decompressed into `mysql`, then ANALYZE TABLE of `tables`."""
-    into = into or database
-    return RestoreCommands(
-        database=database,
-        into=into,
-        load=[ClientCommand([*DECOMPRESS, dump]), load_command(option_file)],
-        drop=ClientCommand([*_mysql(option_file), "-e", drop_database_sql(into)]) if drop else None,
-        analyze=ClientCommand([*_mysql(option_file), "-e", analyze_sql(into, tables)]) if tables else None,
-    )
+    return database_restore(_mysql(option_file), dump, database, into, drop, tables)
 
 
 __all__ = [
     "CONNECT_TIMEOUT", "NO_DATA_ENGINES", "PASSWORD_VARIABLE", "SYSTEM_DATABASES", "TRAILER",
-    "count_rows_sql", "option_file_text", "parse_server_version", "statement_sql", "tables_sql",
-    "user_databases", "user_objects_sql",
+    "count_rows_sql", "drop_database_sql", "option_file_text", "parse_server_version", "statement_sql",
+    "tables_sql", "user_databases", "user_objects_sql",
 ]  # fmt: skip
