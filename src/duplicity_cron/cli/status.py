@@ -63,8 +63,10 @@ def main(args: list[str], loaded: Loaded) -> int:
     for warning in data.warnings:  # what can be shown still is: the table goes to stdout, exit 0
         error(f"duplicity-cron status: warning: {warning}")
     if options.html is not None:
+        from .. import __version__  # looked up only here: see duplicity_cron.__getattr__
+
         return _write_page(options.html, status_page.render(
-            config, loaded.environment.mask, now, version=_version(), served=False, data=data
+            config, loaded.environment.mask, now, version=__version__, served=False, data=data
         ))  # fmt: skip
     entries = data.entries
     add_containers(entries, [config.tasks[name] for name in names], loaded)
@@ -74,12 +76,6 @@ def main(args: list[str], loaded: Loaded) -> int:
         text = status_details(entries[0]) if options.task else status_table(entries)
         print(loaded.environment.mask(text))  # masked when recorded; again, with today's secrets
     return EXIT_OK
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def _write_page(name: str, text: str) -> int:
