@@ -66,12 +66,13 @@ def test_restores_are_notified_as_notify_on_says(cli, two_backups, tmp_path):  #
         assert restored.returncode == 0, restored.output
         assert recorder.paths("POST") == []  # NOTIFY_ON=failure: a restore that worked is not told
 
-        always = {**notify, "CONF_NOTIFY_ON": "always"}
-        restored = cli("restore", "home", "--to", str(tmp_path / "told"), env=always, timeout=300)
+        canary = "folder-S3cret-c4nary"  # a secret's value in the folder's name: masked as in the log
+        always = {**notify, "CONF_NOTIFY_ON": "always", "APP_PASSWORD": canary}
+        restored = cli("restore", "home", "--to", str(tmp_path / canary), env=always, timeout=300)
         assert restored.returncode == 0, restored.output
         [told] = [json.loads(r.body) for r in recorder.requests]
         assert told["type"] == "success" and "restore of backup task home: succeeded" in told["title"]
-        assert f"Into: {tmp_path / 'told'}" in told["message"]
+        assert f"Into: {tmp_path / '***'}" in told["message"] and canary not in json.dumps(told)
         assert "Recovery time (the data back): " in told["message"]
 
         refused = cli("restore", "home", "--time", "2001-01-01", env=always, timeout=300)

@@ -79,9 +79,9 @@ def notify_restore(loaded: Loaded, task: Task, outcome: RestoreOutcome, into: st
     if outcome.record is None:
         return
     reason = outcome.line or (f"step {outcome.step} exited with code {outcome.code}" if outcome.code else "")
-    config = loaded.config
+    config, mask = loaded.config, loaded.environment.mask  # as the log's lines and a run's output tail are
     Notifier(config.notify_urls_for, config.notify_on_for, loaded.log).restore_finished(
-        task, outcome.record, into, reason
+        task, outcome.record, mask(into), mask(reason)
     )
 
 
